@@ -1,0 +1,100 @@
+"""Businesses (the tenants) and who may act for them."""
+
+import secrets
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from textback.calls.outcomes import DEFAULT_TEXTBACK_OUTCOMES, OUTCOMES
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a time zone name such as America/Chicago")
+
+
+def validate_countries(value: str) -> None:
+    for code in value.split(","):
+        if len(code.strip()) != 2 or not code.strip().isalpha():
+            raise ValidationError(f"{code!r} is not a two-letter country code such as US")
+
+
+def validate_outcomes(value: str) -> None:
+    for outcome in value.split(","):
+        if outcome.strip() and outcome.strip() not in OUTCOMES:
+            raise ValidationError(f"{outcome!r} is not a call outcome; use one of {', '.join(OUTCOMES)}")
+
+
+def new_signing_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class Business(models.Model):
+    """A tenant: one company using textback, with its own lines, contacts and staff."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=60, unique=True)
+    time_zone = models.CharField(max_length=64, default="America/Chicago", validators=[validate_time_zone])
+    country = models.CharField(max_length=2, default="US")
+    help_contact = models.CharField(
+        max_length=160, blank=True, help_text="How a caller reaches you, for HELP replies: a phone, email or URL."
+    )
+    textback_outcomes = models.CharField(
+        max_length=200,
+        default=",".join(DEFAULT_TEXTBACK_OUTCOMES),
+        validators=[validate_outcomes],
+        help_text="Call outcomes that get a text-back, comma-separated.",
+    )
+    allowed_countries = models.CharField(
+        max_length=200, default="US,CA", validators=[validate_countries], help_text="Callers outside these are not texted."
+    )
+    cooldown_hours = models.PositiveIntegerField(
+        default=24, help_text="A caller texted automatically is not texted automatically again within this time."
+    )
+    staleness_minutes = models.PositiveIntegerField(
+        default=15, help_text="A text-back this late is recorded as expired, never sent."
+    )
+    signing_secret = models.CharField(
+        max_length=80, default=new_signing_secret, help_text="HMAC key for /hooks/generic/call."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "businesses"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def outcome_set(self) -> frozenset[str]:
+        return frozenset(o.strip() for o in self.textback_outcomes.split(",") if o.strip())
+
+    @property
+    def country_set(self) -> frozenset[str]:
+        return frozenset(c.strip().upper() for c in self.allowed_countries.split(",") if c.strip())
+
+
+class Membership(models.Model):
+    """A user acting for a business, with a role."""
+
+    OWNER, MANAGER, AGENT = "owner", "manager", "agent"
+    ROLES = [(OWNER, "Owner"), (MANAGER, "Manager"), (AGENT, "Agent")]
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=ROLES, default=AGENT)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "business"], name="one_membership_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) at {self.business}"
+
+
+def businesses_for(user) -> models.QuerySet[Business]:
+    """The businesses a signed-in user may see; everything tenant-owned is reached through this."""
+    if not user.is_authenticated:
+        return Business.objects.none()
+    return Business.objects.filter(memberships__user=user)

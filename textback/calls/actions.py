@@ -1,0 +1,187 @@
+"""Recording calls as providers report them, and making the one text-back decision per call.
+
+Provider adapters translate their events into these calls. Everything runs in
+the caller's transaction: the decision and the text-back it queues are
+committed together with the event that ended the call.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from textback.calls import decide, outcomes
+from textback.calls.models import Call
+from textback.lib import phone
+from textback.messaging import actions as messaging
+from textback.messaging.models import ExcludedNumber, Message, MessageStatus
+from textback.messaging.templating import render
+
+MIN_VOICEMAIL_SECONDS = 3  # shorter recordings are a caller hanging up at the beep, not a message
+
+
+@dataclass(frozen=True)
+class CallStart:
+    line: object
+    provider: str
+    call_id: str
+    from_number: str
+    to_number: str
+    caller_name: str = ""
+
+
+def find_call(provider: str, call_id: str, *, lock: bool = False) -> Call | None:
+    qs = Call.objects.select_related("line__business", "line__account")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    return qs.filter(provider=provider, provider_call_id=call_id).first()
+
+
+def start_call(start: CallStart) -> Call:
+    """The call, created when first heard of; later reports of the same call return the same row."""
+    existing = find_call(start.provider, start.call_id)
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            return Call.objects.create(
+                business=start.line.business, line=start.line, provider=start.provider,
+                provider_call_id=start.call_id, from_number=start.from_number[:40], to_number=start.to_number[:40],
+                caller_name=start.caller_name[:100], started_at=timezone.now(),
+            )
+    except IntegrityError:  # a concurrent callback for the same call created it
+        return find_call(start.provider, start.call_id)
+
+
+def _locked(call: Call) -> Call:
+    return Call.objects.select_for_update(of=("self",)).select_related("line__business", "line__account").get(pk=call.pk)
+
+
+def do_accept(call: Call) -> None:
+    """A person pressed 1 on the screening prompt: this call is answered."""
+    Call.objects.filter(pk=call.pk).update(accepted=True)
+
+
+def do_outcome(call: Call, reported: str | None, *, ended: bool = True, decide_now: bool = True) -> Call:
+    """Apply an outcome report; when the call is over, decide about the text-back."""
+    call = _locked(call)
+    if call.accepted:
+        reported = outcomes.ANSWERED
+    call.outcome = outcomes.refine(call.outcome, reported)
+    if ended and call.state != Call.ENDED:
+        call.state, call.ended_at = Call.ENDED, timezone.now()
+    call.save(update_fields=["outcome", "state", "ended_at"])
+    if decide_now and call.state == Call.ENDED:
+        decide_call(call)
+    return call
+
+
+def do_expect_voicemail(call: Call) -> None:
+    Call.objects.filter(pk=call.pk).update(awaiting_voicemail=True)
+
+
+def do_voicemail(call: Call, seconds: int | None, url: str = "", *, decide_now: bool = True) -> Call:
+    """The caller's recording finished: a real message counts as a voicemail."""
+    call = _locked(call)
+    call.awaiting_voicemail = False
+    if seconds is not None:
+        call.voicemail_seconds = seconds
+    call.recording_url = url or call.recording_url
+    if (seconds or 0) >= MIN_VOICEMAIL_SECONDS:
+        call.voicemail = True
+        call.outcome = outcomes.refine(call.outcome, outcomes.VOICEMAIL)
+    call.state = Call.ENDED
+    call.ended_at = call.ended_at or timezone.now()
+    call.save()
+    if decide_now:
+        decide_call(call)
+    return call
+
+
+# --- the decision ------------------------------------------------------------------------
+
+
+def own_numbers(business) -> set[str]:
+    """The business's lines and the staff phones they ring."""
+    numbers = set()
+    for number, forward_to in business.lines.values_list("number", "forward_to"):
+        numbers.add(number)
+        numbers.update(forward_to or [])
+    return numbers
+
+
+def last_automatic_text(business, contact):
+    return (
+        Message.objects.filter(business=business, contact=contact, direction=Message.OUT, purpose__in=Message.AUTOMATIC)
+        .exclude(status__in=(*MessageStatus.NOT_SENT, MessageStatus.FAILED))
+        .aggregate(at=Max("created_at"))["at"]
+    )
+
+
+def policy_for(line) -> decide.Policy:
+    business = line.business
+    return decide.Policy(
+        enabled=line.textback_enabled,
+        outcomes=business.outcome_set,
+        countries=business.country_set,
+        cooldown=timedelta(hours=business.cooldown_hours),
+    )
+
+
+def facts_for(call: Call, number: phone.NumberFacts, contact) -> decide.CallFacts:
+    business = call.line.business
+    if contact is None:
+        return decide.CallFacts(outcome=call.outcome, number=number)
+    return decide.CallFacts(
+        outcome=call.outcome,
+        number=number,
+        own_number=contact.number in own_numbers(business),
+        excluded=ExcludedNumber.objects.filter(business=business, number=contact.number).exists(),
+        opted_out=messaging.is_opted_out(business, contact.number),
+        landline=contact.is_landline,
+        known_invalid=contact.is_invalid,
+        last_auto_text_at=last_automatic_text(business, contact),
+        now=timezone.now(),
+    )
+
+
+def decide_call(call: Call) -> decide.Decision | None:
+    """Decide once per call (the caller holds the row lock) and queue the text-back on "yes"."""
+    if call.decided_at:
+        return None
+    line, business = call.line, call.line.business
+    number = phone.facts(call.from_number, business.country)
+    contact = messaging.contact_for(business, number.e164) if number.e164 else None
+    decision = decide.decide(facts_for(call, number, contact), policy_for(line))
+    call.contact = contact
+    call.decision = Call.TEXT if decision.text else Call.SKIP
+    call.decision_reason, call.decided_at = decision.reason, timezone.now()
+    call.save(update_fields=["contact", "decision", "decision_reason", "decided_at"])
+    if decision.text:
+        _queue_textback(call, contact)
+    return decision
+
+
+def textback_body(call: Call, contact) -> str:
+    line = call.line
+    use_voicemail = call.voicemail and line.voicemail_template.strip()
+    template = line.voicemail_template if use_voicemail else line.textback_template
+    values = {
+        "business": line.business.name,
+        "staff": line.staff_name,
+        "first_name": contact.first_name,
+        "line": phone.pretty(line.number),
+    }
+    return render(template, values)
+
+
+def _queue_textback(call: Call, contact) -> Message:
+    line = call.line
+    due = (call.ended_at or timezone.now()) + timedelta(seconds=line.delay_seconds)
+    return messaging.queue_text(
+        line=line, contact=contact, body=textback_body(call, contact), purpose=Message.TEXTBACK,
+        key=f"textback:{call.pk}", due_at=due, expires_at=due + timedelta(minutes=line.business.staleness_minutes),
+        sender_kind=Message.AUTOMATION, call=call,
+    )

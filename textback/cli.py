@@ -1,0 +1,11 @@
+"""The `textback` console script: every Django management command, with our settings."""
+
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "textback.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(sys.argv)

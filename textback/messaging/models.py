@@ -1,0 +1,214 @@
+"""Contacts, conversations, messages and the consent ledger."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from textback.accounts.models import Business
+
+
+class Contact(models.Model):
+    """A caller, unique per business by number."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="contacts")
+    number = models.CharField(max_length=20)
+    name = models.CharField(max_length=100, blank=True)
+    is_landline = models.BooleanField(default=False, help_text="The carrier said this number cannot receive texts.")
+    is_invalid = models.BooleanField(default=False, help_text="The carrier said this number does not exist.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["business", "number"], name="one_contact_per_number")]
+
+    def __str__(self) -> str:
+        return self.name or self.number
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else ""
+
+
+class ExcludedNumber(models.Model):
+    """A number the business never wants texted automatically (staff, vendors, family)."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="excluded_numbers")
+    number = models.CharField(max_length=20)
+    label = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["business", "number"], name="one_exclusion_per_number")]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.label}".strip()
+
+
+class Conversation(models.Model):
+    """The thread between one line of the business and one contact."""
+
+    OPEN, CLOSED = "open", "closed"
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="conversations")
+    line = models.ForeignKey("providers.Line", on_delete=models.CASCADE, related_name="conversations")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
+    status = models.CharField(max_length=10, choices=[(OPEN, "Open"), (CLOSED, "Closed")], default=OPEN)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["line", "contact"], name="one_conversation_per_line_contact")]
+        indexes = [models.Index(fields=["business", "-last_message_at"])]
+
+
+class MessageStatus:
+    """Outbound statuses in the order they can happen. A status never moves a message backward."""
+
+    SCHEDULED = "scheduled"  # waiting in our outbox
+    SUBMITTING = "submitting"  # a worker is handing it to the provider; too late to cancel
+    QUEUED = "queued"  # the provider accepted it
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    READ = "read"
+    CANCELED = "canceled"  # ours: a reply or an opt-out made it moot before it was sent
+    EXPIRED = "expired"  # ours: too late to be worth sending
+    SUPPRESSED = "suppressed"  # ours: the recipient opted out before it was sent
+    RECEIVED = "received"  # inbound
+
+    RANK = {
+        SCHEDULED: 0,
+        SUBMITTING: 1,
+        QUEUED: 2,
+        SENDING: 3,
+        SENT: 4,
+        DELIVERED: 6,
+        UNDELIVERED: 6,
+        FAILED: 6,
+        CANCELED: 6,
+        EXPIRED: 6,
+        SUPPRESSED: 6,
+        READ: 7,
+        RECEIVED: 7,
+    }
+    # What providers send, mapped to ours.
+    FROM_PROVIDER = {
+        "accepted": QUEUED,
+        "scheduled": QUEUED,
+        "queued": QUEUED,
+        "sending": SENDING,
+        "sent": SENT,
+        "delivered": DELIVERED,
+        "undelivered": UNDELIVERED,
+        "failed": FAILED,
+        "read": READ,
+        "canceled": FAILED,
+        "partially_delivered": DELIVERED,
+    }
+    NOT_SENT = (CANCELED, EXPIRED, SUPPRESSED)
+    PENDING = (SCHEDULED, SUBMITTING)  # not yet with the provider
+
+    @classmethod
+    def moves_forward(cls, current: str, new: str) -> bool:
+        return cls.RANK[new] > cls.RANK[current]
+
+
+class Message(models.Model):
+    """One text, in either direction, with how it was encoded and what became of it."""
+
+    IN, OUT = "in", "out"
+    # Who wrote it.
+    CONTACT, SYSTEM, STAFF, AUTOMATION = "contact", "system", "staff", "automation"
+    # Why it was sent.
+    TEXTBACK, FOLLOWUP, REPLY, OPT_OUT_CONFIRMATION, OPT_IN_CONFIRMATION, HELP, INBOUND = (
+        "textback", "followup", "reply", "opt_out_confirmation", "opt_in_confirmation", "help", "inbound",
+    )
+    AUTOMATIC = (TEXTBACK, FOLLOWUP)  # what the cool-down counts and an opt-out or a reply cancels
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="messages")
+    line = models.ForeignKey("providers.Line", on_delete=models.CASCADE, related_name="messages")
+    call = models.ForeignKey("calls.Call", null=True, blank=True, on_delete=models.SET_NULL, related_name="messages")
+    direction = models.CharField(max_length=3, choices=[(IN, "Inbound"), (OUT, "Outbound")])
+    sender_kind = models.CharField(max_length=12, default=SYSTEM)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    purpose = models.CharField(max_length=24)
+    body = models.TextField()
+    encoding = models.CharField(max_length=8)
+    units = models.PositiveIntegerField(default=0)
+    segments = models.PositiveSmallIntegerField(default=1)
+    status = models.CharField(max_length=12)
+    status_at = models.DateTimeField()
+    provider = models.CharField(max_length=20)
+    provider_message_id = models.CharField(max_length=64, null=True, blank=True)
+    error_code = models.CharField(max_length=16, blank=True)
+    error_message = models.CharField(max_length=300, blank=True)
+    ref = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "provider_message_id"],
+                condition=Q(provider_message_id__isnull=False),
+                name="one_message_per_provider_id",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"]),
+            models.Index(fields=["business", "contact", "purpose", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.purpose} {self.status}"
+
+
+class MessageStatusEvent(models.Model):
+    """Every status we learnt for a message, in arrival order, including ones that did not apply."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="status_events")
+    status = models.CharField(max_length=20)
+    error_code = models.CharField(max_length=16, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    applied = models.BooleanField(default=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+class AppendOnly(Exception):
+    """The consent ledger is never edited or deleted from."""
+
+
+class ConsentEvent(models.Model):
+    """The consent ledger: every opt-out, opt-in and help request, in order. Append-only."""
+
+    OPT_OUT, OPT_IN, HELP = "opt_out", "opt_in", "help"
+    KINDS = [(OPT_OUT, "Opted out"), (OPT_IN, "Opted back in"), (HELP, "Asked for help")]
+    # Where it came from.
+    KEYWORD, PHRASE, PROVIDER, STAFF = "keyword", "phrase", "provider", "staff"
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="consent_events")
+    number = models.CharField(max_length=20)
+    kind = models.CharField(max_length=10, choices=KINDS)
+    source = models.CharField(max_length=10, default=KEYWORD)
+    keyword = models.CharField(max_length=40, blank=True)
+    line = models.ForeignKey("providers.Line", null=True, blank=True, on_delete=models.SET_NULL)
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["business", "number", "created_at"])]
+        ordering = ["created_at", "pk"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AppendOnly("consent events are never changed; record a new one")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly("consent events are never deleted")

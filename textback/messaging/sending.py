@@ -1,0 +1,153 @@
+"""Sending one outbound text: the last checks, the provider call, and the record of it."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from textback.messaging import actions
+from textback.messaging.models import Message, MessageStatus, MessageStatusEvent
+from textback.outbox import worker
+from textback.outbox.models import OutboxItem
+from textback.providers.base import OutgoingSms, ProviderError, Submitted
+from textback.providers.registry import provider_for
+
+log = logging.getLogger(__name__)
+RECONCILE_SLACK = timedelta(minutes=2)  # provider clocks and ours differ a little
+
+
+def status_callback_url(message: Message) -> str:
+    return f"{settings.PUBLIC_URL}/hooks/{message.provider}/sms-status?m={message.ref}"
+
+
+def outgoing(message: Message, item: OutboxItem) -> OutgoingSms:
+    valid_for = None
+    if item.expires_at:
+        valid_for = max(int((item.expires_at - timezone.now()).total_seconds()), 1)
+    return OutgoingSms(
+        to=message.contact.number, from_=message.line.number, body=message.body, ref=str(message.ref),
+        status_callback=status_callback_url(message), valid_for_seconds=valid_for,
+    )
+
+
+def reason_not_to_send(item: OutboxItem, message: Message) -> tuple[str, str] | None:
+    """(message status, why) when the text must not go out now; None when it may."""
+    if message.status not in MessageStatus.PENDING:
+        return message.status, "no longer scheduled"
+    if item.expires_at and timezone.now() > item.expires_at:
+        return MessageStatus.EXPIRED, "too late to send"
+    if message.purpose not in actions.ALLOWED_WHEN_OPTED_OUT and actions.is_opted_out(
+        message.business, message.contact.number
+    ):
+        return MessageStatus.SUPPRESSED, "the recipient opted out"
+    if message.contact.is_landline or message.contact.is_invalid:
+        return MessageStatus.SUPPRESSED, "the number cannot receive texts"
+    return None
+
+
+@worker.handles(OutboxItem.SMS)
+def deliver(item: OutboxItem, reconcile: bool) -> None:
+    message = _take(item)
+    if message is None:
+        return
+    provider = provider_for(message.line.account)
+    sms = outgoing(message, item)
+    if reconcile:
+        found = _already_sent(provider, message, sms, item)
+        if found:
+            log.info("message %s was sent by an earlier attempt as %s", message.pk, found.provider_message_id)
+            _record_submitted(item, message, found)
+            return
+    try:
+        submitted = provider.send_sms(sms)
+    except ProviderError as exc:
+        _record_error(item, message, exc)
+        return
+    _record_submitted(item, message, submitted)
+
+
+def _take(item: OutboxItem) -> Message | None:
+    """Check, in one transaction, that the text may go, and mark it as being handed over.
+
+    From here on an opt-out can no longer cancel it (it is on its way); before
+    here, an opt-out committed first always wins.
+    """
+    with transaction.atomic():
+        if not worker.still_ours(item):
+            return None
+        message = (
+            Message.objects.select_for_update(of=("self",))
+            .select_related("business", "contact", "line__account")
+            .get(pk=item.message_id)
+        )
+        stop = reason_not_to_send(item, message)
+        if stop:
+            _stop(item, message, *stop)
+            return None
+        if message.status == MessageStatus.SCHEDULED:
+            Message.objects.filter(pk=message.pk).update(status=MessageStatus.SUBMITTING, status_at=timezone.now())
+            message.status = MessageStatus.SUBMITTING
+    return message
+
+
+def _already_sent(provider, message: Message, sms: OutgoingSms, item: OutboxItem) -> Submitted | None:
+    message.refresh_from_db(fields=["provider_message_id", "status"])
+    if message.provider_message_id:  # a status callback told us while we were away
+        return Submitted(message.provider_message_id, "queued")
+    return provider.find_sent(sms, since=item.created_at - RECONCILE_SLACK)
+
+
+def _stop(item: OutboxItem, message: Message, status: str, why: str) -> None:
+    """Record why a text will never go out (inside _take's transaction)."""
+    outcome = OutboxItem.CANCELED if status == MessageStatus.CANCELED else OutboxItem.DEAD
+    worker.finish(item, outcome, status, why)
+    if message.status in MessageStatus.PENDING:
+        _set_status(message, status, detail=why)
+
+
+def _record_submitted(item: OutboxItem, message: Message, submitted: Submitted) -> None:
+    with transaction.atomic():
+        if not worker.still_ours(item):
+            log.warning("lost the lease on outbox item %s; its new owner reconciles", item.pk)
+            return
+        worker.finish(item, OutboxItem.DONE, "submitted")
+        message.refresh_from_db(fields=["status", "provider_message_id"])
+        if not message.provider_message_id:
+            Message.objects.filter(pk=message.pk).update(
+                provider_message_id=submitted.provider_message_id, sent_at=timezone.now()
+            )
+        status = MessageStatus.FROM_PROVIDER.get(submitted.status, MessageStatus.QUEUED)
+        if MessageStatus.moves_forward(message.status, status):
+            _set_status(message, status, detail=f"accepted as {submitted.provider_message_id}")
+
+
+def _record_error(item: OutboxItem, message: Message, exc: ProviderError) -> None:
+    error = f"{exc.code} {exc}".strip()
+    with transaction.atomic():
+        if not worker.still_ours(item):
+            return
+        if not exc.permanent:
+            due = worker.retry_later(item, error, uncertain=exc.maybe_sent)
+            if due:
+                MessageStatusEvent.objects.create(
+                    message=message, status="retry", error_code=exc.code, detail=f"{error}; retrying"[:300],
+                    applied=False, at=timezone.now(),
+                )
+                return
+        worker.finish(item, OutboxItem.DEAD, "failed", error)
+        _set_status(message, MessageStatus.FAILED, detail=str(exc), error_code=exc.code)
+        if exc.consequence:
+            actions.learn(message.business, message.contact, exc.consequence, line=message.line)
+
+
+def _set_status(message: Message, status: str, *, detail: str = "", error_code: str = "") -> None:
+    now = timezone.now()
+    fields = {"status": status, "status_at": now}
+    if error_code:
+        fields["error_code"] = error_code
+    if status in MessageStatus.NOT_SENT or status == MessageStatus.FAILED:
+        fields["error_message"] = detail[:300]
+    Message.objects.filter(pk=message.pk).update(**fields)
+    MessageStatusEvent.objects.create(message=message, status=status, error_code=error_code, detail=detail[:300], at=now)

@@ -1,0 +1,69 @@
+"""Message templates a business writes: plain text with a few merge fields.
+
+The syntax is deliberately tiny so a tenant cannot reach anything but the
+values we hand over: `{field}` or `{field|fallback}` where the fallback is used
+when the value is empty, and `{{` / `}}` for literal braces. There are no
+attribute lookups, filters, loops or conditions.
+"""
+
+import re
+
+from textback.lib.text import normalise_sms_text
+
+FIELDS = {
+    "business": "the business name",
+    "staff": "the name signing the text (set per line)",
+    "first_name": "the caller's first name, when we know it",
+    "line": "the number the caller dialled",
+}
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}|]*)(?:\|([^{}]*))?\}|[{}]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_VALUE = 60
+
+
+class TemplateError(ValueError):
+    """A template that cannot be rendered; the message says what to fix."""
+
+
+def _tokens(template: str):
+    """Yield (literal_text, field, fallback) pieces, raising TemplateError on bad syntax."""
+    pos = 0
+    for match in _TOKEN.finditer(template):
+        literal = template[pos : match.start()]
+        pos = match.end()
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            yield literal + token[0], None, None
+        elif token in ("{", "}"):
+            raise TemplateError(f"unmatched {token!r} at character {match.start() + 1}; write {token * 2} for a literal brace")
+        else:
+            field = match.group(1).strip()
+            if field not in FIELDS:
+                known = ", ".join("{" + f + "}" for f in FIELDS)
+                raise TemplateError(f"unknown field {{{field}}}; the fields are {known}")
+            yield literal, field, match.group(2)
+    yield template[pos:], None, None
+
+
+def check_template(template: str) -> None:
+    """Raise TemplateError if the template cannot be rendered."""
+    if not template.strip():
+        raise TemplateError("the template is empty")
+    for _ in _tokens(template):
+        pass
+
+
+def clean_value(value: object) -> str:
+    """A merge value as it may appear in a text: one line, no control characters, bounded."""
+    text = _CONTROL.sub("", str(value or "")).replace("\r", " ").replace("\n", " ").strip()
+    return text[:MAX_VALUE]
+
+
+def render(template: str, values: dict[str, object]) -> str:
+    """The text a recipient reads, with look-alike characters made GSM-7 safe."""
+    parts = []
+    for literal, field, fallback in _tokens(template):
+        parts.append(literal)
+        if field is not None:
+            parts.append(clean_value(values.get(field)) or (fallback or "").strip())
+    return normalise_sms_text("".join(parts)).strip()

@@ -1,0 +1,45 @@
+"""Durable outbound work: one row per thing to do, written with the event that caused it."""
+
+from django.db import models
+from django.db.models import Q
+
+from textback.accounts.models import Business
+
+
+class OutboxItem(models.Model):
+    PENDING = "pending"  # waiting for its due time
+    CLAIMED = "claimed"  # a worker holds the lease; it may be talking to the provider right now
+    DONE = "done"
+    DEAD = "dead"  # stopped for good: permanent error, expired, suppressed
+    CANCELED = "canceled"
+    STATUSES = [(s, s) for s in (PENDING, CLAIMED, DONE, DEAD, CANCELED)]
+
+    SMS = "sms"
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="outbox_items")
+    kind = models.CharField(max_length=20, default=SMS)
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    message = models.OneToOneField(
+        "messaging.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="outbox_item"
+    )
+    payload = models.JSONField(default=dict, blank=True, help_text="What a kind other than sms needs to know.")
+    status = models.CharField(max_length=10, choices=STATUSES, default=PENDING)
+    due_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Not worth doing after this.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=80, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    result = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["due_at"], condition=Q(status="pending"), name="outbox_pending_due"),
+            models.Index(fields=["lease_until"], condition=Q(status="claimed"), name="outbox_claimed_lease"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.idempotency_key} {self.status}"

@@ -1,0 +1,109 @@
+"""A business's provider accounts and the phone lines it receives calls on."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from textback.accounts.models import Business
+from textback.lib import phone
+from textback.messaging.templating import TemplateError, check_template
+
+TWILIO, SANDBOX = "twilio", "sandbox"
+PROVIDERS = [(TWILIO, "Twilio"), (SANDBOX, "Sandbox carrier (simulated)")]
+
+DEFAULT_TEXTBACK_TEMPLATE = (
+    "Hi {first_name|there}, this is {staff|the team} at {business}, sorry we missed your call. "
+    "What's going on? Reply STOP to opt out."
+)
+DEFAULT_VOICEMAIL_TEMPLATE = (
+    "Hi {first_name|there}, this is {staff|the team} at {business}. We got your voicemail and will get back to you "
+    "shortly. Anything to add? Just reply here. Reply STOP to opt out."
+)
+
+
+def validate_e164(value: str) -> None:
+    if not phone.is_e164(value):
+        raise ValidationError(f"{value!r} is not a valid number in E.164 form, such as +15125550147")
+
+
+def validate_template(value: str) -> None:
+    try:
+        check_template(value)
+    except TemplateError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+class ProviderAccount(models.Model):
+    """Credentials for one provider. The secret never leaves the server: not in pages, logs or API output."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="provider_accounts")
+    provider = models.CharField(max_length=20, choices=PROVIDERS)
+    label = models.CharField(max_length=60, blank=True)
+    account_sid = models.CharField(max_length=64, blank=True, help_text="Twilio Account SID (AC…).")
+    auth_token = models.CharField(max_length=128, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["provider", "account_sid"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} {self.label or self.account_sid}".strip()
+
+    def __repr__(self) -> str:  # never show the token, even in a traceback
+        return f"<ProviderAccount {self.pk} {self.provider} {self.account_sid}>"
+
+
+class Line(models.Model):
+    """A phone number of the business: how calls to it are handled and what the text-back says."""
+
+    FORWARD_SCREEN, CARRIER_FORWARD, STATUS_ONLY, GENERIC_PBX = "forward_screen", "carrier_forward", "status_only", "generic"
+    CALL_MODES = [
+        (FORWARD_SCREEN, "Forward and screen (ring staff phones, press 1 to accept)"),
+        (CARRIER_FORWARD, "Carrier forwarding (every call that arrives was missed)"),
+        (STATUS_ONLY, "Status only (your own call flow, status callbacks to textback)"),
+        (GENERIC_PBX, "Generic (a PBX reports finished calls)"),
+    ]
+    OURS, PROVIDER = "ours", "provider"
+    KEYWORD_REPLIES = [
+        (OURS, "textback answers STOP, START and HELP"),
+        (PROVIDER, "the provider answers STOP, START and HELP itself"),
+    ]
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="lines")
+    account = models.ForeignKey(ProviderAccount, on_delete=models.PROTECT, related_name="lines")
+    number = models.CharField(max_length=20, validators=[validate_e164])
+    label = models.CharField(max_length=60, blank=True, help_text="Location or purpose, e.g. 'Austin office'.")
+    call_mode = models.CharField(max_length=20, choices=CALL_MODES, default=FORWARD_SCREEN)
+    forward_to = models.JSONField(default=list, blank=True, help_text="E.164 numbers rung at the same time.")
+    ring_seconds = models.PositiveSmallIntegerField(default=20)
+    staff_name = models.CharField(max_length=60, blank=True, help_text="Signs the text-back: 'this is Mike at …'.")
+    textback_enabled = models.BooleanField(default=True)
+    delay_seconds = models.PositiveIntegerField(default=0, help_text="Wait this long after the call before texting.")
+    textback_template = models.TextField(default=DEFAULT_TEXTBACK_TEMPLATE, validators=[validate_template])
+    voicemail_template = models.TextField(
+        default=DEFAULT_VOICEMAIL_TEMPLATE, blank=True, validators=[validate_template],
+        help_text="Used instead when the caller left a voicemail; blank means use the text-back template.",
+    )
+    record_voicemail = models.BooleanField(default=True)
+    greeting = models.CharField(
+        max_length=300, default="Sorry, nobody could take your call. Please leave a message after the tone, "
+        "or hang up and we will text you.", blank=True,
+    )
+    keyword_replies = models.CharField(max_length=10, choices=KEYWORD_REPLIES, default=OURS)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["number"], name="one_line_per_number")]
+
+    def __str__(self) -> str:
+        return f"{phone.pretty(self.number)} {self.label}".strip()
+
+    @property
+    def provider(self) -> str:
+        return self.account.provider
+
+    def clean(self) -> None:
+        for number in self.forward_to or []:
+            if not isinstance(number, str) or not phone.is_e164(number):
+                raise ValidationError({"forward_to": f"{number!r} is not a valid E.164 number"})
+        if self.call_mode == self.FORWARD_SCREEN and not self.forward_to:
+            raise ValidationError({"forward_to": "forward-and-screen lines need at least one phone to ring"})

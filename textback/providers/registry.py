@@ -1,0 +1,46 @@
+"""Building the provider object for an account, with one shared HTTP client per process."""
+
+import threading
+
+import httpx
+from django.conf import settings
+
+from textback.providers.base import Provider
+
+_client: httpx.Client | None = None
+_lock = threading.Lock()
+
+
+def http_client() -> httpx.Client:
+    """The process's pooled HTTP client for provider APIs, with timeouts on every phase."""
+    global _client
+    with _lock:
+        if _client is None:
+            timeout = httpx.Timeout(settings.PROVIDER_TIMEOUT, connect=min(settings.PROVIDER_TIMEOUT, 5.0))
+            _client = httpx.Client(
+                timeout=timeout,
+                limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+                headers={"User-Agent": "textback"},
+            )
+        return _client
+
+
+def use_http_client(client: httpx.Client | None) -> None:
+    """Swap the client (tests pass one with an httpx.MockTransport)."""
+    global _client
+    with _lock:
+        _client = client
+
+
+def provider_for(account) -> Provider:
+    from textback.providers.models import SANDBOX, TWILIO
+
+    if account.provider == TWILIO:
+        from textback.providers.twilio.client import TwilioClient
+
+        return TwilioClient(account.account_sid, account.auth_token, http_client(), settings.TWILIO_API_URL)
+    if account.provider == SANDBOX:
+        from textback.providers.sandbox.carrier import SandboxCarrier
+
+        return SandboxCarrier(account)
+    raise ValueError(f"no provider called {account.provider!r}")

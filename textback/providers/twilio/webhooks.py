@@ -1,0 +1,255 @@
+"""Twilio's webhooks: /hooks/twilio/<voice|screen|dial|call-status|recording|sms|sms-status>.
+
+Every request is checked against X-Twilio-Signature, computed over our public
+URL, before anything is read or written (403 otherwise). Each handler records
+the event under its natural key in the same transaction as its effects, so a
+retried or duplicated callback changes nothing the second time but still gets
+the same answer.
+"""
+
+import functools
+import logging
+import re
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.db import transaction
+from django.http import HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from twilio.request_validator import RequestValidator
+
+from textback.calls import actions as calls
+from textback.calls import outcomes
+from textback.messaging import actions as messaging
+from textback.providers.models import TWILIO, Line, ProviderAccount
+from textback.providers.twilio import errors, mapping, twiml
+from textback.providers.webhooks import Fields, Rejected, bad_request, forbidden, record_event
+
+log = logging.getLogger("textback.webhooks.twilio")
+
+ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
+MESSAGE_SID = re.compile(r"(SM|MM|SS)[0-9a-fA-F]{32}")
+RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
+
+
+def signed_url(request) -> str:
+    """The URL Twilio signed: our configured public origin, whatever proxies did to scheme and host."""
+    public = urlsplit(settings.PUBLIC_URL)
+    return f"{public.scheme}://{public.netloc}{request.get_full_path()}"
+
+
+def verify(request) -> ProviderAccount:
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        raise forbidden("X-Twilio-Signature is missing")
+    try:
+        form = request.POST
+    except (RequestDataTooBig, TooManyFieldsSent, SuspiciousOperation):
+        raise bad_request("the body is too large") from None
+    except Exception:  # a body Django cannot parse as a form
+        raise bad_request("the body is not a form") from None
+    account_sid = form.get("AccountSid", "")
+    if not ACCOUNT_SID.fullmatch(account_sid):
+        raise forbidden("AccountSid is not one of ours")
+    url = signed_url(request)
+    for account in ProviderAccount.objects.filter(provider=TWILIO, account_sid=account_sid).select_related("business"):
+        if account.auth_token and RequestValidator(account.auth_token).validate(url, form, signature):
+            return account
+    raise forbidden("the signature does not match (check TEXTBACK_PUBLIC_URL and the auth token)")
+
+
+def webhook(endpoint: str):
+    """Verify, then run the handler in one transaction; refusals become 4xx with a reason."""
+
+    def wrap(handler):
+        @csrf_exempt
+        @functools.wraps(handler)
+        def view(request):
+            if request.method != "POST":
+                return HttpResponse("use POST\n", status=405, headers={"Allow": "POST"}, content_type="text/plain")
+            try:
+                account = verify(request)
+                with transaction.atomic():
+                    return handler(request, Fields(request.POST), account)
+            except Rejected as exc:
+                log.warning("twilio %s rejected with %s: %s", endpoint, exc.status, exc.reason)
+                return exc.response()
+
+        return view
+
+    return wrap
+
+
+def _xml(body: str) -> HttpResponse:
+    return HttpResponse(body, content_type="text/xml")
+
+
+def _no_content() -> HttpResponse:
+    return HttpResponse(status=204)
+
+
+def _line(account: ProviderAccount, number: str) -> Line | None:
+    return (
+        Line.objects.select_related("business", "account")
+        .filter(number=number, account__provider=TWILIO, account__account_sid=account.account_sid)
+        .first()
+    )
+
+
+def _event(request, endpoint: str, key: str, business) -> bool:
+    return record_event(
+        provider=TWILIO, endpoint=endpoint, key=key, business=business, payload=request.POST.dict(),
+        token=request.headers.get("I-Twilio-Idempotency-Token", ""),
+    )
+
+
+def _call_for(fields: Fields, account: ProviderAccount, call_sid: str):
+    """The call, creating it from this request when it is the first we hear of it."""
+    call = calls.find_call(TWILIO, call_sid)
+    if call is not None:
+        return call
+    line = _line(account, fields.get("To"))
+    if line is None:
+        return None
+    return calls.start_call(
+        calls.CallStart(line=line, provider=TWILIO, call_id=call_sid, from_number=fields.get("From"),
+                        to_number=fields.get("To"), caller_name=fields.get("CallerName"))
+    )
+
+
+@webhook("voice")
+def voice(request, fields: Fields, account: ProviderAccount) -> HttpResponse:
+    """An incoming call: ring the staff phones with screening, or take it as missed."""
+    call_sid = fields.required("CallSid", CALL_SID)
+    line = _line(account, fields.required("To"))
+    new = _event(request, "voice", call_sid, line.business if line else None)
+    if line is None:
+        return _xml(twiml.hang_up("This number is not set up yet. Goodbye."))
+    call = _call_for(fields, account, call_sid)
+    if line.call_mode == Line.FORWARD_SCREEN and line.forward_to:
+        return _xml(twiml.forward_and_screen(line))
+    if new:  # carrier forwarding (and any other mode reaching /voice): every call here was missed
+        calls.do_outcome(call, outcomes.NO_ANSWER, ended=not line.record_voicemail)
+        if line.record_voicemail:
+            calls.do_expect_voicemail(call)
+    return _xml(twiml.missed(line))
+
+
+@webhook("screen")
+def screen(request, fields: Fields, account: ProviderAccount) -> HttpResponse:
+    """The answering phone's leg: ask for 1, then connect on 1 or hang up this leg."""
+    leg_sid = fields.required("CallSid", CALL_SID)
+    parent = calls.find_call(TWILIO, fields.required("ParentCallSid", CALL_SID))
+    business = parent.line.business if parent else None
+    if "Digits" not in fields:
+        _event(request, "screen", f"{leg_sid}:prompt", business)
+        return _xml(twiml.screen_prompt(business.name if business else "us"))
+    digits = fields.get("Digits").strip()
+    new = _event(request, "screen", f"{leg_sid}:{digits or 'none'}", business)
+    if digits != "1":
+        return _xml(twiml.hang_up())
+    if parent is not None and new:
+        calls.do_accept(parent)
+    return _xml(twiml.connect())
+
+
+@webhook("dial")
+def dial(request, fields: Fields, account: ProviderAccount) -> HttpResponse:
+    """The <Dial> to the staff phones ended: answered, or missed (then voicemail or goodbye)."""
+    call_sid = fields.required("CallSid", CALL_SID)
+    call = _call_for(fields, account, call_sid)
+    if call is None:
+        return _xml(twiml.hang_up())
+    dial_status = fields.required("DialCallStatus")
+    new = _event(request, "dial", f"{call_sid}:{dial_status}", call.line.business)
+    call.refresh_from_db(fields=["accepted"])
+    outcome = mapping.dial_outcome(
+        dial_status, fields.get("CallStatus"), accepted=call.accepted, bridged=bool(fields.boolean("DialBridged"))
+    )
+    missed = outcomes.is_missed(outcome)
+    caller_still_there = outcome != outcomes.CALLER_HUNG_UP
+    wait_for_voicemail = missed and caller_still_there and call.line.record_voicemail
+    if new:
+        calls.do_outcome(call, outcome, ended=not wait_for_voicemail)
+        if wait_for_voicemail:
+            calls.do_expect_voicemail(call)
+    return _xml(twiml.missed(call.line) if missed and caller_still_there else twiml.hang_up())
+
+
+@webhook("recording")
+def recording(request, fields: Fields, account: ProviderAccount) -> HttpResponse:
+    """The <Record> action (caller finished) and the recording status callback (file ready, or none)."""
+    call_sid = fields.required("CallSid", CALL_SID)
+    call = calls.find_call(TWILIO, call_sid)
+    status = fields.get("RecordingStatus")
+    recording_sid = fields.get("RecordingSid") or "none"
+    new = _event(request, "recording", f"{call_sid}:{recording_sid}:{status or 'action'}", call.line.business if call else None)
+    if call is not None and new:
+        seconds = fields.integer("RecordingDuration") if status in ("", "completed") else 0
+        calls.do_voicemail(call, seconds, fields.get("RecordingUrl"))
+    if status:
+        return _no_content()
+    return _xml(twiml.hang_up("Thank you. We will get back to you soon. Goodbye."))
+
+
+@webhook("call-status")
+def call_status(request, fields: Fields, account: ProviderAccount) -> HttpResponse:
+    """Status callbacks for the inbound call, and for the dialled legs (they carry ParentCallSid)."""
+    call_sid = fields.required("CallSid", CALL_SID)
+    status = fields.required("CallStatus")
+    parent_sid = fields.get("ParentCallSid")
+    if parent_sid:
+        return _child_status(request, fields, call_sid, status, parent_sid)
+    call = _call_for(fields, account, call_sid)
+    new = _event(request, "call-status", f"{call_sid}:{status}", call.line.business if call else None)
+    if call is None or not new:
+        return _no_content()
+    call.refresh_from_db(fields=["accepted"])
+    outcome = mapping.parent_outcome(status, call.line.call_mode, accepted=call.accepted)
+    if outcome is not None:
+        calls.do_outcome(call, outcome, ended=True)
+    return _no_content()
+
+
+def _child_status(request, fields: Fields, leg_sid: str, status: str, parent_sid: str) -> HttpResponse:
+    parent = calls.find_call(TWILIO, parent_sid)
+    new = _event(request, "call-status", f"{leg_sid}:{status}", parent.line.business if parent else None)
+    if parent is None or not new or parent.line.call_mode != Line.STATUS_ONLY:
+        return _no_content()  # with screening, the <Dial> action already told us more
+    outcome = mapping.child_outcome(status)
+    if outcome is not None:
+        calls.do_outcome(parent, outcome, ended=True)
+    return _no_content()
+
+
+@webhook("sms")
+def sms(request, fields: Fields, account: ProviderAccount) -> HttpResponse:
+    """An incoming text. Replies go out through the outbox, never inline, so each is recorded."""
+    message_sid = fields.required("MessageSid", MESSAGE_SID)
+    line = _line(account, fields.required("To"))
+    new = _event(request, "sms", message_sid, line.business if line else None)
+    if line is not None and new:
+        messaging.do_inbound_sms(
+            messaging.Inbound(line=line, provider=TWILIO, provider_message_id=message_sid,
+                              from_number=fields.required("From"), body=fields.get("Body"),
+                              provider_type=fields.get("OptOutType"))
+        )
+    return _xml(twiml.empty_messaging())
+
+
+@webhook("sms-status")
+def sms_status(request, fields: Fields, account: ProviderAccount) -> HttpResponse:
+    """Delivery reports. They arrive out of order; a message only ever moves forward."""
+    message_sid = fields.required("MessageSid", MESSAGE_SID)
+    status = fields.get("MessageStatus") or fields.required("SmsStatus")
+    error_code = fields.get("ErrorCode").strip()
+    if _event(request, "sms-status", f"{message_sid}:{status}", None):
+        messaging.do_message_status(
+            messaging.StatusReport(
+                provider=TWILIO, provider_message_id=message_sid, status=status, ref=request.GET.get("m", ""),
+                error_code=error_code, consequence=errors.consequence(error_code), account_sid=account.account_sid,
+            )
+        )
+    return _no_content()

@@ -1,0 +1,93 @@
+"""What every provider webhook shares: checked access to untrusted fields, and the event log."""
+
+import logging
+import re
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpResponse
+from django.utils import timezone
+
+from textback.calls.models import WebhookEvent
+
+log = logging.getLogger("textback.webhooks")
+MAX_FIELD = 2000
+
+
+class Rejected(Exception):
+    """A request we refuse, with the status and a reason the sender can act on."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+    def response(self) -> HttpResponse:
+        return HttpResponse(self.reason + "\n", status=self.status, content_type="text/plain")
+
+
+def bad_request(reason: str) -> Rejected:
+    return Rejected(400, reason)
+
+
+def forbidden(reason: str) -> Rejected:
+    return Rejected(403, reason)
+
+
+class Fields:
+    """Read fields of an untrusted payload, failing with a 400 that names the field."""
+
+    def __init__(self, data):
+        self.data = data
+
+    def get(self, name: str, default: str = "") -> str:
+        value = self.data.get(name, default)
+        if not isinstance(value, str):
+            raise bad_request(f"{name} must be text")
+        if len(value) > MAX_FIELD:
+            raise bad_request(f"{name} is too long")
+        return value
+
+    def required(self, name: str, pattern: re.Pattern | None = None) -> str:
+        value = self.get(name).strip()
+        if not value:
+            raise bad_request(f"{name} is missing")
+        if pattern is not None and not pattern.fullmatch(value):
+            raise bad_request(f"{name} is malformed")
+        return value
+
+    def integer(self, name: str) -> int | None:
+        value = self.get(name).strip()
+        if not value:
+            return None
+        if not value.isdigit():
+            raise bad_request(f"{name} must be a whole number")
+        return int(value)
+
+    def boolean(self, name: str) -> bool | None:
+        value = self.get(name).strip().lower()
+        if not value:
+            return None
+        if value not in ("true", "false"):
+            raise bad_request(f"{name} must be true or false")
+        return value == "true"
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.data
+
+
+def record_event(*, provider: str, endpoint: str, key: str, business, payload: dict, token: str = "") -> bool:
+    """Log the request; False when we have seen this exact event before (a retry or a duplicate)."""
+    try:
+        with transaction.atomic():
+            WebhookEvent.objects.create(
+                provider=provider, endpoint=endpoint, key=key[:200], business=business,
+                idempotency_token=token[:100], payload=payload, received_at=timezone.now(),
+            )
+        return True
+    except IntegrityError:
+        WebhookEvent.objects.filter(provider=provider, endpoint=endpoint, key=key[:200]).update(
+            duplicates=F("duplicates") + 1
+        )
+        log.info("duplicate %s %s event %s ignored", provider, endpoint, key)
+        return False

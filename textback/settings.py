@@ -1,0 +1,155 @@
+"""Settings, read only from the environment (every name is TEXTBACK_*).
+
+With nothing set, textback runs on a SQLite file under ./data/ with a secret key
+generated once into that folder, so `make run` works on a fresh checkout.
+"""
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+
+from textback.lib.env import env, envbool, envfloat, envint, envlist
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(env("TEXTBACK_DATA_DIR", "data")).resolve()
+
+
+def _secret_key() -> str:
+    """Use TEXTBACK_SECRET_KEY, else a key generated once and kept in DATA_DIR."""
+    key = env("TEXTBACK_SECRET_KEY")
+    if key:
+        return key
+    from django.core.management.utils import get_random_secret_key
+
+    path = DATA_DIR / "secret-key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(get_random_secret_key())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = envbool("TEXTBACK_DEBUG", False)
+
+PUBLIC_URL = env("TEXTBACK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+_public_host = urlsplit(PUBLIC_URL).hostname or "127.0.0.1"
+ALLOWED_HOSTS = envlist("TEXTBACK_ALLOWED_HOSTS", [_public_host, "127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = [f"{urlsplit(PUBLIC_URL).scheme}://{urlsplit(PUBLIC_URL).netloc}"]
+if PUBLIC_URL.startswith("https://"):
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+TWILIO_API_URL = env("TEXTBACK_TWILIO_API_URL", "https://api.twilio.com").rstrip("/")
+PROVIDER_TIMEOUT = envfloat("TEXTBACK_PROVIDER_TIMEOUT", 10.0)
+
+# The outbox (ARCHITECTURE §5).
+OUTBOX_LEASE_SECONDS = envint("TEXTBACK_OUTBOX_LEASE_SECONDS", 60)
+OUTBOX_BATCH = envint("TEXTBACK_OUTBOX_BATCH", 50)
+WORKER_THREADS = envint("TEXTBACK_WORKER_THREADS", 4)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "textback.accounts",
+    "textback.providers",
+    "textback.providers.sandbox",
+    "textback.messaging",
+    "textback.calls",
+    "textback.outbox",
+    "textback.inbox",
+    "textback.ops",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "textback.urls"
+WSGI_APPLICATION = "textback.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict:
+    url = env("TEXTBACK_DATABASE_URL", f"sqlite:///{DATA_DIR / 'textback.sqlite3'}")
+    config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        config["CONN_MAX_AGE"] = 0 if config["NAME"] == ":memory:" else None
+        config["OPTIONS"] = {
+            # One writer at a time, taken at BEGIN, so a claim never deadlocks on upgrade.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
+        }
+    config["TEST"] = {"NAME": env("TEXTBACK_TEST_DATABASE_NAME")}
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# Webhooks are small; anything larger is not from a carrier.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 400
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("TEXTBACK_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,26 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from textback.inbox import health
+from textback.providers.generic import views as generic
+from textback.providers.twilio import webhooks as twilio
+
+twilio_hooks = [
+    path("voice", twilio.voice, name="voice"),
+    path("screen", twilio.screen, name="screen"),
+    path("dial", twilio.dial, name="dial"),
+    path("call-status", twilio.call_status, name="call-status"),
+    path("recording", twilio.recording, name="recording"),
+    path("sms", twilio.sms, name="sms"),
+    path("sms-status", twilio.sms_status, name="sms-status"),
+]
+
+urlpatterns = [
+    path("hooks/twilio/", include((twilio_hooks, "twilio"))),
+    path("hooks/generic/call", generic.call, name="generic-call"),
+    path("healthz", health.healthz, name="healthz"),
+    path("metrics", health.metrics, name="metrics"),
+    path("admin/", admin.site.urls),
+    path("sandbox/", include("textback.providers.sandbox.urls")),
+    path("", include("textback.inbox.urls")),
+]
