@@ -138,7 +138,7 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = env("TEXTBACK_STATIC_ROOT")  # only for `textback collectstatic`; WhiteNoise serves from the apps
 STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

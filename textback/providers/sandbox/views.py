@@ -1,5 +1,7 @@
 """The phone simulator: play a caller dialling the business, and the caller's handset."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -32,7 +34,7 @@ def _handset_context(business, lines, number: str) -> dict:
 
 
 def _simulator_url(business, number: str) -> str:
-    return f"{reverse('simulator', args=[business.slug])}?handset={number}"
+    return f"{reverse('simulator', args=[business.slug])}?{urlencode({'handset': number})}"
 
 
 @login_required

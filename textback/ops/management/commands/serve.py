@@ -11,7 +11,7 @@ from textback.lib.env import env, envint
 _stop = threading.Event()
 
 
-def _start_outbox(server, worker) -> None:
+def _start_outbox(worker) -> None:
     """Runs in each web process after it forks: the worker thread shares its wake-up pipe."""
     from textback.outbox.worker import Worker
 

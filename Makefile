@@ -1,0 +1,46 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_URL ?= $(or $(TEXTBACK_TEST_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432)
+
+.PHONY: run test test-sqlite test-postgres bench clean
+
+$(VENV)/.runtime: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.test: $(VENV)/.runtime
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+## run: migrate, seed the AlphaPlumbing demo on the sandbox carrier, serve web + worker on :8000
+run: $(VENV)/.runtime
+	$(BIN)/textback migrate --verbosity 0
+	$(BIN)/textback demo
+	$(BIN)/textback serve
+
+## test: the whole suite on SQLite, then on PostgreSQL when a server answers at $(PG_URL)
+test: test-sqlite test-postgres
+
+test-sqlite: $(VENV)/.test
+	env -u TEXTBACK_DATABASE_URL $(BIN)/pytest
+
+test-postgres: $(VENV)/.test
+	@if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_URL)/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "== PostgreSQL suite on $(PG_URL) =="; \
+		TEXTBACK_DATABASE_URL=$(PG_URL)/textback_suite_$$$$ $(BIN)/pytest; \
+	elif [ -n "$$TEXTBACK_REQUIRE_POSTGRES" ]; then \
+		echo "PostgreSQL is required (TEXTBACK_REQUIRE_POSTGRES) but nothing answers at $(PG_URL)"; exit 1; \
+	else \
+		echo "Skipping the PostgreSQL suite: nothing answers at $(PG_URL) (set TEXTBACK_TEST_POSTGRES_URL)"; \
+	fi
+
+## bench: the webhook and end-to-end throughput benchmark (see bench/README.md)
+bench: $(VENV)/.test
+	$(BIN)/python bench/missed_calls.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

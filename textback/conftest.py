@@ -1,0 +1,89 @@
+"""The test cast, healthchecks-style: explicit people and businesses, no factories.
+
+- AlphaPlumbing (alpha): a Twilio line +15125550100 ringing Mike's cell +15125550199,
+  and a sandbox line +17375550100. alice is its owner, bob an agent.
+- BetaHVAC (beta): another tenant with its own Twilio account and line. charlie works there only.
+- The caller is +15125550147 (Austin, TX).
+"""
+
+import pytest
+
+from textback.accounts.models import Business, Membership
+from textback.providers.models import SANDBOX, TWILIO, Line, ProviderAccount
+
+ALPHA_SID = "AC0123456789abcdef0123456789abcdef"
+ALPHA_TOKEN = "f1e2d3c4b5a697887766554433221100"
+BETA_SID = "ACfedcba9876543210fedcba9876543210"
+BETA_TOKEN = "00112233445566778899aabbccddeeff"
+ALPHA_NUMBER = "+15125550100"
+ALPHA_CELL = "+15125550199"
+ALPHA_SANDBOX_NUMBER = "+17375550100"
+BETA_NUMBER = "+12145550100"
+CALLER = "+15125550147"
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_isolated(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PUBLIC_URL = "https://textback.example.com"
+    settings.ALLOWED_HOSTS = ["testserver", "textback.example.com", "127.0.0.1", "localhost"]
+    settings.DATA_DIR = tmp_path
+
+
+@pytest.fixture
+def alpha(db):
+    return Business.objects.create(name="AlphaPlumbing", slug="alpha", help_contact="call (512) 555-0100")
+
+
+@pytest.fixture
+def beta(db):
+    return Business.objects.create(name="BetaHVAC", slug="beta")
+
+
+@pytest.fixture
+def alpha_twilio(alpha):
+    return ProviderAccount.objects.create(business=alpha, provider=TWILIO, account_sid=ALPHA_SID, auth_token=ALPHA_TOKEN)
+
+
+@pytest.fixture
+def alpha_line(alpha, alpha_twilio):
+    return Line.objects.create(
+        business=alpha, account=alpha_twilio, number=ALPHA_NUMBER, forward_to=[ALPHA_CELL], staff_name="Mike",
+        keyword_replies=Line.PROVIDER,
+    )
+
+
+@pytest.fixture
+def alpha_sandbox_line(alpha):
+    account = ProviderAccount.objects.create(business=alpha, provider=SANDBOX, label="demo")
+    return Line.objects.create(
+        business=alpha, account=account, number=ALPHA_SANDBOX_NUMBER, forward_to=[ALPHA_CELL], staff_name="Mike",
+        keyword_replies=Line.OURS,
+    )
+
+
+@pytest.fixture
+def beta_line(beta):
+    account = ProviderAccount.objects.create(business=beta, provider=TWILIO, account_sid=BETA_SID, auth_token=BETA_TOKEN)
+    return Line.objects.create(business=beta, account=account, number=BETA_NUMBER, forward_to=["+12145550199"])
+
+
+@pytest.fixture
+def alice(alpha, django_user_model):
+    user = django_user_model.objects.create_user("alice@alpha.example", "alice@alpha.example", "pw-alice-123")
+    Membership.objects.create(user=user, business=alpha, role=Membership.OWNER)
+    return user
+
+
+@pytest.fixture
+def bob(alpha, django_user_model):
+    user = django_user_model.objects.create_user("bob@alpha.example", "bob@alpha.example", "pw-bob-123")
+    Membership.objects.create(user=user, business=alpha, role=Membership.AGENT)
+    return user
+
+
+@pytest.fixture
+def charlie(beta, django_user_model):
+    user = django_user_model.objects.create_user("charlie@beta.example", "charlie@beta.example", "pw-charlie-123")
+    Membership.objects.create(user=user, business=beta, role=Membership.OWNER)
+    return user

@@ -1,0 +1,111 @@
+"""Every Twilio webhook refuses what Twilio did not sign, and garbage gets a 4xx, never a 500."""
+
+import pytest
+
+from textback.calls.models import Call, WebhookEvent
+from textback.messaging.models import Message
+from textback.providers.twilio.tests.helpers import fixture
+
+pytestmark = pytest.mark.django_db
+
+ENDPOINTS = ["voice", "screen", "dial", "call-status", "recording", "sms", "sms-status"]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_a_forged_signature_is_refused_and_changes_nothing(endpoint, alpha_line, twilio_post):
+    response = twilio_post(endpoint, fixture("voice_incoming"), token="0" * 32)
+
+    assert response.status_code == 403
+    assert WebhookEvent.objects.count() == Call.objects.count() == Message.objects.count() == 0
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_a_request_without_a_signature_is_refused(endpoint, alpha_line, client):
+    response = client.post(f"/hooks/twilio/{endpoint}", fixture("voice_incoming"), HTTP_HOST="textback.example.com")
+
+    assert response.status_code == 403
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_a_signature_for_another_url_is_refused(alpha_line, twilio_post):
+    """TEXTBACK_PUBLIC_URL is what Twilio signs; a request signed for another host is not ours."""
+    response = twilio_post("voice", fixture("voice_incoming"), signed_for="https://attacker.example")
+
+    assert response.status_code == 403
+    assert Call.objects.count() == 0
+
+
+def test_a_tampered_field_breaks_the_signature(alpha_line, client, settings):
+    from textback.conftest import ALPHA_TOKEN
+    from textback.providers.twilio.tests.helpers import signed
+
+    fields = fixture("voice_incoming")
+    _, _, headers = signed(settings.PUBLIC_URL, "voice", fields, ALPHA_TOKEN)
+    fields["From"] = "+15125550000"
+    response = client.post(
+        "/hooks/twilio/voice", fields, HTTP_X_TWILIO_SIGNATURE=headers["X-Twilio-Signature"],
+        HTTP_HOST="textback.example.com",
+    )
+
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "endpoint,fields,reason",
+    [
+        ("voice", {"CallSid": None}, "CallSid is missing"),
+        ("voice", {"CallSid": "not-a-sid"}, "CallSid is malformed"),
+        ("dial", {"DialCallStatus": None}, "DialCallStatus is missing"),
+        ("dial", {"DialBridged": "maybe"}, "DialBridged must be true or false"),
+        ("recording", {"RecordingDuration": "ten"}, "RecordingDuration must be a whole number"),
+        ("screen", {"ParentCallSid": None}, "ParentCallSid is missing"),
+    ],
+)
+def test_a_signed_but_malformed_request_gets_400_with_the_reason(endpoint, fields, reason, alpha_line, twilio_post):
+    base = {"dial": "dial_no_answer", "recording": "recording_action", "screen": "screen_prompt"}.get(endpoint, "voice_incoming")
+    if endpoint in ("dial", "recording"):
+        twilio_post("voice", fixture("voice_incoming"))
+    response = twilio_post(endpoint, fixture(base, **fields))
+
+    assert response.status_code == 400
+    assert reason in response.content.decode()
+
+
+def test_a_malformed_request_writes_nothing_half_way(alpha_line, twilio_post):
+    twilio_post("sms", fixture("sms_incoming", From=None))
+
+    assert WebhookEvent.objects.count() == 0
+    assert Message.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "body,content_type",
+    [
+        (b'{"CallSid": "CA1"}', "application/json"),
+        (b"\x00\xff\xfe garbage \x81", "application/x-www-form-urlencoded"),
+        (b"--x\r\nbroken multipart", "multipart/form-data; boundary=x"),
+        (b"", "text/plain"),
+    ],
+)
+def test_garbage_bodies_get_a_4xx_never_a_500(body, content_type, alpha_line, client):
+    response = client.post(
+        "/hooks/twilio/voice", data=body, content_type=content_type, HTTP_X_TWILIO_SIGNATURE="abc",
+        HTTP_HOST="textback.example.com",
+    )
+
+    assert 400 <= response.status_code < 500
+
+
+def test_an_oversized_body_gets_a_4xx(alpha_line, client):
+    response = client.post(
+        "/hooks/twilio/sms", data=b"Body=" + b"x" * 400_000, content_type="application/x-www-form-urlencoded",
+        HTTP_X_TWILIO_SIGNATURE="abc", HTTP_HOST="textback.example.com",
+    )
+
+    assert 400 <= response.status_code < 500
+
+
+def test_webhooks_only_take_post(alpha_line, client):
+    response = client.get("/hooks/twilio/voice", HTTP_HOST="textback.example.com")
+
+    assert response.status_code == 405
