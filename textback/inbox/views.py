@@ -4,11 +4,14 @@ Every object is looked up through the signed-in user's businesses, so a user
 of one business gets 404 for another's calls, conversations and ledger.
 """
 
+import hashlib
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 
 from textback.accounts.models import Business, businesses_for
 from textback.calls.decide import REASONS
@@ -21,7 +24,10 @@ LOGIN_WINDOW_SECONDS = 15 * 60
 
 
 def business_or_404(request, slug: str) -> Business:
-    return get_object_or_404(businesses_for(request.user), slug=slug)
+    """The business, if the user belongs to it; its pages show times in its own time zone."""
+    business = get_object_or_404(businesses_for(request.user), slug=slug)
+    timezone.activate(business.time_zone)
+    return business
 
 
 @login_required
@@ -51,7 +57,9 @@ def business(request, slug: str):
 def call_detail(request, slug: str, pk: int):
     biz = business_or_404(request, slug)
     call = get_object_or_404(Call.objects.select_related("line", "contact"), business=biz, pk=pk)
-    events = WebhookEvent.objects.filter(business=biz, key__startswith=call.provider_call_id).order_by("received_at")
+    events = WebhookEvent.objects.filter(
+        Q(key=call.provider_call_id) | Q(key__startswith=f"{call.provider_call_id}:"), business=biz
+    ).order_by("received_at")
     texts = call.messages.order_by("created_at")
     return render(
         request, "inbox/call.html",
@@ -86,8 +94,10 @@ class LoginView(auth_views.LoginView):
     template_name = "inbox/login.html"
 
     def _key(self) -> str:
-        who = self.request.POST.get("username", "").lower()[:150]
-        return f"login-failures:{self.request.META.get('REMOTE_ADDR', '')}:{who}"
+        """Per address and username as Django will read it (trimmed, any case), hashed to a safe cache key."""
+        who = self.request.POST.get("username", "").strip().lower()
+        digest = hashlib.sha256(f"{self.request.META.get('REMOTE_ADDR', '')}|{who}".encode()).hexdigest()
+        return f"login-failures:{digest}"
 
     def post(self, request, *args, **kwargs):
         if cache.get(self._key(), 0) >= LOGIN_ATTEMPTS:

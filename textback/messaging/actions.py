@@ -22,7 +22,11 @@ from textback.outbox.models import OutboxItem
 
 MAX_BODY = 1600  # Twilio's cap on Body
 REPLY_WINDOW = timedelta(minutes=5)  # confirmations sent within 5 minutes are presumed expected (47 CFR 64.1200(a)(12))
-_STOP_WORD = re.compile(r"\bstop\b", re.IGNORECASE)
+# An instruction to opt out, not just the word ("When can we stop by?" does not tell anyone how to stop).
+_OPT_OUT_INSTRUCTION = re.compile(
+    r"\b(reply|text|txt|send|respond)( with)?\s+[\"']?stop\b|\bstop\s+to\s+(opt|unsubscribe|end|cancel|quit)",
+    re.IGNORECASE,
+)
 # Responses to the recipient's own request may reach a number that has opted out.
 ALLOWED_WHEN_OPTED_OUT = frozenset({Message.OPT_OUT_CONFIRMATION, Message.HELP})
 NO_FIRST_TEXT_ADDITIONS = frozenset({Message.OPT_OUT_CONFIRMATION, Message.OPT_IN_CONFIRMATION})
@@ -65,23 +69,28 @@ def is_opted_out(business, number: str) -> bool:
     return consent_state(business, number) == ConsentEvent.OPT_OUT
 
 
+NEVER_RECEIVED = (*MessageStatus.NOT_SENT, MessageStatus.FAILED, MessageStatus.UNDELIVERED)
+OPT_OUT_LINE = "Reply STOP to opt out."
+
+
 def has_received_texts(business, contact: Contact) -> bool:
     return (
         Message.objects.filter(business=business, contact=contact, direction=Message.OUT)
-        .exclude(status__in=MessageStatus.NOT_SENT)
+        .exclude(status__in=NEVER_RECEIVED)
         .exists()
     )
 
 
-def with_first_text_additions(business, contact: Contact, body: str) -> str:
-    """Name the sender and say how to stop on the first text a contact ever gets from this business."""
+def with_first_text_additions(business, contact: Contact, body: str, limit: int = MAX_BODY) -> str:
+    """Name the sender and say how to stop on the first text a contact ever gets from this business.
+
+    The body is shortened if need be so the additions always fit within `limit`.
+    """
     if has_received_texts(business, contact):
-        return body
-    if business.name.lower() not in body.lower():
-        body = f"{business.name}: {body}"
-    if not _STOP_WORD.search(body):
-        body = f"{body} Reply STOP to opt out."
-    return body
+        return body[:limit]
+    prefix = "" if business.name.lower() in body.lower() else f"{business.name}: "
+    suffix = "" if _OPT_OUT_INSTRUCTION.search(body) else f" {OPT_OUT_LINE}"
+    return prefix + body[: max(limit - len(prefix) - len(suffix), 0)] + suffix
 
 
 def queue_text(
@@ -100,9 +109,10 @@ def queue_text(
     """Write an outbound text and its outbox row; the worker sends it at due_at."""
     business = line.business
     body = normalise_sms_text(body).strip()
-    if purpose not in NO_FIRST_TEXT_ADDITIONS:
+    if purpose in NO_FIRST_TEXT_ADDITIONS:
+        body = body[:MAX_BODY]
+    else:
         body = with_first_text_additions(business, contact, body)
-    body = body[:MAX_BODY]
     shape = gsm7.shape(body)
     now = timezone.now()
     conversation = conversation_for(line, contact)
@@ -121,11 +131,13 @@ def queue_text(
     return message
 
 
-def cancel_pending(business, contact: Contact, *, purposes=None, why: str) -> int:
-    """Cancel texts to this contact that have not reached a worker yet. Returns how many."""
+def cancel_pending(business, contact: Contact, *, purposes=None, keep=(), why: str) -> int:
+    """Cancel texts to this contact that no worker has started handing over. Returns how many."""
     pending = Message.objects.filter(business=business, contact=contact, status=MessageStatus.SCHEDULED)
     if purposes is not None:
         pending = pending.filter(purpose__in=purposes)
+    if keep:
+        pending = pending.exclude(purpose__in=keep)
     ids = list(pending.values_list("pk", flat=True))
     if not ids:
         return 0
@@ -203,7 +215,7 @@ def _opt_out(line, contact: Contact, message: Message, word: str, source: str) -
     business = line.business
     already = is_opted_out(business, contact.number)
     record_consent(business, contact.number, ConsentEvent.OPT_OUT, source=source, keyword=word, line=line, message=message)
-    cancel_pending(business, contact, why="the contact opted out")
+    cancel_pending(business, contact, keep=[Message.OPT_OUT_CONFIRMATION], why="the contact opted out")
     if not already:
         _reply(line, contact, message, Message.OPT_OUT_CONFIRMATION, opt_out_text(business))
 

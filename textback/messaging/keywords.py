@@ -10,6 +10,8 @@ phrases is treated as an opt-out too. We err on the side of stopping.
 import re
 from dataclasses import dataclass
 
+from textback.lib.text import normalise_sms_text
+
 OPT_OUT, OPT_IN, HELP = "opt_out", "opt_in", "help"
 
 KEYWORDS = {
@@ -44,7 +46,7 @@ def classify(body: str, provider_type: str = "") -> Keyword | None:
     """The keyword an inbound text is, if any."""
     if provider_type.upper() in PROVIDER_TYPES:
         return Keyword(PROVIDER_TYPES[provider_type.upper()], body.strip()[:40] or provider_type.upper())
-    trimmed = _EDGE_PUNCTUATION.sub("", body or "")
+    trimmed = _EDGE_PUNCTUATION.sub("", normalise_sms_text(body or ""))  # phones type ’ for '; match both
     word = re.sub(r"\s+", "", trimmed).upper()
     if word in KEYWORDS:
         return Keyword(KEYWORDS[word], word)

@@ -184,6 +184,16 @@ class AppendOnly(Exception):
     """The consent ledger is never edited or deleted from."""
 
 
+class ConsentQuerySet(models.QuerySet):
+    """Bulk edits of the ledger are refused too (cascades from a deleted business still work)."""
+
+    def update(self, **kwargs):
+        raise AppendOnly("consent events are never changed; record a new one")
+
+    def delete(self):
+        raise AppendOnly("consent events are never deleted")
+
+
 class ConsentEvent(models.Model):
     """The consent ledger: every opt-out, opt-in and help request, in order. Append-only."""
 
@@ -200,6 +210,8 @@ class ConsentEvent(models.Model):
     line = models.ForeignKey("providers.Line", null=True, blank=True, on_delete=models.SET_NULL)
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField()
+
+    objects = ConsentQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["business", "number", "created_at"])]

@@ -131,6 +131,8 @@ def _record_error(item: OutboxItem, message: Message, exc: ProviderError) -> Non
         if not exc.permanent:
             due = worker.retry_later(item, error, uncertain=exc.maybe_sent)
             if due:
+                if not exc.maybe_sent:  # certainly not sent: a reply or an opt-out may still cancel it
+                    Message.objects.filter(pk=message.pk).update(status=MessageStatus.SCHEDULED)
                 MessageStatusEvent.objects.create(
                     message=message, status="retry", error_code=exc.code, detail=f"{error}; retrying"[:300],
                     applied=False, at=timezone.now(),

@@ -7,6 +7,7 @@ attribute lookups, filters, loops or conditions.
 """
 
 import re
+import unicodedata
 
 from textback.lib.text import normalise_sms_text
 
@@ -17,7 +18,6 @@ FIELDS = {
     "line": "the number the caller dialled",
 }
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}|]*)(?:\|([^{}]*))?\}|[{}]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_VALUE = 60
 
 
@@ -54,9 +54,9 @@ def check_template(template: str) -> None:
 
 
 def clean_value(value: object) -> str:
-    """A merge value as it may appear in a text: one line, no control characters, bounded."""
-    text = _CONTROL.sub("", str(value or "")).replace("\r", " ").replace("\n", " ").strip()
-    return text[:MAX_VALUE]
+    """A merge value as it may appear in a text: one line, no control characters (C0 or C1), bounded."""
+    chars = (" " if unicodedata.category(c) == "Cc" else c for c in str(value or ""))
+    return " ".join("".join(chars).split())[:MAX_VALUE]
 
 
 def render(template: str, values: dict[str, object]) -> str:

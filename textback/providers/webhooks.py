@@ -48,20 +48,24 @@ class Fields:
             raise bad_request(f"{name} is too long")
         return value
 
-    def required(self, name: str, pattern: re.Pattern | None = None) -> str:
+    def required(self, name: str, pattern: re.Pattern | None = None, max_length: int = MAX_FIELD) -> str:
         value = self.get(name).strip()
         if not value:
             raise bad_request(f"{name} is missing")
+        if len(value) > max_length:
+            raise bad_request(f"{name} is longer than {max_length} characters")
         if pattern is not None and not pattern.fullmatch(value):
             raise bad_request(f"{name} is malformed")
         return value
 
-    def integer(self, name: str) -> int | None:
+    def integer(self, name: str, maximum: int = 2**31 - 1) -> int | None:
         value = self.get(name).strip()
         if not value:
             return None
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             raise bad_request(f"{name} must be a whole number")
+        if int(value) > maximum:
+            raise bad_request(f"{name} must be at most {maximum}")
         return int(value)
 
     def boolean(self, name: str) -> bool | None:

@@ -34,6 +34,8 @@ log = logging.getLogger("textback.webhooks.generic")
 PROVIDER = "generic"
 MAX_BODY = 16 * 1024
 MAX_SKEW_SECONDS = 300
+MAX_CALL_ID = 100  # stored as "<business id>:<call_id>" in a 128-character column
+MAX_VOICEMAIL_SECONDS = 4 * 3600
 ASTERISK = {
     "ANSWER": outcomes.ANSWERED,
     "NOANSWER": outcomes.NO_ANSWER,
@@ -100,10 +102,10 @@ def call(request) -> HttpResponse:
 
 
 def _record(fields: Fields, line: Line) -> HttpResponse:
-    call_id = fields.required("call_id")
+    call_id = fields.required("call_id", max_length=MAX_CALL_ID)
     outcome = _outcome(fields)
     caller = fields.get("from")
-    seconds = fields.integer("voicemail_seconds") or 0
+    seconds = fields.integer("voicemail_seconds", maximum=MAX_VOICEMAIL_SECONDS) or 0
     if caller and not phone.is_anonymous(caller) and len(caller) > 40:
         raise bad_request("from is too long")
     new = record_event(

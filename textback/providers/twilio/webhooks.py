@@ -187,7 +187,7 @@ def recording(request, fields: Fields, account: ProviderAccount) -> HttpResponse
     recording_sid = fields.get("RecordingSid") or "none"
     new = _event(request, "recording", f"{call_sid}:{recording_sid}:{status or 'action'}", call.line.business if call else None)
     if call is not None and new:
-        seconds = fields.integer("RecordingDuration") if status in ("", "completed") else 0
+        seconds = fields.integer("RecordingDuration", maximum=86400) if status in ("", "completed") else 0
         calls.do_voicemail(call, seconds, fields.get("RecordingUrl"))
     if status:
         return _no_content()

@@ -270,3 +270,20 @@ def test_only_post_is_allowed(client, alpha_line, method):
 
     assert response.status_code == 405
     assert response["Allow"] == "POST"
+
+
+@pytest.mark.parametrize("seconds", [str(10**20), 10**20, str(2**31)])
+def test_an_absurd_voicemail_length_is_a_bad_request_not_a_server_error(client, alpha, alpha_line, seconds):
+    """The column is a 32-bit integer on PostgreSQL and 64-bit on SQLite; a PBX never records for years."""
+    response = post(client, alpha, body_for(voicemail_seconds=seconds))
+
+    assert response.status_code == 400
+    assert nothing_written()
+
+
+def test_a_call_id_too_long_to_store_is_a_bad_request_not_a_server_error(client, alpha, alpha_line):
+    """Call.provider_call_id holds 128 characters: PostgreSQL refuses more (a 500), SQLite silently keeps them."""
+    response = post(client, alpha, body_for(call_id="x" * 300))
+
+    assert response.status_code == 400
+    assert nothing_written()

@@ -1,0 +1,714 @@
+"""Measure textback against the budgets of ARCHITECTURE §8: signed missed-call webhooks in, texts out.
+
+    .venv/bin/python bench/missed_calls.py                      # both databases, 2000 calls at 200/s
+    .venv/bin/python bench/missed_calls.py --db postgres --rate 0 --calls 5000   # throughput
+    .venv/bin/python bench/missed_calls.py --db sqlite --delay 1                 # + due-time lateness
+
+Each run starts real processes through tests/support/harness.py: `textback serve` with its
+in-process worker on SQLite, or `textback serve --no-worker` plus `textback worker` processes on
+PostgreSQL. A Twilio stub (tests/support/twilio_stub.py) runs in its own process so that its
+arrival clock never waits for the load generator's GIL. One line is in carrier-forwarding mode
+without voicemail, so ONE webhook (/hooks/twilio/voice) is one missed call that must be texted.
+See bench/README.md for how to read the output.
+"""
+
+import argparse
+import json
+import multiprocessing
+import os
+import queue
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from http.client import HTTPConnection, HTTPException
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import phonenumbers  # noqa: E402
+
+from tests.support.harness import Database, System, new_database  # noqa: E402
+from tests.support.twilio_stub import MESSAGES, TwilioStub  # noqa: E402
+from textback.providers.twilio.tests.helpers import fixture, signed  # noqa: E402
+
+POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
+MAIN_LINE = "+15125550102"  # carrier forwarding, no voicemail, delay 0
+DELAYED_LINE = "+15125550103"  # the same with --delay D
+STAFF_CELL = "+15125550199"
+ACCOUNT_SID = fixture("voice_incoming")["AccountSid"]  # the fixtures are signed for this account
+AUTH_TOKEN = "5ca1ab1e" * 4  # any 32 hex digits
+WARMUP_CALLS = 20
+
+BUDGETS = {
+    "webhook_p99_ms": 50.0,  # at 200 req/s, SQLite default
+    "textback_p99_ms": 250.0,  # missed call → provider request, delay 0
+    "lateness_p99_ms": 100.0,  # a due text fires within 100 ms of its due time
+    "calls_per_s": 500.0,  # PostgreSQL, two workers, as fast as possible
+    "rss_mb": 250.0,  # one-process embedded default
+}
+
+
+# --- arguments ----------------------------------------------------------------------------
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--calls", type=int, default=2000, help="missed calls to send (default 2000)")
+    parser.add_argument("--rate", type=float, default=200.0, help="webhooks/s, open loop; 0 = as fast as possible")
+    parser.add_argument("--grace", type=float, default=30.0, help="seconds to wait for texts after the last webhook")
+    parser.add_argument("--connections", type=int, default=64, help="load-generator threads, one keep-alive connection each")
+    parser.add_argument("--workers", type=int, default=2, help="`textback worker` processes (PostgreSQL)")
+    parser.add_argument("--web-processes", type=int, default=2, help="gunicorn web processes (PostgreSQL; SQLite uses 1)")
+    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per web process")
+    parser.add_argument("--delay", type=int, default=None, metavar="D", help="also measure a line with --delay D seconds")
+    parser.add_argument("--delay-calls", type=int, default=200, help="calls to the delayed line (default 200)")
+    parser.add_argument("--postgres", default=POSTGRES_SERVER, help="PostgreSQL server URL (no database name)")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    parser.add_argument("--keep", action="store_true", help="keep the data directory (logs) and say where it is")
+    parser.add_argument("--py-spy", metavar="DIR", help="profile every textback process during the timed phase "
+                        "(collapsed stacks in DIR; needs `pip install py-spy` in the venv; perturbs the figures)")
+    return parser.parse_args(argv)
+
+
+# --- callers and requests -----------------------------------------------------------------
+
+
+def caller_numbers(count: int, skip: int = 0) -> list[str]:
+    """Distinct, valid US mobile-style numbers +1 512 NXX XXXX (never a line or staff number)."""
+    numbers, index = [], 0
+    while len(numbers) < count:
+        exchange, subscriber = 200 + index // 10000, index % 10000
+        index += 1
+        if exchange % 100 == 11 or exchange == 555:  # N11 service codes; 555 holds our own lines
+            continue
+        number = f"+1512{exchange}{subscriber:04d}"
+        if phonenumbers.is_valid_number(phonenumbers.parse(number)):
+            numbers.append(number)
+    return numbers[skip:] if skip else numbers
+
+
+@dataclass
+class Call:
+    """One missed call: a caller and the signed webhook announcing it (prepared before timing)."""
+
+    caller: str
+    body: bytes
+    headers: dict
+    intended: float = 0.0  # when the open-loop schedule wanted it sent (time.time())
+    sent: float = 0.0
+    done: float = 0.0
+    status: int = 0
+    error: str = ""
+    retried: bool = False
+
+
+def prepare_calls(base_url: str, line: str, numbers: list[str]) -> list[Call]:
+    calls = []
+    for number in numbers:
+        fields = fixture(
+            "voice_incoming", CallSid="CA" + uuid.uuid4().hex, From=number, Caller=number, To=line, Called=line
+        )
+        _url, body, headers = signed(base_url, "voice", fields, AUTH_TOKEN)
+        calls.append(Call(number, body, headers))
+    return calls
+
+
+# --- the Twilio stub, in its own process --------------------------------------------------
+
+
+def _stub_main(conn) -> None:
+    """Child process: serve the stub and answer the parent's questions over a pipe."""
+    stub = TwilioStub(record_requests=True).start()
+    # The stub writes a response's headers and body in two send()s; with Nagle on, the body waits
+    # for the client's delayed ACK and every text costs ~40 ms more than against the real API.
+    stub.server.RequestHandlerClass.disable_nagle_algorithm = True
+    conn.send(stub.url)
+    while True:
+        command = conn.recv()
+        if command == "count":
+            conn.send(len(stub.messages))  # one per POST: no failures are injected here
+        elif command == "arrivals":
+            posts = [r for r in list(stub.requests) if r.method == "POST" and MESSAGES.match(r.path)]
+            conn.send([(r.form.get("To", ""), r.at) for r in posts])
+        elif command == "stop":
+            stub.stop()
+            conn.send(None)
+            return
+
+
+class StubProcess:
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_stub_main, args=(child,), daemon=True, name="twilio-stub")
+        self.process.start()
+        self.url = self.conn.recv()
+        self._lock = threading.Lock()
+
+    def ask(self, command: str):
+        with self._lock:
+            self.conn.send(command)
+            return self.conn.recv()
+
+    def stop(self) -> None:
+        self.ask("stop")
+        self.process.join(10)
+
+
+# --- processes: memory and CPU ------------------------------------------------------------
+
+
+def _children() -> dict[int, list[int]]:
+    """Every process's children, from the parent pid in /proc/<pid>/stat."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry))
+    return children
+
+
+def process_trees(roots: list[int], children: dict[int, list[int]] | None = None) -> list[int]:
+    """The roots and all their descendants."""
+    children = _children() if children is None else children
+    tree, todo = [], list(roots)
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo.extend(children.get(pid, []))
+    return tree
+
+
+def _status_kb(pid: int, key: str, path: str = "status") -> int:
+    try:
+        for line in Path(f"/proc/{pid}/{path}").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def memory_mb(roots: list[int], children: dict[int, list[int]]) -> tuple[float, float]:
+    """(RSS, PSS) in MB summed over the process trees of roots."""
+    pids = process_trees(roots, children)
+    rss = sum(_status_kb(pid, "VmRSS") for pid in pids)
+    pss = sum(_status_kb(pid, "Pss", "smaps_rollup") for pid in pids)
+    return rss / 1024, pss / 1024
+
+
+def cpu_seconds(roots: list[int]) -> float:
+    """user + system CPU consumed so far by the process trees of roots."""
+    ticks = 0
+    for pid in process_trees(roots):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies over all CPUs, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    return sum(values) - idle, sum(values)
+
+
+class MemorySampler(threading.Thread):
+    """Samples the RSS/PSS of some process trees every `interval` seconds; keeps the peaks."""
+
+    def __init__(self, groups: dict[str, list[int]], interval: float = 0.5):
+        super().__init__(daemon=True, name="memory-sampler")
+        self.groups, self.interval = groups, interval
+        self.peak = {name: (0.0, 0.0) for name in groups}
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(self.interval):
+            children = _children()
+            for name, roots in self.groups.items():
+                rss, pss = memory_mb(roots, children)
+                self.peak[name] = (max(self.peak[name][0], rss), max(self.peak[name][1], pss))
+
+    def stop(self) -> dict[str, tuple[float, float]]:
+        self.stopping.set()
+        self.join()
+        return self.peak
+
+
+class Profiler:
+    """`py-spy record` attached to each textback process; stopped (and written out) with SIGINT."""
+
+    def __init__(self, directory: str | None, label: str, groups: dict[str, list[int]]):
+        self.spies: list[subprocess.Popen] = []
+        self.directory, self.label, self.groups = directory, label, groups
+
+    def start(self) -> None:
+        if not self.directory:
+            return
+        Path(self.directory).mkdir(parents=True, exist_ok=True)
+        executable = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+        for name, roots in self.groups.items():
+            for pid in process_trees(roots) if name.startswith("textback") else []:
+                output = Path(self.directory) / f"{self.label}-{name.replace(' ', '-')}-{pid}.txt"
+                self.spies.append(subprocess.Popen(
+                    [executable, "record", "--pid", str(pid), "--rate", "100", "--format", "raw", "--nonblocking",
+                     "--output", str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                ))
+
+    def stop(self) -> None:
+        for spy in self.spies:
+            spy.send_signal(signal.SIGINT)
+        for spy in self.spies:
+            spy.wait(30)
+
+
+# --- the load generator -------------------------------------------------------------------
+
+
+class Sender(threading.Thread):
+    """One keep-alive connection; posts the calls it is handed and notes when."""
+
+    IDLE_RECONNECT = 1.5  # gunicorn closes keep-alive connections idle for 2 s
+
+    def __init__(self, port: int, work: queue.Queue):
+        super().__init__(daemon=True)
+        self.port, self.work = port, work
+        self.conn, self.last_used = None, 0.0
+
+    def run(self) -> None:
+        while (call := self.work.get()) is not None:
+            call.sent = time.time()
+            try:
+                call.status = self._post(call)
+            except (OSError, HTTPException) as exc:
+                call.error = f"{type(exc).__name__}: {exc}"
+                self._close()
+            call.done = time.time()
+
+    def _post(self, call: Call) -> int:
+        if self.conn is None or time.monotonic() - self.last_used > self.IDLE_RECONNECT:
+            self._connect()
+        try:
+            return self._exchange(call)
+        except (ConnectionResetError, BrokenPipeError, HTTPException):
+            # The server closed a kept-alive connection before reading this request: send it again.
+            call.retried = True
+            self._connect()
+            return self._exchange(call)
+
+    def _exchange(self, call: Call) -> int:
+        self.conn.request("POST", "/hooks/twilio/voice", body=call.body, headers=call.headers)
+        response = self.conn.getresponse()
+        response.read()
+        self.last_used = time.monotonic()
+        return response.status
+
+    def _connect(self) -> None:
+        self._close()
+        self.conn = HTTPConnection("127.0.0.1", self.port, timeout=60)
+        self.conn.connect()
+        self.last_used = time.monotonic()
+
+    def _close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+
+
+def fire(calls: list[Call], port: int, rate: float, connections: int) -> None:
+    """Open loop: hand call i to the sender pool at start + i/rate (all at once when rate is 0)."""
+    work: queue.Queue = queue.Queue()
+    senders = [Sender(port, work) for _ in range(max(1, min(connections, len(calls))))]
+    for sender in senders:
+        sender.start()
+    start = time.time() + 0.05
+    for index, call in enumerate(calls):
+        call.intended = start + (index / rate if rate > 0 else 0.0)
+        pause = call.intended - time.time()
+        if pause > 0:
+            time.sleep(pause)
+        work.put(call)
+    for _ in senders:
+        work.put(None)
+    for sender in senders:
+        sender.join()
+
+
+# --- starting textback --------------------------------------------------------------------
+
+
+def seed(system: System, delay: int | None) -> None:
+    """A business, a Twilio account and carrier-forwarding lines, through the CLI verbs (as tests/e2e)."""
+    system.cli("migrate", "-v", "0")
+    system.cli("business", "create", "--name", "AlphaPlumbing", "--slug", "alpha", "--time-zone", "America/Chicago")
+    account = system.cli(
+        "account", "add", "--business", "alpha", "--provider", "twilio", "--sid", ACCOUNT_SID, "--token-stdin",
+        stdin=AUTH_TOKEN + "\n",
+    ).stdout.strip().splitlines()[-1].split()[-1]
+    common = ["--business", "alpha", "--account", account, "--staff-name", "Mike", "--no-voicemail",
+              "--mode", "carrier_forward"]
+    system.cli("line", "add", *common, "--number", MAIN_LINE)
+    if delay is not None:
+        system.cli("line", "add", *common, "--number", DELAYED_LINE, "--delay", str(delay))
+
+
+def start_textback(engine: str, args, directory: Path, stub_url: str) -> System:
+    database = new_database(directory, args.postgres if engine == "postgres" else None)
+    system = System(database=database, data_dir=directory, twilio_api_url=stub_url)
+    seed(system, args.delay)
+    if engine == "sqlite":
+        system.start_web(with_worker=True, web_processes=1, threads=args.threads)
+    else:
+        system.start_web(with_worker=False, web_processes=args.web_processes, threads=args.threads)
+        for _ in range(args.workers):
+            system.start_worker()
+        wait_for_listeners(database, args.workers)
+    return system
+
+
+def wait_for_listeners(database: Database, workers: int, timeout: float = 60.0) -> None:
+    """Every `textback worker` is up once it LISTENs for outbox notifications."""
+    name = database.url.rsplit("/", 1)[1]
+    sql = "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND query LIKE 'LISTEN%%'"
+    deadline = time.monotonic() + timeout
+    while database.query(sql, (name,))[0][0] < workers:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only some of {workers} workers came up")
+        time.sleep(0.2)
+
+
+# --- one measured phase -------------------------------------------------------------------
+
+
+def wait_for_texts(stub: StubProcess, total: int, grace: float) -> None:
+    """Until the stub has received `total` texts in all, or grace seconds have passed."""
+    deadline = time.monotonic() + grace
+    while stub.ask("count") < total and time.monotonic() < deadline:
+        time.sleep(0.1)
+
+
+def warm_up(system: System, stub: StubProcess, numbers: list[str]) -> None:
+    """A few calls first, so imports, connections and caches are not part of the figures."""
+    calls = prepare_calls(system.url, MAIN_LINE, numbers)
+    before = stub.ask("count")
+    fire(calls, system.port, rate=50, connections=4)
+    wait_for_texts(stub, before + len(calls), 30)
+
+
+@dataclass
+class Window:
+    """Clocks read at the start and end of the timed phase."""
+
+    load_before: tuple = ()
+    load_after: tuple = ()
+    cpu: dict = field(default_factory=dict)  # name → CPU seconds used during the phase
+    machine_busy: float = 0.0  # fraction of all CPUs busy
+
+
+def cpu_snapshot(groups: dict[str, list[int]]) -> dict[str, float]:
+    snapshot = {name: cpu_seconds(roots) for name, roots in groups.items()}
+    snapshot["load generator"] = time.process_time()
+    return snapshot
+
+
+def run_timed(calls: list[Call], system: System, args, groups: dict[str, list[int]], stub: StubProcess) -> Window:
+    window = Window(load_before=os.getloadavg())
+    texts_before = stub.ask("count")
+    profiler = Profiler(args.py_spy, "postgres" if system.database.is_postgres else "sqlite", groups)
+    profiler.start()
+    cpu_before, ticks_before = cpu_snapshot(groups), machine_ticks()
+    fire(calls, system.port, args.rate, args.connections)
+    wait_for_texts(stub, texts_before + len(calls), args.grace)
+    cpu_after, ticks_after = cpu_snapshot(groups), machine_ticks()
+    profiler.stop()
+    window.cpu = {name: cpu_after[name] - cpu_before[name] for name in cpu_before}
+    busy, total = (after - before for after, before in zip(ticks_after, ticks_before))
+    window.machine_busy = busy / total if total else 0.0
+    window.load_after = os.getloadavg()
+    return window
+
+
+# --- figures ------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+
+def spread(values: list[float]) -> dict:
+    """p50, p99 and max of values given in seconds, in milliseconds."""
+    figures = {"p50": percentile(values, 50), "p99": percentile(values, 99), "max": max(values, default=None)}
+    return {k: None if v is None else round(v * 1000, 2) for k, v in figures.items()}
+
+
+def arrivals_by_caller(arrivals: list[tuple[str, float]]) -> dict[str, list[float]]:
+    by_caller: dict[str, list[float]] = {}
+    for to, at in arrivals:
+        by_caller.setdefault(to, []).append(at)
+    return by_caller
+
+
+def delivery_figures(calls: list[Call], by_caller: dict[str, list[float]]) -> dict:
+    latencies = [min(by_caller[c.caller]) - c.sent for c in calls if c.caller in by_caller]
+    texted = [c for c in calls if c.caller in by_caller]
+    first_sent = min(c.sent for c in calls)
+    last_text = max((max(by_caller[c.caller]) for c in texted), default=first_sent)
+    return {
+        "missed_call_to_provider_ms": spread(latencies),
+        "texted": len(texted),
+        "lost": len(calls) - len(texted),
+        "duplicated": sum(1 for c in calls if len(by_caller.get(c.caller, [])) > 1),
+        "provider_requests_per_s": round(sum(len(by_caller.get(c.caller, [])) for c in calls)
+                                         / max(last_text - first_sent, 1e-9), 1),
+        "end_to_end_calls_per_s": round(len(texted) / max(last_text - first_sent, 1e-9), 1),
+    }
+
+
+def webhook_figures(calls: list[Call]) -> dict:
+    ok = [c for c in calls if c.status == 200]
+    first, last_sent = min(c.sent for c in calls), max(c.sent for c in calls)
+    last_done = max(c.done for c in calls)
+    return {
+        "webhook_ms": spread([c.done - c.sent for c in ok]),
+        "webhook_from_schedule_ms": spread([c.done - c.intended for c in ok]),
+        "queued_for_connection_ms": spread([c.sent - c.intended for c in calls]),
+        "sent_calls_per_s": round(len(calls) / max(last_sent - first, 1e-9), 1),
+        "webhook_responses_per_s": round(len(ok) / max(last_done - first, 1e-9), 1),
+        "webhook_failures": len(calls) - len(ok),
+        "webhook_errors": sorted({c.error or f"HTTP {c.status}" for c in calls if c.status != 200})[:5],
+        "reconnect_retries": sum(c.retried for c in calls),
+    }
+
+
+def as_aware(value) -> datetime:
+    if isinstance(value, str):  # SQLite stores timestamps as text, in UTC
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def lateness_figures(database: Database, calls: list[Call], by_caller: dict[str, list[float]]) -> dict:
+    rows = database.query(
+        "SELECT c.number, o.due_at FROM outbox_outboxitem o JOIN messaging_message m ON m.id = o.message_id "
+        "JOIN messaging_contact c ON c.id = m.contact_id JOIN providers_line l ON l.id = m.line_id "
+        "WHERE l.number = %s", (DELAYED_LINE,),
+    )
+    due = {number: as_aware(at).timestamp() for number, at in rows}
+    late = [min(by_caller[c.caller]) - due[c.caller] for c in calls if c.caller in by_caller and c.caller in due]
+    return {
+        "lateness_ms": spread(late),
+        "texted": len(late),
+        "lost": len(calls) - len(late),
+        "duplicated": sum(1 for c in calls if len(by_caller.get(c.caller, [])) > 1),
+    }
+
+
+def decisions(database: Database) -> dict[str, int]:
+    rows = database.query("SELECT decision, decision_reason, count(*) FROM calls_call GROUP BY decision, decision_reason")
+    return {f"{decision or 'undecided'}:{reason or '-'}": count for decision, reason, count in rows}
+
+
+# --- one database, start to finish --------------------------------------------------------
+
+
+def process_groups(system: System, stub: StubProcess) -> dict[str, list[int]]:
+    groups = {"textback serve": [system.web.pid], "twilio stub": [stub.process.pid]}
+    if system.workers:
+        groups["textback worker"] = [worker.pid for worker in system.workers]
+    return groups
+
+
+def delayed_phase(system: System, stub: StubProcess, args, numbers: list[str]) -> list[Call]:
+    calls = prepare_calls(system.url, DELAYED_LINE, numbers)
+    before = stub.ask("count")
+    fire(calls, system.port, args.rate, args.connections)
+    wait_for_texts(stub, before + len(calls), args.delay + args.grace)
+    return calls
+
+
+def measure(engine: str, args, stub: StubProcess, directory: Path) -> dict:
+    print(f"\n== {engine}: starting textback …", flush=True)
+    system = start_textback(engine, args, directory, stub.url)
+    try:
+        return measure_system(engine, system, args, stub)
+    finally:
+        system.stop()
+        if system.database.is_postgres:
+            system.database.drop()
+
+
+def measure_system(engine: str, system: System, args, stub: StubProcess) -> dict:
+    numbers = caller_numbers(WARMUP_CALLS + args.calls + (args.delay_calls if args.delay is not None else 0))
+    warm_up(system, stub, numbers[:WARMUP_CALLS])
+    calls = prepare_calls(system.url, MAIN_LINE, numbers[WARMUP_CALLS:WARMUP_CALLS + args.calls])
+    groups = process_groups(system, stub)
+    sampler = MemorySampler(groups)
+    sampler.start()
+    print(f"== {engine}: {len(calls)} calls at {args.rate or 'max'} /s …", flush=True)
+    window = run_timed(calls, system, args, groups, stub)
+    delayed = []
+    if args.delay is not None:
+        print(f"== {engine}: {args.delay_calls} calls to the line with --delay {args.delay} …", flush=True)
+        delayed = delayed_phase(system, stub, args, numbers[WARMUP_CALLS + args.calls:])
+    peaks = sampler.stop()
+    by_caller = arrivals_by_caller(stub.ask("arrivals"))
+    return assemble(engine, system, args, calls, delayed, by_caller, window, peaks)
+
+
+def assemble(engine, system, args, calls, delayed, by_caller, window, peaks) -> dict:
+    layout = ("textback serve (1 web process, in-process worker)" if engine == "sqlite" else
+              f"textback serve --no-worker ({args.web_processes} web processes) + {args.workers} textback worker")
+    result = {
+        "engine": engine, "layout": layout, "calls": len(calls), "rate": args.rate,
+        **webhook_figures(calls), **delivery_figures(calls, by_caller),
+        "memory_peak_mb": {name: {"rss": round(rss, 1), "pss": round(pss, 1)} for name, (rss, pss) in peaks.items()},
+        "cpu_ms_per_call": {name: round(1000 * seconds / len(calls), 2) for name, seconds in window.cpu.items()},
+        "machine_cpu_busy": round(window.machine_busy, 3),
+        "loadavg_before": window.load_before, "loadavg_after": window.load_after,
+        "decisions": decisions(system.database),
+    }
+    if delayed:
+        result["delayed"] = {"delay_s": args.delay, **lateness_figures(system.database, delayed, by_caller)}
+    return result
+
+
+# --- the report ---------------------------------------------------------------------------
+
+
+def verdict(value, limit, applies: bool, below: bool = True) -> str:
+    if value is None:
+        return "no data"
+    if not applies:
+        return "(info)"
+    return "PASS" if (value < limit if below else value >= limit) else "FAIL"
+
+
+def ms(figures: dict) -> str:
+    return " / ".join("-" if figures[k] is None else f"{figures[k]:.1f}" for k in ("p50", "p99", "max")) + " ms"
+
+
+def budget_rows(r: dict, args) -> list[tuple[str, str, str, str]]:
+    sqlite, postgres = r["engine"] == "sqlite", r["engine"] == "postgres"
+    at_200 = args.rate == 200
+    serve_rss = r["memory_peak_mb"]["textback serve"]["rss"]
+    return [
+        ("webhook latency p50/p99/max", ms(r["webhook_ms"]), "p99 < 50 ms at 200 req/s, SQLite",
+         verdict(r["webhook_ms"]["p99"], BUDGETS["webhook_p99_ms"], sqlite and at_200)),
+        ("missed call → provider p50/p99/max", ms(r["missed_call_to_provider_ms"]), "p99 < 250 ms",
+         verdict(r["missed_call_to_provider_ms"]["p99"], BUDGETS["textback_p99_ms"], True)),
+        ("end-to-end missed calls/s", f"{r['end_to_end_calls_per_s']:.1f}", "≥ 500/s, PostgreSQL, 2 workers, --rate 0",
+         verdict(r["end_to_end_calls_per_s"], BUDGETS["calls_per_s"], postgres and args.rate == 0 and args.workers == 2,
+                 below=False)),
+        ("lost", str(r["lost"]), "0", "PASS" if r["lost"] == 0 else "FAIL"),
+        ("duplicated", str(r["duplicated"]), "0", "PASS" if r["duplicated"] == 0 else "FAIL"),
+        ("peak RSS, serve tree", f"{serve_rss:.1f} MB", "< 250 MB, embedded (SQLite)",
+         verdict(serve_rss, BUDGETS["rss_mb"], sqlite)),
+        *lateness_rows(r),
+    ]
+
+
+def lateness_rows(r: dict) -> list[tuple[str, str, str, str]]:
+    if "delayed" not in r:
+        return []
+    d = r["delayed"]
+    return [
+        (f"due-time lateness (--delay {d['delay_s']})", ms(d["lateness_ms"]), "p99 < 100 ms",
+         verdict(d["lateness_ms"]["p99"], BUDGETS["lateness_p99_ms"], True)),
+        ("delayed texts lost / duplicated", f"{d['lost']} / {d['duplicated']}", "0 / 0",
+         "PASS" if d["lost"] == 0 and d["duplicated"] == 0 else "FAIL"),
+    ]
+
+
+def info_rows(r: dict) -> list[tuple[str, str]]:
+    memory = ", ".join(f"{name} {m['rss']:.0f} MB (PSS {m['pss']:.0f})" for name, m in r["memory_peak_mb"].items())
+    cpu = ", ".join(f"{name} {v:.2f}" for name, v in r["cpu_ms_per_call"].items())
+    return [
+        ("calls/s offered → sent", f"{r['rate'] or 'max'} → {r['sent_calls_per_s']:.1f}"),
+        ("webhook responses/s", f"{r['webhook_responses_per_s']:.1f}"),
+        ("provider requests/s", f"{r['provider_requests_per_s']:.1f}"),
+        ("webhook latency from schedule", ms(r["webhook_from_schedule_ms"])),
+        ("queued for a free connection", ms(r["queued_for_connection_ms"])),
+        ("webhook failures", f"{r['webhook_failures']} {'; '.join(r['webhook_errors'])}".strip()),
+        ("keep-alive resends", str(r["reconnect_retries"])),
+        ("texted / calls", f"{r['texted']} / {r['calls']}"),
+        ("decisions", ", ".join(f"{k}={v}" for k, v in sorted(r["decisions"].items()))),
+        ("peak memory", memory),
+        ("CPU ms per call", cpu),
+        ("machine CPU busy", f"{100 * r['machine_cpu_busy']:.0f}% of {os.cpu_count()} CPUs"),
+        ("load average before → after", f"{fmt_load(r['loadavg_before'])} → {fmt_load(r['loadavg_after'])}"),
+    ]
+
+
+def fmt_load(load) -> str:
+    return " ".join(f"{x:.2f}" for x in load)
+
+
+def print_report(r: dict, args) -> None:
+    print(f"\n### {r['engine']}: {r['layout']}, {r['calls']} calls")
+    rows = budget_rows(r, args)
+    widths = [max(len(row[i]) for row in rows + [("figure", "measured", "budget", "")]) for i in range(3)]
+    print(f"{'figure':<{widths[0]}}  {'measured':<{widths[1]}}  {'budget':<{widths[2]}}  verdict")
+    for name, value, budget, outcome in rows:
+        print(f"{name:<{widths[0]}}  {value:<{widths[1]}}  {budget:<{widths[2]}}  {outcome}")
+    print()
+    for name, value in info_rows(r):
+        print(f"  {name:<30} {value}")
+
+
+# --- main ---------------------------------------------------------------------------------
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    sys.setswitchinterval(0.001)  # sender threads hand over the GIL sooner, so response times are read promptly
+    command = shlex.join([os.path.relpath(sys.executable), *sys.argv])
+    engines = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    report = {"command": command, "cpus": os.cpu_count(), "loadavg_start": os.getloadavg(), "results": {}}
+    print(f"$ {command}\nload average {fmt_load(report['loadavg_start'])} on {os.cpu_count()} CPUs", flush=True)
+    for engine in engines:
+        directory = Path(tempfile.mkdtemp(prefix=f"textback-bench-{engine}-"))
+        stub = StubProcess()  # a fresh one per database: its records are that run's texts only
+        try:
+            report["results"][engine] = measure(engine, args, stub, directory)
+        except BaseException:
+            print(f"\n{engine} failed; its logs are in {directory}", file=sys.stderr)
+            raise
+        finally:
+            stub.stop()
+        print_report(report["results"][engine], args)
+        finish_directory(directory, args.keep)
+    report["loadavg_end"] = os.getloadavg()
+    print(f"\nload average {fmt_load(report['loadavg_start'])} → {fmt_load(report['loadavg_end'])}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+def finish_directory(directory: Path, keep: bool) -> None:
+    if keep:
+        print(f"  (logs and database kept in {directory})")
+    else:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""textback business create|list|set|secret: the businesses (tenants) and their text-back rules."""
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils.text import slugify
+
+from textback.accounts.models import Business, new_signing_secret
+from textback.calls.outcomes import OUTCOMES
+from textback.ops import cli
+
+FLAGS = {
+    "name": "--name",
+    "slug": "--slug",
+    "time_zone": "--time-zone",
+    "country": "--country",
+    "help_contact": "--help-contact",
+    "textback_outcomes": "--outcomes",
+    "allowed_countries": "--countries",
+    "cooldown_hours": "--cooldown-hours",
+    "staleness_minutes": "--staleness-minutes",
+}
+
+
+def _outcomes(text: str) -> str:
+    return ",".join(item.lower() for item in cli.split(text))
+
+
+def _countries(text: str) -> str:
+    return ",".join(cli.country(code, "--countries") for code in cli.split(text))
+
+
+# option → (model field, how to read it)
+READERS = {
+    "name": ("name", str.strip),
+    "time_zone": ("time_zone", cli.time_zone),
+    "country": ("country", cli.country),
+    "help_contact": ("help_contact", str.strip),
+    "outcomes": ("textback_outcomes", _outcomes),
+    "countries": ("allowed_countries", _countries),
+    "cooldown_hours": ("cooldown_hours", int),
+    "staleness_minutes": ("staleness_minutes", int),
+}
+
+
+def changes(options: dict) -> dict[str, object]:
+    """The model fields the given options set."""
+    return {field: read(options[opt]) for opt, (field, read) in READERS.items() if options.get(opt) is not None}
+
+
+def add_settings_arguments(parser, *, name_required: bool) -> None:
+    parser.add_argument("--name", required=name_required, help="the name callers see in texts")
+    parser.add_argument("--time-zone", metavar="TZ", help="e.g. America/Chicago (the default)")
+    parser.add_argument("--country", help="two-letter code; numbers typed without +country code are read as this")
+    parser.add_argument("--help-contact", metavar="TEXT", help="how a caller reaches you, sent in HELP replies")
+    parser.add_argument(
+        "--outcomes", metavar="LIST", help=f"call outcomes that get a text-back, comma-separated: {', '.join(OUTCOMES)}"
+    )
+    parser.add_argument("--countries", metavar="LIST", help="callers from outside these countries are not texted (US,CA)")
+    parser.add_argument(
+        "--cooldown-hours", type=int, metavar="N", help="do not text a caller automatically twice in N hours"
+    )
+    parser.add_argument(
+        "--staleness-minutes", type=int, metavar="N", help="a text-back N minutes late is dropped, not sent"
+    )
+
+
+class Command(cli.VerbCommand):
+    help = "Create, list and configure businesses (tenants)."
+    verbs = {
+        "create": "Create a business and print its slug.",
+        "list": "List the businesses.",
+        "set": "Change a business's settings.",
+        "secret": "Print the HMAC secret that signs calls posted to /hooks/generic/call.",
+    }
+
+    def add_create_arguments(self, parser):
+        add_settings_arguments(parser, name_required=True)
+        parser.add_argument("--slug", help="the short name used in URLs and commands (default: from --name)")
+
+    def add_list_arguments(self, parser):
+        pass
+
+    def add_set_arguments(self, parser):
+        parser.add_argument("slug")
+        add_settings_arguments(parser, name_required=False)
+
+    def add_secret_arguments(self, parser):
+        parser.add_argument("slug")
+        parser.add_argument("--rotate", action="store_true", help="make a new secret; the old one stops working at once")
+
+    def do_create(self, *, slug, **options):
+        slug = slug or slugify(options["name"])[:60]
+        if not slug:
+            raise cli.fail("--name gives no usable slug (letters or digits); give one with --slug")
+        if Business.objects.filter(slug=slug).exists():
+            raise cli.fail(f"a business with the slug {slug!r} exists already; choose another with --slug")
+        business = Business(slug=slug, **changes(options))
+        with transaction.atomic():
+            cli.save(business, FLAGS)
+        self.stdout.write(business.slug)
+
+    def do_list(self, **options):
+        rows = Business.objects.annotate(
+            line_count=Count("lines", distinct=True), member_count=Count("memberships", distinct=True)
+        ).order_by("slug")
+        cli.table(
+            self.stdout,
+            ["SLUG", "NAME", "TIME ZONE", "COUNTRY", "LINES", "MEMBERS"],
+            [(b.slug, b.name, b.time_zone, b.country, b.line_count, b.member_count) for b in rows],
+        )
+
+    def do_set(self, *, slug, **options):
+        business = cli.business(slug)
+        fields = changes(options)
+        if not fields:
+            raise cli.fail("nothing to change: give at least one option, such as --help-contact or --time-zone")
+        for field, value in fields.items():
+            setattr(business, field, value)
+        with transaction.atomic():
+            cli.save(business, FLAGS)
+        self.stdout.write(f"Updated {business.slug}: {', '.join(FLAGS[f] for f in fields)}.")
+
+    def do_secret(self, *, slug, rotate, **options):
+        business = cli.business(slug)
+        if rotate:
+            business.signing_secret = new_signing_secret()
+            business.save(update_fields=["signing_secret"])
+            self.stderr.write("A new secret is in use; calls signed with the old one are now refused.")
+        self.stdout.write(business.signing_secret)

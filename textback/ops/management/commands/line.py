@@ -1,0 +1,232 @@
+"""textback line add|set|list|show: a business's phone numbers, how calls to them are handled, what the text says."""
+
+import argparse
+
+from django.db import transaction
+
+from textback.accounts.models import Business
+from textback.lib import phone
+from textback.messaging.templating import FIELDS
+from textback.ops import cli
+from textback.providers.models import TWILIO, Line, ProviderAccount
+
+MIN_RING, MAX_RING = 5, 600  # what Twilio's <Dial timeout> accepts
+MODES = [mode for mode, _ in Line.CALL_MODES]
+KEYWORD_REPLIES = [choice for choice, _ in Line.KEYWORD_REPLIES]
+FLAGS = {
+    "number": "--number",
+    "account": "--account",
+    "label": "--label",
+    "call_mode": "--mode",
+    "forward_to": "--forward-to",
+    "ring_seconds": "--ring-seconds",
+    "staff_name": "--staff-name",
+    "delay_seconds": "--delay",
+    "textback_template": "--template",
+    "voicemail_template": "--voicemail-template",
+    "record_voicemail": "--voicemail",
+    "greeting": "--greeting",
+    "keyword_replies": "--keyword-replies",
+    "textback_enabled": "--textback",
+}
+# option → model field, for options stored as typed
+PLAIN = {
+    "label": "label",
+    "mode": "call_mode",
+    "ring_seconds": "ring_seconds",
+    "staff_name": "staff_name",
+    "delay": "delay_seconds",
+    "template": "textback_template",
+    "voicemail_template": "voicemail_template",
+    "voicemail": "record_voicemail",
+    "greeting": "greeting",
+    "keyword_replies": "keyword_replies",
+    "textback": "textback_enabled",
+}
+
+
+def add_line_arguments(parser, *, creating: bool) -> None:
+    fields = ", ".join("{" + f + "}" for f in FIELDS)
+    parser.add_argument(
+        "--account", type=int, required=creating, metavar="ID", help="the provider account the number belongs to"
+    )
+    parser.add_argument("--label", help="location or purpose, e.g. 'Austin office'")
+    parser.add_argument("--mode", choices=MODES, help="how calls are handled (default forward_screen)")
+    parser.add_argument("--forward-to", metavar="N1,N2", help="staff phones rung at the same time (forward_screen)")
+    parser.add_argument("--ring-seconds", type=int, metavar="N", help=f"how long staff phones ring ({MIN_RING}-{MAX_RING})")
+    parser.add_argument("--staff-name", metavar="NAME", help="signs the text: 'this is NAME at …'")
+    parser.add_argument("--delay", type=int, metavar="SECONDS", help="wait this long after the call before texting")
+    parser.add_argument("--template", metavar="TEXT", help=f"the text-back; fields: {fields}")
+    parser.add_argument("--voicemail-template", metavar="TEXT", help="the text after a voicemail ('' = use --template)")
+    parser.add_argument("--voicemail", action=argparse.BooleanOptionalAction, help="record a voicemail if nobody answers")
+    parser.add_argument("--greeting", metavar="TEXT", help="what the caller hears before the voicemail tone")
+    parser.add_argument("--keyword-replies", choices=KEYWORD_REPLIES, help="who answers STOP/START/HELP")
+    parser.add_argument("--textback", action=argparse.BooleanOptionalAction, help="text missed callers from this line")
+
+
+def find_account(business: Business, account_id: int) -> ProviderAccount:
+    account = ProviderAccount.objects.filter(pk=account_id).select_related("business").first()
+    if account is None:
+        raise cli.fail(f"--account: there is no provider account {account_id}; `textback account list` shows them")
+    if account.business_id != business.pk:
+        raise cli.fail(
+            f"--account: account {account_id} belongs to {account.business.slug}, not {business.slug}; "
+            f"`textback account list --business {business.slug}` shows this business's accounts"
+        )
+    return account
+
+
+def find_line(raw: str) -> Line:
+    """The line with a number typed in any format, read in the country of any business that has lines."""
+    countries = set(Business.objects.filter(lines__isnull=False).values_list("country", flat=True)) or {"US"}
+    candidates = set()
+    for country in countries:
+        try:
+            candidates.add(phone.to_e164(raw, country))
+        except phone.InvalidNumber:
+            pass
+    lines = list(Line.objects.filter(number__in=candidates).select_related("business", "account"))
+    if not lines:
+        raise cli.fail(f"no line has the number {raw!r}; `textback line list` shows them")
+    if len(lines) > 1:
+        raise cli.fail(f"{raw!r} matches {len(lines)} lines; type the number with its country code, e.g. +15125550147")
+    return lines[0]
+
+
+def apply(line: Line, options: dict) -> list[str]:
+    """Set the fields the options give; return the options that changed something."""
+    changed = []
+    for option, field in PLAIN.items():
+        if options.get(option) is not None:
+            setattr(line, field, options[option])
+            changed.append(FLAGS[field])
+    if options.get("forward_to") is not None:
+        line.forward_to = cli.numbers(options["forward_to"], line.business.country, "--forward-to")
+        changed.append("--forward-to")
+    return changed
+
+
+def refuse_mistakes(line: Line) -> None:
+    """What the model allows but would never work."""
+    if line.number in line.forward_to:
+        raise cli.fail(
+            f"--forward-to: {line.number} is this line's own number; ring staff phones, "
+            "not the number callers dial (the call would loop back into textback)"
+        )
+    if line.call_mode == Line.FORWARD_SCREEN and not line.forward_to:
+        raise cli.fail(
+            "--forward-to: a forward_screen line rings staff phones, so give at least one "
+            "(--forward-to +15125550199), or choose another --mode such as carrier_forward"
+        )
+    if not MIN_RING <= line.ring_seconds <= MAX_RING:
+        raise cli.fail(
+            f"--ring-seconds: give {MIN_RING} to {MAX_RING} seconds (20 rings out before most cell voicemail answers)"
+        )
+
+
+def refuse_taken(number: str) -> None:
+    taken = Line.objects.filter(number=number).select_related("business").first()
+    if taken:
+        raise cli.fail(
+            f"--number: {number} is a line of {taken.business.slug} already; "
+            f"change it with `textback line set {number}`"
+        )
+
+
+def shown(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return ",".join(value) if isinstance(value, list) else str(value)
+
+
+def save(line: Line) -> None:
+    refuse_mistakes(line)
+    with transaction.atomic():
+        cli.save(line, FLAGS)
+
+
+class Command(cli.VerbCommand):
+    help = "Add, change and list phone lines: the numbers callers dial."
+    verbs = {
+        "add": "Attach a phone number to a business on one of its provider accounts.",
+        "set": "Change a line's settings.",
+        "list": "List lines.",
+        "show": "Show every setting of a line and, for Twilio, the webhook URLs to set.",
+    }
+
+    def add_add_arguments(self, parser):
+        parser.add_argument("--business", required=True, metavar="SLUG")
+        parser.add_argument("--number", required=True, help="the number callers dial, in any common format")
+        add_line_arguments(parser, creating=True)
+
+    def add_set_arguments(self, parser):
+        parser.add_argument("number", help="the line's number, in any common format")
+        add_line_arguments(parser, creating=False)
+
+    def add_list_arguments(self, parser):
+        parser.add_argument("--business", metavar="SLUG", help="only this business's lines")
+
+    def add_show_arguments(self, parser):
+        parser.add_argument("number")
+
+    def do_add(self, *, business, number, account, **options):
+        owner = cli.business(business)
+        line = Line(business=owner, account=find_account(owner, account))
+        line.number = cli.number(number, owner.country, "--number")
+        # Twilio answers STOP/START/HELP itself on long codes; a second answer from us would be blocked anyway.
+        line.keyword_replies = Line.PROVIDER if line.account.provider == TWILIO else Line.OURS
+        refuse_taken(line.number)
+        apply(line, options)
+        save(line)
+        provider = f"{line.account.provider} account {line.account.pk}"
+        self.stdout.write(f"Added line {line.number} to {owner.slug} ({provider}, {line.call_mode}).")
+        self._print_set_up(line)
+
+    def do_set(self, *, number, account, **options):
+        line = find_line(number)
+        changed = apply(line, options)
+        if account is not None:
+            line.account = find_account(line.business, account)
+            changed.append("--account")
+        if not changed:
+            raise cli.fail("nothing to change: give at least one option, such as --forward-to or --template")
+        save(line)
+        self.stdout.write(f"Updated line {line.number}: {', '.join(changed)}.")
+        self._print_set_up(line)
+
+    def do_list(self, *, business, **options):
+        lines = Line.objects.select_related("business", "account").order_by("business__slug", "number")
+        if business:
+            lines = lines.filter(business=cli.business(business))
+        cli.table(
+            self.stdout,
+            ["NUMBER", "BUSINESS", "PROVIDER", "ACCOUNT", "MODE", "RINGS", "TEXTBACK", "LABEL"],
+            [
+                (n.number, n.business.slug, n.account.provider, n.account.pk, n.call_mode,
+                 ",".join(n.forward_to) or "-", "on" if n.textback_enabled else "off", n.label)
+                for n in lines
+            ],
+        )
+
+    def do_show(self, *, number, **options):
+        line = find_line(number)
+        rows = [("business", line.business.slug), ("account", f"{line.account.pk} ({line.account.provider})")]
+        rows += [(flag.lstrip("-"), getattr(line, field)) for field, flag in FLAGS.items() if field != "account"]
+        for name, value in rows:
+            self.stdout.write(f"{name + ':':20} {shown(value)}")
+        self._print_set_up(line)
+
+    def _print_set_up(self, line: Line) -> None:
+        """What the user must do outside textback for calls to reach it."""
+        if line.account.provider == TWILIO:
+            cli.print_twilio_hooks(self.stdout, line)
+        if line.call_mode == Line.GENERIC_PBX:
+            self.stdout.write(
+                f"Post finished calls to {cli.hook_url('generic-call')}, signed with the secret "
+                f"`textback business secret {line.business.slug}` prints."
+            )
+        if line.account.provider == TWILIO and cli.is_local(cli.hook_url("twilio:sms")):
+            self.stderr.write(
+                "Twilio cannot reach these URLs: set TEXTBACK_PUBLIC_URL to this server's public https URL first.",
+                style_func=self.style.WARNING,
+            )

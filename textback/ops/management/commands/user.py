@@ -1,0 +1,126 @@
+"""textback user add|list|remove: the staff who sign in to a business's inbox, and their roles."""
+
+import secrets
+
+from django.contrib.auth import get_user_model, password_validation
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+
+from textback.accounts.models import Business, Membership
+from textback.ops import cli
+
+ROLES = [role for role, _ in Membership.ROLES]
+FLAGS = {"username": "--email", "email": "--email", "first_name": "--name", "last_name": "--name"}
+
+
+def read_email(raw: str) -> str:
+    """Sign-in names are e-mail addresses, kept in lower case."""
+    email = raw.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise cli.fail(f"--email: {raw!r} is not an e-mail address such as mike@example.com") from None
+    return email
+
+
+def check_password(password: str, user) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise cli.fail("the password is not accepted: " + " ".join(exc.messages)) from None
+
+
+def new_user(email: str, name: str | None, password: str):
+    first, _, last = (name or "").strip().partition(" ")
+    user = get_user_model()(username=email, email=email, first_name=first, last_name=last.strip())
+    check_password(password, user)
+    user.set_password(password)
+    cli.save(user, FLAGS)
+    return user
+
+
+def default_role(business: Business) -> str:
+    """The first person added to a business runs it; everyone after starts as an agent."""
+    return Membership.AGENT if business.memberships.exists() else Membership.OWNER
+
+
+class Command(cli.VerbCommand):
+    help = "Add staff users to a business, list them, or remove them from it."
+    verbs = {
+        "add": "Create a user (or reuse an existing one) and make them a member of a business.",
+        "list": "List a business's members.",
+        "remove": "Take a user out of a business (the user account itself stays).",
+    }
+
+    def add_add_arguments(self, parser):
+        parser.add_argument("--business", required=True, metavar="SLUG")
+        parser.add_argument("--email", required=True, help="the address they sign in with")
+        parser.add_argument("--role", choices=ROLES, help="default: owner for a business's first member, else agent")
+        parser.add_argument("--name", help="their name, e.g. 'Mike Rivera'")
+        source = parser.add_mutually_exclusive_group()
+        source.add_argument("--password-file", metavar="PATH", help="read the password from this file")
+        source.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+
+    def add_list_arguments(self, parser):
+        parser.add_argument("--business", required=True, metavar="SLUG")
+
+    def add_remove_arguments(self, parser):
+        parser.add_argument("--business", required=True, metavar="SLUG")
+        parser.add_argument("--email", required=True)
+
+    def do_add(self, *, business, email, role, name, password_file, password_stdin, **options):
+        owner, email = cli.business(business), read_email(email)
+        password = cli.read_secret(password_file, password_stdin, self.stdin, "password")
+        user = get_user_model().objects.filter(username__iexact=email).first()
+        generated = None
+        with transaction.atomic():
+            if user is None:
+                generated = None if password else secrets.token_urlsafe(12)
+                user = new_user(email, name, password or generated)
+            elif password:
+                self.stderr.write(
+                    f"{email} exists already, so the password is unchanged "
+                    f"(`textback changepassword {user.username}` changes it).",
+                    style_func=self.style.WARNING,
+                )
+            self._join(user, owner, role)
+        if generated:
+            self.stdout.write(f"Password for {email} (shown only this once): {generated}")
+
+    def _join(self, user, business: Business, role: str | None) -> None:
+        membership = Membership.objects.filter(user=user, business=business).first()
+        if membership is None:
+            membership = Membership.objects.create(user=user, business=business, role=role or default_role(business))
+            self.stdout.write(f"Added {user.username} to {business.slug} as {membership.role}.")
+        elif role and role != membership.role:
+            membership.role = role
+            membership.save(update_fields=["role"])
+            self.stdout.write(f"{user.username} is now {role} at {business.slug}.")
+        else:
+            self.stdout.write(f"{user.username} is a member of {business.slug} already, as {membership.role}.")
+
+    def do_list(self, *, business, **options):
+        members = Membership.objects.filter(business=cli.business(business)).select_related("user")
+        cli.table(
+            self.stdout,
+            ["EMAIL", "NAME", "ROLE", "ACTIVE", "LAST LOGIN"],
+            [
+                (m.user.username, m.user.get_full_name(), m.role, "yes" if m.user.is_active else "no",
+                 m.user.last_login.strftime("%Y-%m-%d %H:%M") if m.user.last_login else "never")
+                for m in members.order_by("user__username")
+            ],
+        )
+
+    def do_remove(self, *, business, email, **options):
+        owner = cli.business(business)
+        membership = Membership.objects.filter(business=owner, user__username__iexact=email.strip()).first()
+        if membership is None:
+            raise cli.fail(
+                f"{email} is not a member of {owner.slug}; `textback user list --business {owner.slug}` shows who is"
+            )
+        owners = Membership.objects.filter(business=owner, role=Membership.OWNER)
+        if membership.role == Membership.OWNER and owners.count() == 1:
+            raise cli.fail(f"{email} is the only owner of {owner.slug}; add another owner first")
+        membership.delete()
+        self.stdout.write(f"Removed {membership.user.username} from {owner.slug}.")

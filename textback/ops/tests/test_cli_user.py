@@ -1,0 +1,99 @@
+"""`textback user …`: staff who sign in to a business's inbox, and their roles."""
+
+import re
+
+from django.contrib.auth import get_user_model
+
+from textback.accounts.models import Membership
+
+User = get_user_model()
+PASSWORD = "correct horse battery staple"
+
+
+def test_it_makes_the_first_member_an_owner_and_prints_a_generated_password_once(textback, acme):
+    result = textback("user", "add", "--business", "acme", "--email", "Mike@AlphaPlumbing.example", "--name", "Mike Rivera")
+    assert result.code == 0
+    password = re.search(r"shown only this once\): (\S+)", result.out).group(1)
+    user = User.objects.get()
+    assert (user.username, user.email, user.get_full_name()) == ("mike@alphaplumbing.example",) * 2 + ("Mike Rivera",)
+    assert user.check_password(password)
+    assert Membership.objects.get(user=user, business=acme).role == Membership.OWNER
+    assert "as owner" in result.out
+
+
+def test_it_makes_later_members_agents_unless_told_otherwise(textback, acme):
+    textback("user", "add", "--business", "acme", "--email", "mike@acme.example")
+    textback("user", "add", "--business", "acme", "--email", "ann@acme.example")
+    textback("user", "add", "--business", "acme", "--email", "sam@acme.example", "--role", "manager")
+    roles = dict(Membership.objects.values_list("user__username", "role"))
+    assert roles == {"mike@acme.example": "owner", "ann@acme.example": "agent", "sam@acme.example": "manager"}
+
+
+def test_it_reads_the_password_from_a_file_and_never_prints_it(textback, acme, tmp_path):
+    path = tmp_path / "password"
+    path.write_text(PASSWORD + "\n")
+    result = textback("user", "add", "--business", "acme", "--email", "mike@acme.example", "--password-file", str(path))
+    assert result.code == 0
+    assert User.objects.get().check_password(PASSWORD)
+    assert PASSWORD not in result.output
+    assert "Password" not in result.out
+
+
+def test_it_reads_the_password_from_standard_input(textback, acme):
+    textback("user", "add", "--business", "acme", "--email", "mike@acme.example", "--password-stdin", stdin=PASSWORD + "\n")
+    assert User.objects.get().check_password(PASSWORD)
+
+
+def test_it_refuses_a_weak_password_and_creates_no_one(textback, acme):
+    result = textback("user", "add", "--business", "acme", "--email", "mike@acme.example", "--password-stdin", stdin="12345")
+    assert result.code == 2
+    assert "the password is not accepted: This password is too short" in result.err
+    assert not User.objects.exists()
+    assert not Membership.objects.exists()
+
+
+def test_it_refuses_something_that_is_not_an_email_address(textback, acme):
+    result = textback("user", "add", "--business", "acme", "--email", "mike")
+    assert result.code == 2
+    assert "--email: 'mike' is not an e-mail address" in result.err
+
+
+def test_it_adds_an_existing_user_to_another_business_keeping_their_password(textback, acme, bolt):
+    textback("user", "add", "--business", "acme", "--email", "mike@acme.example", "--password-stdin", stdin=PASSWORD)
+    result = textback("user", "add", "--business", "bolt", "--email", "MIKE@acme.example", "--password-stdin", stdin="other password 2")
+    assert result.code == 0
+    user = User.objects.get()
+    assert user.check_password(PASSWORD)
+    assert "password is unchanged" in result.err
+    assert set(user.memberships.values_list("business__slug", "role")) == {("acme", "owner"), ("bolt", "owner")}
+
+
+def test_it_changes_the_role_of_an_existing_member(textback, acme):
+    textback("user", "add", "--business", "acme", "--email", "mike@acme.example")
+    textback("user", "add", "--business", "acme", "--email", "ann@acme.example")
+    result = textback("user", "add", "--business", "acme", "--email", "ann@acme.example", "--role", "manager")
+    assert "ann@acme.example is now manager at acme" in result.out
+    assert Membership.objects.get(user__username="ann@acme.example").role == Membership.MANAGER
+
+
+def test_it_lists_a_business_s_members_only(textback, acme, bolt):
+    textback("user", "add", "--business", "acme", "--email", "mike@acme.example", "--name", "Mike Rivera")
+    textback("user", "add", "--business", "bolt", "--email", "bo@bolt.example")
+    rows = [row.split() for row in textback("user", "list", "--business", "acme").out.splitlines()]
+    assert rows == [["EMAIL", "NAME", "ROLE", "ACTIVE", "LAST", "LOGIN"], ["mike@acme.example", "Mike", "Rivera", "owner", "yes", "never"]]
+
+
+def test_it_removes_a_member_but_keeps_the_user(textback, acme, bolt):
+    textback("user", "add", "--business", "acme", "--email", "mike@acme.example")
+    textback("user", "add", "--business", "acme", "--email", "ann@acme.example")
+    assert textback("user", "remove", "--business", "acme", "--email", "ann@acme.example").code == 0
+    assert User.objects.filter(username="ann@acme.example").exists()
+    assert not Membership.objects.filter(user__username="ann@acme.example").exists()
+
+
+def test_it_will_not_remove_a_business_s_only_owner(textback, acme):
+    textback("user", "add", "--business", "acme", "--email", "mike@acme.example")
+    result = textback("user", "remove", "--business", "acme", "--email", "mike@acme.example")
+    assert result.code == 2
+    assert "the only owner of acme; add another owner first" in result.err
+    assert Membership.objects.exists()
