@@ -24,7 +24,7 @@ class Caller:
     """One simulated caller with their own numbers and SIDs, so tests sharing a server never collide."""
 
     def __init__(self, line: str = TWILIO_LINE):
-        self.number = f"+1512555{1000 + uuid.uuid4().int % 9000:04d}"
+        self.number = f"+1512{200 + uuid.uuid4().int % 800:03d}{uuid.uuid4().int % 10000:04d}"
         self.line = line
         self.call_sid = "CA" + uuid.uuid4().hex
 

@@ -88,7 +88,10 @@ class Line(models.Model):
         max_length=300, default="Sorry, nobody could take your call. Please leave a message after the tone, "
         "or hang up and we will text you.", blank=True,
     )
-    keyword_replies = models.CharField(max_length=10, choices=KEYWORD_REPLIES, default=OURS)
+    keyword_replies = models.CharField(
+        max_length=10, choices=KEYWORD_REPLIES, blank=True,
+        help_text="Blank: the provider's usual (Twilio answers STOP/START/HELP on long codes itself; the sandbox does not).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -100,6 +103,11 @@ class Line(models.Model):
     @property
     def provider(self) -> str:
         return self.account.provider
+
+    def save(self, *args, **kwargs):
+        if not self.keyword_replies:
+            self.keyword_replies = self.PROVIDER if self.account.provider == TWILIO else self.OURS
+        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         for number in self.forward_to or []:

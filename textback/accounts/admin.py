@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+from textback.accounts.models import Business, Membership
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Business)
+class BusinessAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "time_zone", "country", "textback_outcomes", "cooldown_hours"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["signing_secret", "created_at"]
+    inlines = [MembershipInline]

@@ -1,0 +1,71 @@
+"""The Django admin can configure a business end to end, and never shows a provider's secret."""
+
+import pytest
+
+from textback.conftest import ALPHA_TOKEN
+from textback.messaging.models import ConsentEvent
+from textback.providers.models import Line, ProviderAccount
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operator(client, django_user_model):
+    user = django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-123")
+    client.force_login(user)
+    return client
+
+
+def test_the_account_page_never_shows_the_auth_token(operator, alpha_twilio):
+    page = operator.get(f"/admin/providers/provideraccount/{alpha_twilio.pk}/change/").content.decode()
+    listing = operator.get("/admin/providers/provideraccount/").content.decode()
+
+    assert ALPHA_TOKEN not in page and ALPHA_TOKEN not in listing
+    assert alpha_twilio.account_sid in page
+
+
+def test_saving_the_account_without_typing_a_token_keeps_the_old_one(operator, alpha_twilio):
+    response = operator.post(
+        f"/admin/providers/provideraccount/{alpha_twilio.pk}/change/",
+        {"business": alpha_twilio.business_id, "provider": "twilio", "label": "main", "account_sid": alpha_twilio.account_sid,
+         "auth_token": ""},
+    )
+
+    assert response.status_code == 302
+    alpha_twilio.refresh_from_db()
+    assert (alpha_twilio.label, alpha_twilio.auth_token) == ("main", ALPHA_TOKEN)
+
+
+def test_a_line_added_in_the_admin_follows_its_providers_keyword_replies(operator, alpha_twilio):
+    response = operator.post("/admin/providers/line/add/", {
+        "business": alpha_twilio.business_id, "account": alpha_twilio.pk, "number": "+15125550120", "label": "",
+        "call_mode": "forward_screen", "forward_to": '["+15125550199"]', "ring_seconds": 20, "staff_name": "Mike",
+        "textback_enabled": "on", "delay_seconds": 0, "textback_template": "Sorry we missed you - {business}",
+        "voicemail_template": "", "greeting": "", "keyword_replies": "",
+    })
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Line.objects.get(number="+15125550120").keyword_replies == Line.PROVIDER
+
+
+def test_the_admin_refuses_a_line_number_that_is_not_e164(operator, alpha_twilio):
+    response = operator.post("/admin/providers/line/add/", {
+        "business": alpha_twilio.business_id, "account": alpha_twilio.pk, "number": "555-0120",
+        "call_mode": "carrier_forward", "forward_to": "[]", "ring_seconds": 20, "delay_seconds": 0,
+        "textback_template": "Sorry we missed you", "keyword_replies": "",
+    })
+
+    assert response.status_code == 200
+    assert "is not a valid number in E.164 form" in response.content.decode()
+    assert not Line.objects.exists()
+
+
+def test_the_consent_ledger_cannot_be_edited_or_deleted_in_the_admin(operator, alpha):
+    event = ConsentEvent.objects.create(
+        business=alpha, number="+15125550147", kind=ConsentEvent.OPT_OUT, created_at="2026-11-23T10:00:00Z"
+    )
+
+    assert operator.post(f"/admin/messaging/consentevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert operator.get("/admin/messaging/consentevent/add/").status_code == 403
+    assert ConsentEvent.objects.filter(pk=event.pk).exists()
+    assert ProviderAccount.objects.count() == 0
