@@ -83,7 +83,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 # --- callers and requests -----------------------------------------------------------------
 
 
-def caller_numbers(count: int, skip: int = 0) -> list[str]:
+def caller_numbers(count: int) -> list[str]:
     """Distinct, valid US mobile-style numbers +1 512 NXX XXXX (never a line or staff number)."""
     numbers, index = [], 0
     while len(numbers) < count:
@@ -94,7 +94,7 @@ def caller_numbers(count: int, skip: int = 0) -> list[str]:
         number = f"+1512{exchange}{subscriber:04d}"
         if phonenumbers.is_valid_number(phonenumbers.parse(number)):
             numbers.append(number)
-    return numbers[skip:] if skip else numbers
+    return numbers
 
 
 @dataclass

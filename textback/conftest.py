@@ -2,11 +2,16 @@
 
 - AlphaPlumbing (alpha): a Twilio line +15125550100 ringing Mike's cell +15125550199,
   and a sandbox line +17375550100. alice is its owner, bob an agent.
-- BetaHVAC (beta): another tenant with its own Twilio account and line. charlie works there only.
+- BetaHVAC (beta): another tenant with its own Twilio account and line, which answers STOP/START/HELP
+  itself (Twilio's replies switched off). charlie works there only.
 - The caller is +15125550147 (Austin, TX).
 """
 
+import itertools
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from textback.accounts.models import Business, Membership
 from textback.providers.models import SANDBOX, TWILIO, Line, ProviderAccount
@@ -65,7 +70,9 @@ def alpha_sandbox_line(alpha):
 @pytest.fixture
 def beta_line(beta):
     account = ProviderAccount.objects.create(business=beta, provider=TWILIO, account_sid=BETA_SID, auth_token=BETA_TOKEN)
-    return Line.objects.create(business=beta, account=account, number=BETA_NUMBER, forward_to=["+12145550199"])
+    return Line.objects.create(
+        business=beta, account=account, number=BETA_NUMBER, forward_to=["+12145550199"], keyword_replies=Line.OURS
+    )
 
 
 @pytest.fixture
@@ -87,3 +94,40 @@ def charlie(beta, django_user_model):
     user = django_user_model.objects.create_user("charlie@beta.example", "charlie@beta.example", "pw-charlie-123")
     Membership.objects.create(user=user, business=beta, role=Membership.OWNER)
     return user
+
+
+_keys = itertools.count(1)
+
+
+@pytest.fixture
+def queue():
+    """Queue an outbound text to a number through the one path every text takes."""
+    from textback.messaging import actions
+    from textback.messaging.models import Message
+
+    def queue(line, body: str = "Sorry we missed your call, how can we help?", *, to: str = CALLER,
+              purpose: str = Message.TEXTBACK, due_in: float = 0.0, expires_in: float | None = 900.0):
+        due = timezone.now() + timedelta(seconds=due_in)
+        return actions.queue_text(
+            line=line, contact=actions.contact_for(line.business, to), body=body, purpose=purpose,
+            key=f"test:{next(_keys)}", due_at=due,
+            expires_at=None if expires_in is None else due + timedelta(seconds=expires_in),
+        )
+
+    return queue
+
+
+@pytest.fixture
+def run_outbox():
+    """One worker tick in this thread: claim what is due now and carry each row out."""
+    from textback.outbox import worker
+
+    worker._load_handlers()
+
+    def run_outbox(name: str = "worker-1"):
+        claimed = worker.claim(name, 100)
+        for item, reconcile in claimed:
+            worker.HANDLERS[item.kind](item, reconcile)
+        return claimed
+
+    return run_outbox

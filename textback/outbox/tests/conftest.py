@@ -5,12 +5,11 @@ the one seam TwilioClient has, and keeps the messages it "created" so a reconcil
 can list them with GET Messages.json as it would at Twilio.
 """
 
-import itertools
 import shutil
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
-from datetime import UTC, timedelta
+from datetime import UTC
 from email.utils import format_datetime
 from urllib.parse import parse_qs
 
@@ -22,12 +21,10 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from textback.conftest import CALLER
-from textback.messaging import actions
 from textback.messaging.models import Message
 from textback.outbox import worker
 from textback.providers import registry
 
-_keys = itertools.count(1)
 
 Step = Callable[["FakeTwilio", httpx.Request], httpx.Response]
 
@@ -141,35 +138,17 @@ def clock():
         yield traveller
 
 
-@pytest.fixture
-def queue():
-    """Queue an outbound text through the one path every text takes."""
-
-    def queue(line, body: str = "AlphaPlumbing: sorry we missed your call, how can we help? Reply STOP to opt out.",
-              *, to: str = CALLER, purpose: str = Message.TEXTBACK, due_in: float = 0.0,
-              expires_in: float | None = 900.0) -> Message:
-        due = timezone.now() + timedelta(seconds=due_in)
-        return actions.queue_text(
-            line=line, contact=actions.contact_for(line.business, to), body=body, purpose=purpose,
-            key=f"test:{next(_keys)}", due_at=due,
-            expires_at=None if expires_in is None else due + timedelta(seconds=expires_in),
-        )
-
-    return queue
+OUTBOX_BODY = "AlphaPlumbing: sorry we missed your call, how can we help? Reply STOP to opt out."
 
 
 @pytest.fixture
-def run_due():
-    """One worker tick in this thread: claim what is due now and carry each row out."""
-    worker._load_handlers()
+def queue(queue):
+    """The shared queue fixture, with a body that needs no first-text additions."""
 
-    def run_due(name: str = "worker-1"):
-        claimed = worker.claim(name, 100)
-        for item, reconcile in claimed:
-            worker.HANDLERS[item.kind](item, reconcile)
-        return claimed
+    def queue_for_outbox(line, body: str = OUTBOX_BODY, **kwargs) -> Message:
+        return queue(line, body, **kwargs)
 
-    return run_due
+    return queue_for_outbox
 
 
 # --- a database several threads can write to ------------------------------------------------

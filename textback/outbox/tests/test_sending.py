@@ -50,13 +50,13 @@ def text_in(line, body: str, number: str = CALLER) -> Message:
 # --- claiming -------------------------------------------------------------------------------
 
 
-def test_a_due_text_is_claimed_and_sent_once(alpha_sandbox_line, queue, run_due, clock):
+def test_a_due_text_is_claimed_and_sent_once(alpha_sandbox_line, queue, run_outbox, clock):
     message = queue(alpha_sandbox_line)
 
-    [(item, reconcile)] = run_due()
-    run_due()
+    [(item, reconcile)] = run_outbox()
+    run_outbox()
     clock.shift(timedelta(hours=1))
-    run_due()
+    run_outbox()
 
     assert (item.message_id, reconcile) == (message.pk, False)
     [carried] = carried_to()
@@ -95,9 +95,9 @@ def test_a_text_that_is_not_due_yet_is_left_alone(alpha_sandbox_line, queue, clo
     assert len(worker.claim("worker-a", 10)) == 1
 
 
-def test_finished_and_canceled_rows_are_never_claimed(alpha_sandbox_line, queue, run_due, clock):
+def test_finished_and_canceled_rows_are_never_claimed(alpha_sandbox_line, queue, run_outbox, clock):
     queue(alpha_sandbox_line)
-    run_due()
+    run_outbox()
     canceled = queue(alpha_sandbox_line, to="+15125550141", due_in=10)
     actions.cancel_pending(canceled.business, canceled.contact, why="test")
 
@@ -227,7 +227,7 @@ def test_a_sandbox_text_sent_before_a_crash_is_found_again_by_its_reference(alph
     assert fresh(message).provider_message_id == carried.sid
 
 
-def test_a_delivery_report_that_beats_the_api_response_is_not_overwritten(alpha_line, queue, fake_twilio, run_due):
+def test_a_delivery_report_that_beats_the_api_response_is_not_overwritten(alpha_line, queue, fake_twilio, run_outbox):
     def accept_and_report_at_once(fake, request):
         created = fake.create(request)
         ref = parse_qs(urlsplit(fake.form(request)["StatusCallback"]).query)["m"][0]
@@ -238,7 +238,7 @@ def test_a_delivery_report_that_beats_the_api_response_is_not_overwritten(alpha_
     message = queue(alpha_line)
     fake_twilio.script = [accept_and_report_at_once]
 
-    run_due()
+    run_outbox()
 
     assert fresh(message).status == MessageStatus.DELIVERED
     assert message.provider_message_id == fake_twilio.messages[0]["sid"]
@@ -248,22 +248,22 @@ def test_a_delivery_report_that_beats_the_api_response_is_not_overwritten(alpha_
 
 
 def test_a_503_puts_the_row_back_to_pending_with_backoff_and_the_next_attempt_looks_before_sending(
-    alpha_line, queue, fake_twilio, run_due, clock
+    alpha_line, queue, fake_twilio, run_outbox, clock
 ):
     message = queue(alpha_line)
     fake_twilio.script = [error(503, 20503, "Service Unavailable")]
 
-    run_due()
+    run_outbox()
 
     item = item_of(message)
     assert item.status == OutboxItem.PENDING and item.attempts == 1
     assert timedelta(seconds=1) <= item.due_at - timezone.now() <= timedelta(seconds=3)
     assert "503" in item.last_error
     assert fresh(message).status not in (MessageStatus.FAILED, *MessageStatus.NOT_SENT)
-    assert run_due() == []  # not before its time
+    assert run_outbox() == []  # not before its time
 
     clock.move_to(item.due_at)
-    [(_, reconcile)] = run_due()
+    [(_, reconcile)] = run_outbox()
 
     assert reconcile is True  # a 5xx may come after Twilio created the message
     assert len(fake_twilio.posts) == 2 and len(fake_twilio.gets) == 1
@@ -273,72 +273,72 @@ def test_a_503_puts_the_row_back_to_pending_with_backoff_and_the_next_attempt_lo
 
 
 def test_a_timeout_after_twilio_created_the_message_does_not_send_it_twice(
-    alpha_line, queue, fake_twilio, run_due, clock
+    alpha_line, queue, fake_twilio, run_outbox, clock
 ):
     message = queue(alpha_line)
     fake_twilio.script = [raises(httpx.ReadTimeout, after_creating=True)]
 
-    run_due()
+    run_outbox()
     item = item_of(message)
     assert item.status == OutboxItem.PENDING
 
     clock.move_to(item.due_at)
-    [(_, reconcile)] = run_due()
+    [(_, reconcile)] = run_outbox()
 
     assert reconcile is True
     assert len(fake_twilio.posts) == 1
     assert fresh(message).provider_message_id == fake_twilio.messages[0]["sid"]
 
 
-def test_a_refused_connection_is_retried_and_needs_no_lookup(alpha_line, queue, fake_twilio, run_due, clock):
+def test_a_refused_connection_is_retried_and_needs_no_lookup(alpha_line, queue, fake_twilio, run_outbox, clock):
     message = queue(alpha_line)
     fake_twilio.script = [raises(httpx.ConnectError)]
 
-    run_due()
+    run_outbox()
     item = item_of(message)
     assert item.status == OutboxItem.PENDING
 
     clock.move_to(item.due_at)
-    [(_, reconcile)] = run_due()
+    [(_, reconcile)] = run_outbox()
 
     assert reconcile is False  # the request never left this machine
     assert len(fake_twilio.messages) == 1 and fresh(message).status == MessageStatus.QUEUED
 
 
-def test_too_many_requests_is_retried_later(alpha_line, queue, fake_twilio, run_due):
+def test_too_many_requests_is_retried_later(alpha_line, queue, fake_twilio, run_outbox):
     message = queue(alpha_line)
     fake_twilio.script = [error(429, 20429, "Too Many Requests")]
 
-    run_due()
+    run_outbox()
 
     assert item_of(message).status == OutboxItem.PENDING
     assert fresh(message).status != MessageStatus.FAILED
 
 
-def test_a_text_that_keeps_failing_gives_up_after_the_last_attempt(alpha_line, queue, fake_twilio, run_due, clock):
+def test_a_text_that_keeps_failing_gives_up_after_the_last_attempt(alpha_line, queue, fake_twilio, run_outbox, clock):
     message = queue(alpha_line, expires_in=None)
     fake_twilio.script = [error(503, 20503)] * (worker.MAX_ATTEMPTS + 5)
 
     for _ in range(worker.MAX_ATTEMPTS):
         clock.move_to(item_of(message).due_at)
-        assert len(run_due()) == 1
+        assert len(run_outbox()) == 1
 
     assert item_of(message).status == OutboxItem.DEAD
     assert fresh(message).status == MessageStatus.FAILED
     clock.shift(timedelta(days=1))
-    assert run_due() == []
+    assert run_outbox() == []
     assert len(fake_twilio.posts) == worker.MAX_ATTEMPTS
 
 
-def test_a_retry_that_would_come_after_the_text_expires_is_not_scheduled(alpha_line, queue, fake_twilio, run_due, clock):
+def test_a_retry_that_would_come_after_the_text_expires_is_not_scheduled(alpha_line, queue, fake_twilio, run_outbox, clock):
     message = queue(alpha_line, expires_in=0.5)  # backoff after the first attempt is at least 1 s
     fake_twilio.script = [error(503, 20503)]
 
-    run_due()
+    run_outbox()
 
     assert item_of(message).status == OutboxItem.DEAD
     clock.shift(timedelta(minutes=5))
-    run_due()
+    run_outbox()
     assert len(fake_twilio.posts) == 1
 
 
@@ -352,27 +352,27 @@ def test_backoff_grows_exponentially_with_jitter_and_is_capped():
     assert all(worker.backoff(30).total_seconds() <= 450 for _ in range(50))
 
 
-def test_a_reply_while_a_retry_is_pending_cancels_the_text_back(alpha_line, queue, fake_twilio, run_due, clock):
+def test_a_reply_while_a_retry_is_pending_cancels_the_text_back(alpha_line, queue, fake_twilio, run_outbox, clock):
     message = queue(alpha_line)
     fake_twilio.script = [error(429, 20429, "Too Many Requests")]  # Twilio refused it: certainly not sent
-    run_due()
+    run_outbox()
 
     text_in(alpha_line, "Never mind, we fixed it ourselves")
     clock.move_to(item_of(message).due_at)
-    run_due()
+    run_outbox()
 
     assert len(fake_twilio.posts) == 1
     assert fresh(message).status == MessageStatus.CANCELED
 
 
-def test_a_stop_while_a_retry_is_pending_means_it_is_never_sent(alpha_line, queue, fake_twilio, run_due, clock):
+def test_a_stop_while_a_retry_is_pending_means_it_is_never_sent(alpha_line, queue, fake_twilio, run_outbox, clock):
     message = queue(alpha_line)
     fake_twilio.script = [error(503, 20503)]
-    run_due()
+    run_outbox()
 
     text_in(alpha_line, "STOP")
     clock.move_to(item_of(message).due_at)
-    run_due()
+    run_outbox()
 
     assert len(fake_twilio.posts) == 1
     assert fresh(message).status in (MessageStatus.SUPPRESSED, MessageStatus.CANCELED)
@@ -381,11 +381,11 @@ def test_a_stop_while_a_retry_is_pending_means_it_is_never_sent(alpha_line, queu
 # --- permanent errors -----------------------------------------------------------------------
 
 
-def test_21610_fails_the_text_and_records_an_opt_out_from_the_provider(alpha, alpha_line, queue, fake_twilio, run_due, clock):
+def test_21610_fails_the_text_and_records_an_opt_out_from_the_provider(alpha, alpha_line, queue, fake_twilio, run_outbox, clock):
     message = queue(alpha_line)
     fake_twilio.script = [error(400, 21610, "Attempt to send to unsubscribed recipient")]
 
-    run_due()
+    run_outbox()
 
     assert (fresh(message).status, message.error_code) == (MessageStatus.FAILED, "21610")
     assert item_of(message).status == OutboxItem.DEAD
@@ -394,49 +394,49 @@ def test_21610_fails_the_text_and_records_an_opt_out_from_the_provider(alpha, al
         ConsentEvent.OPT_OUT, ConsentEvent.PROVIDER, CALLER, alpha_line)
     assert actions.is_opted_out(alpha, CALLER)
     clock.shift(timedelta(hours=1))
-    run_due()
+    run_outbox()
     assert len(fake_twilio.posts) == 1
 
 
 @pytest.mark.parametrize("code", [21614, 30006, 21635])
-def test_a_landline_error_marks_the_contact_a_landline(alpha_line, queue, fake_twilio, run_due, code):
+def test_a_landline_error_marks_the_contact_a_landline(alpha_line, queue, fake_twilio, run_outbox, code):
     message = queue(alpha_line)
     fake_twilio.script = [error(400, code)]
 
-    run_due()
+    run_outbox()
 
     assert (fresh(message).status, message.error_code) == (MessageStatus.FAILED, str(code))
     assert Contact.objects.get(number=CALLER).is_landline
     assert not ConsentEvent.objects.exists()
 
 
-def test_21211_marks_the_number_invalid(alpha_line, queue, fake_twilio, run_due):
+def test_21211_marks_the_number_invalid(alpha_line, queue, fake_twilio, run_outbox):
     message = queue(alpha_line)
     fake_twilio.script = [error(400, 21211, "The 'To' number is not a valid phone number.")]
 
-    run_due()
+    run_outbox()
 
     assert fresh(message).status == MessageStatus.FAILED
     assert Contact.objects.get(number=CALLER).is_invalid
 
 
-def test_a_number_known_to_be_a_landline_is_not_tried_again(alpha_line, queue, fake_twilio, run_due):
+def test_a_number_known_to_be_a_landline_is_not_tried_again(alpha_line, queue, fake_twilio, run_outbox):
     fake_twilio.script = [error(400, 21614)]
     queue(alpha_line)
-    run_due()
+    run_outbox()
 
     second = queue(alpha_line, "We can come at 3pm.", purpose=Message.REPLY)
-    run_due()
+    run_outbox()
 
     assert len(fake_twilio.posts) == 1
     assert fresh(second).status == MessageStatus.SUPPRESSED
 
 
-def test_an_unknown_client_error_fails_at_once_without_teaching_anything(alpha_line, queue, fake_twilio, run_due):
+def test_an_unknown_client_error_fails_at_once_without_teaching_anything(alpha_line, queue, fake_twilio, run_outbox):
     message = queue(alpha_line)
     fake_twilio.script = [error(400, 21408, "Permission to send an SMS has not been enabled for the region")]
 
-    run_due()
+    run_outbox()
 
     assert fresh(message).status == MessageStatus.FAILED and "21408" in message.error_code
     contact = Contact.objects.get(number=CALLER)
@@ -446,46 +446,46 @@ def test_an_unknown_client_error_fails_at_once_without_teaching_anything(alpha_l
 # --- too late, opted out, canceled ----------------------------------------------------------
 
 
-def test_a_text_past_its_expiry_is_recorded_as_expired_and_never_sent(alpha_line, queue, fake_twilio, run_due, clock):
+def test_a_text_past_its_expiry_is_recorded_as_expired_and_never_sent(alpha_line, queue, fake_twilio, run_outbox, clock):
     message = queue(alpha_line, expires_in=900)
 
     clock.shift(timedelta(minutes=15, seconds=1))
-    run_due()
+    run_outbox()
 
     assert fake_twilio.requests == []
     assert fresh(message).status == MessageStatus.EXPIRED
     assert item_of(message).status == OutboxItem.DEAD
 
 
-def test_a_text_just_inside_its_expiry_is_sent_with_the_time_it_has_left(alpha_line, queue, fake_twilio, run_due, clock):
+def test_a_text_just_inside_its_expiry_is_sent_with_the_time_it_has_left(alpha_line, queue, fake_twilio, run_outbox, clock):
     queue(alpha_line, expires_in=900)
 
     clock.shift(timedelta(minutes=14))
-    run_due()
+    run_outbox()
 
     [post] = fake_twilio.posts
     assert 1 <= int(fake_twilio.form(post)["ValidityPeriod"]) <= 60
 
 
 @pytest.mark.parametrize("source", [ConsentEvent.STAFF, ConsentEvent.PROVIDER])
-def test_a_contact_who_opted_out_after_the_text_was_queued_gets_nothing(alpha, alpha_line, queue, fake_twilio, run_due, source):
+def test_a_contact_who_opted_out_after_the_text_was_queued_gets_nothing(alpha, alpha_line, queue, fake_twilio, run_outbox, source):
     message = queue(alpha_line)
     actions.record_consent(alpha, CALLER, ConsentEvent.OPT_OUT, source=source)
 
-    run_due()
+    run_outbox()
 
     assert fake_twilio.requests == []
     assert fresh(message).status == MessageStatus.SUPPRESSED
     assert item_of(message).status == OutboxItem.DEAD
 
 
-def test_a_stop_one_second_before_the_due_time_means_nothing_is_sent(alpha_line, queue, fake_twilio, run_due, clock):
+def test_a_stop_one_second_before_the_due_time_means_nothing_is_sent(alpha_line, queue, fake_twilio, run_outbox, clock):
     message = queue(alpha_line, due_in=10)
 
     clock.shift(timedelta(seconds=9))
     text_in(alpha_line, "STOP")
     clock.shift(timedelta(seconds=1))
-    run_due()
+    run_outbox()
 
     assert fake_twilio.requests == []
     assert fresh(message).status in (MessageStatus.CANCELED, MessageStatus.SUPPRESSED)
@@ -503,56 +503,56 @@ def test_a_stop_after_the_claim_but_before_sending_still_wins(alpha_line, queue,
     assert fresh(item).status in (OutboxItem.CANCELED, OutboxItem.DEAD)
 
 
-def test_an_opt_out_confirmation_still_goes_to_an_opted_out_contact(alpha, alpha_sandbox_line, run_due):
+def test_an_opt_out_confirmation_still_goes_to_an_opted_out_contact(alpha, alpha_sandbox_line, run_outbox):
     text_in(alpha_sandbox_line, "STOP")
     assert actions.is_opted_out(alpha, CALLER)
 
-    run_due()
+    run_outbox()
 
     [carried] = carried_to()
     assert carried.body == actions.opt_out_text(alpha)
     assert Message.objects.get(purpose=Message.OPT_OUT_CONFIRMATION).status == MessageStatus.SENT
 
 
-def test_a_help_answer_still_goes_to_an_opted_out_contact(alpha, alpha_sandbox_line, run_due):
+def test_a_help_answer_still_goes_to_an_opted_out_contact(alpha, alpha_sandbox_line, run_outbox):
     text_in(alpha_sandbox_line, "STOP")
-    run_due()
+    run_outbox()
     text_in(alpha_sandbox_line, "HELP")
-    run_due()
+    run_outbox()
 
     assert [m.body for m in carried_to()] == [actions.opt_out_text(alpha), actions.help_text(alpha, alpha_sandbox_line)]
 
 
 def test_the_text_back_is_suppressed_but_the_confirmation_sent_when_stop_comes_between_claim_and_send(
-    alpha, alpha_sandbox_line, queue, run_due
+    alpha, alpha_sandbox_line, queue, run_outbox
 ):
     textback = queue(alpha_sandbox_line)
     [(item, reconcile)] = worker.claim("worker-a", 10)
     text_in(alpha_sandbox_line, "STOP")
     deliver(item, reconcile)
-    run_due()
+    run_outbox()
 
     assert [m.body for m in carried_to()] == [actions.opt_out_text(alpha)]
     assert fresh(textback).status in (MessageStatus.CANCELED, MessageStatus.SUPPRESSED)
 
 
-def test_a_contact_who_opted_back_in_is_texted_again(alpha_sandbox_line, queue, run_due):
+def test_a_contact_who_opted_back_in_is_texted_again(alpha_sandbox_line, queue, run_outbox):
     text_in(alpha_sandbox_line, "STOP")
     text_in(alpha_sandbox_line, "START")
     message = queue(alpha_sandbox_line, "Thanks for coming back!", purpose=Message.REPLY)
 
-    run_due()
+    run_outbox()
 
     assert fresh(message).status == MessageStatus.SENT
     assert len(carried_to()) == 3  # the two confirmations and the reply
 
 
-def test_a_text_canceled_by_a_reply_before_its_due_time_is_not_sent(alpha_line, queue, fake_twilio, run_due, clock):
+def test_a_text_canceled_by_a_reply_before_its_due_time_is_not_sent(alpha_line, queue, fake_twilio, run_outbox, clock):
     message = queue(alpha_line, due_in=30)
 
     text_in(alpha_line, "Hi, my sink is blocked")
     clock.shift(timedelta(seconds=31))
-    run_due()
+    run_outbox()
 
     assert fake_twilio.requests == []
     assert fresh(message).status == MessageStatus.CANCELED
@@ -575,11 +575,11 @@ def test_a_text_canceled_by_a_reply_after_the_claim_is_not_sent(alpha_line, queu
 
 
 def test_the_sandbox_keeps_what_it_sent_and_its_delivery_report_marks_it_delivered(
-    alpha_sandbox_line, queue, run_due, clock
+    alpha_sandbox_line, queue, run_outbox, clock
 ):
     message = queue(alpha_sandbox_line)
 
-    run_due()
+    run_outbox()
     [carried] = carried_to()
     assert (carried.from_number, carried.to_number, carried.body) == (ALPHA_SANDBOX_NUMBER, CALLER, BODY)
     assert carried.client_ref == str(message.ref)
@@ -588,18 +588,18 @@ def test_the_sandbox_keeps_what_it_sent_and_its_delivery_report_marks_it_deliver
     assert message.sent_at is not None
 
     clock.shift(timedelta(seconds=1))
-    [(report, _)] = run_due()
+    [(report, _)] = run_outbox()
 
     assert report.kind == "sandbox_dlr" and fresh(report).status == OutboxItem.DONE
     assert fresh(message).status == MessageStatus.DELIVERED
     assert fresh(carried).status == "delivered"
 
 
-def test_the_sandbox_refuses_a_landline_and_the_contact_is_marked(alpha_sandbox_line, queue, run_due):
+def test_the_sandbox_refuses_a_landline_and_the_contact_is_marked(alpha_sandbox_line, queue, run_outbox):
     SandboxHandset.objects.create(number=CALLER, landline=True)
     message = queue(alpha_sandbox_line)
 
-    run_due()
+    run_outbox()
 
     assert carried_to() == []
     assert fresh(message).status == MessageStatus.FAILED
@@ -609,10 +609,10 @@ def test_the_sandbox_refuses_a_landline_and_the_contact_is_marked(alpha_sandbox_
 # --- what goes over the wire to Twilio ------------------------------------------------------
 
 
-def test_twilio_gets_to_from_body_and_a_status_callback_that_finds_the_message(alpha_line, queue, fake_twilio, run_due):
+def test_twilio_gets_to_from_body_and_a_status_callback_that_finds_the_message(alpha_line, queue, fake_twilio, run_outbox):
     message = queue(alpha_line)
 
-    run_due()
+    run_outbox()
 
     [post] = fake_twilio.posts
     assert str(post.url) == f"https://api.twilio.com/2010-04-01/Accounts/{ALPHA_SID}/Messages.json"
@@ -622,14 +622,14 @@ def test_twilio_gets_to_from_body_and_a_status_callback_that_finds_the_message(a
     assert 890 <= int(form["ValidityPeriod"]) <= 900
 
 
-def test_every_request_to_twilio_matches_its_openapi_description(alpha_line, queue, fake_twilio, run_due, clock):
+def test_every_request_to_twilio_matches_its_openapi_description(alpha_line, queue, fake_twilio, run_outbox, clock):
     spec = require_spec()
     queue(alpha_line, expires_in=None)  # no ValidityPeriod
     queue(alpha_line, "Hi \u00e9\u00e8 & <ok> 100% #1 + more 👍", to="+15125550141", purpose=Message.REPLY)
     fake_twilio.script = [FakeTwilio.accept, raises(httpx.ReadTimeout, after_creating=True)]
-    run_due()
+    run_outbox()
     clock.shift(timedelta(seconds=10))
-    run_due()  # the retry reconciles with GET Messages.json first
+    run_outbox()  # the retry reconciles with GET Messages.json first
 
     assert len(fake_twilio.posts) == 2 and len(fake_twilio.gets) == 1
     for request in fake_twilio.requests:
