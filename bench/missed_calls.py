@@ -14,6 +14,7 @@ See bench/README.md for how to read the output.
 
 import argparse
 import json
+import math
 import multiprocessing
 import os
 import queue
@@ -43,7 +44,6 @@ from textback.providers.twilio.tests.helpers import fixture, signed  # noqa: E40
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
 MAIN_LINE = "+15125550102"  # carrier forwarding, no voicemail, delay 0
 DELAYED_LINE = "+15125550103"  # the same with --delay D
-STAFF_CELL = "+15125550199"
 ACCOUNT_SID = fixture("voice_incoming")["AccountSid"]  # the fixtures are signed for this account
 AUTH_TOKEN = "5ca1ab1e" * 4  # any 32 hex digits
 WARMUP_CALLS = 20
@@ -422,10 +422,18 @@ class Window:
     machine_busy: float = 0.0  # fraction of all CPUs busy
 
 
-def cpu_snapshot(groups: dict[str, list[int]]) -> dict[str, float]:
+def cpu_snapshot(groups: dict[str, list[int]], database: Database) -> dict[str, float]:
     snapshot = {name: cpu_seconds(roots) for name, roots in groups.items()}
     snapshot["load generator"] = time.process_time()
+    if database.is_postgres:  # the server's backends for this database do part of every call's work
+        snapshot["postgres backends"] = cpu_seconds(backend_pids(database))
     return snapshot
+
+
+def backend_pids(database: Database) -> list[int]:
+    name = database.url.rsplit("/", 1)[1]
+    rows = database.query("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+    return [pid for (pid,) in rows]
 
 
 def run_timed(calls: list[Call], system: System, args, groups: dict[str, list[int]], stub: StubProcess) -> Window:
@@ -433,10 +441,10 @@ def run_timed(calls: list[Call], system: System, args, groups: dict[str, list[in
     texts_before = stub.ask("count")
     profiler = Profiler(args.py_spy, "postgres" if system.database.is_postgres else "sqlite", groups)
     profiler.start()
-    cpu_before, ticks_before = cpu_snapshot(groups), machine_ticks()
+    cpu_before, ticks_before = cpu_snapshot(groups, system.database), machine_ticks()
     fire(calls, system.port, args.rate, args.connections)
     wait_for_texts(stub, texts_before + len(calls), args.grace)
-    cpu_after, ticks_after = cpu_snapshot(groups), machine_ticks()
+    cpu_after, ticks_after = cpu_snapshot(groups, system.database), machine_ticks()
     profiler.stop()
     window.cpu = {name: cpu_after[name] - cpu_before[name] for name in cpu_before}
     busy, total = (after - before for after, before in zip(ticks_after, ticks_before))
@@ -449,10 +457,11 @@ def run_timed(calls: list[Call], system: System, args, groups: dict[str, list[in
 
 
 def percentile(values: list[float], p: float) -> float | None:
+    """Nearest rank: the smallest value with at least p% of the values at or below it."""
     if not values:
         return None
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
 def spread(values: list[float]) -> dict:

@@ -110,6 +110,9 @@ def _database() -> dict:
             "timeout": 20,
             "init_command": "PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL",
         }
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # Server-side binding lets psycopg prepare the statements a webhook repeats every time.
+        config["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 2}
     config["TEST"] = {"NAME": env("TEXTBACK_TEST_DATABASE_NAME")}
     return config
 
@@ -152,5 +155,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("TEXTBACK_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},  # one INFO line per provider request is noise, and costs time
+        "httpcore": {"level": "WARNING"},
+    },
 }

@@ -39,20 +39,25 @@ def find_call(provider: str, call_id: str, *, lock: bool = False) -> Call | None
     return qs.filter(provider=provider, provider_call_id=call_id).first()
 
 
-def start_call(start: CallStart) -> Call:
-    """The call, created when first heard of; later reports of the same call return the same row."""
-    existing = find_call(start.provider, start.call_id)
-    if existing:
-        return existing
+def start_call(start: CallStart, *, expect_new: bool = False) -> tuple[Call, bool]:
+    """(the call, whether this request created it). Later reports of the same call get the same row.
+
+    With expect_new (the incoming-call webhook) the insert is tried first, saving a lookup.
+    """
+    if not expect_new:
+        existing = find_call(start.provider, start.call_id)
+        if existing:
+            return existing, False
     try:
         with transaction.atomic():
-            return Call.objects.create(
+            call = Call.objects.create(
                 business=start.line.business, line=start.line, provider=start.provider,
                 provider_call_id=start.call_id, from_number=start.from_number[:40], to_number=start.to_number[:40],
                 caller_name=start.caller_name[:100], started_at=timezone.now(),
             )
-    except IntegrityError:  # a concurrent callback for the same call created it
-        return find_call(start.provider, start.call_id)
+            return call, True
+    except IntegrityError:  # a retry, or a concurrent callback for the same call, created it
+        return find_call(start.provider, start.call_id), False
 
 
 def _locked(call: Call) -> Call:
@@ -64,17 +69,20 @@ def do_accept(call: Call) -> None:
     Call.objects.filter(pk=call.pk).update(accepted=True)
 
 
-def do_outcome(call: Call, reported: str | None, *, ended: bool = True, decide_now: bool = True) -> Call:
-    """Apply an outcome report; when the call is over, decide about the text-back."""
-    call = _locked(call)
+def do_outcome(
+    call: Call, reported: str | None, *, ended: bool = True, decide_now: bool = True, locked: bool = False
+) -> Call:
+    """Apply an outcome report; when the call is over, decide about the text-back.
+
+    `locked`: the caller created the call in this transaction, so nobody else can see it yet.
+    """
+    call = call if locked else _locked(call)
     if call.accepted:
         reported = outcomes.ANSWERED
     call.outcome = outcomes.refine(call.outcome, reported)
     if ended and call.state != Call.ENDED:
         call.state, call.ended_at = Call.ENDED, timezone.now()
-    call.save(update_fields=["outcome", "state", "ended_at"])
-    if decide_now and call.state == Call.ENDED:
-        decide_call(call)
+    _decide_and_save(call, ["outcome", "state", "ended_at"], decide_now and call.state == Call.ENDED)
     return call
 
 
@@ -94,10 +102,16 @@ def do_voicemail(call: Call, seconds: int | None, url: str = "", *, decide_now: 
         call.outcome = outcomes.refine(call.outcome, outcomes.VOICEMAIL)
     call.state = Call.ENDED
     call.ended_at = call.ended_at or timezone.now()
-    call.save()
-    if decide_now:
-        decide_call(call)
+    fields = ["awaiting_voicemail", "voicemail_seconds", "recording_url", "voicemail", "outcome", "state", "ended_at"]
+    _decide_and_save(call, fields, decide_now)
     return call
+
+
+def _decide_and_save(call: Call, fields: list[str], decide_now: bool) -> None:
+    """One UPDATE for the call's new state and, when deciding, its decision."""
+    if decide_now and _decide(call):
+        fields = [*fields, "contact", "decision", "decision_reason", "decided_at"]
+    call.save(update_fields=fields)
 
 
 # --- the decision ------------------------------------------------------------------------
@@ -130,7 +144,9 @@ def policy_for(line) -> decide.Policy:
     )
 
 
-def facts_for(call: Call, number: phone.NumberFacts, contact) -> decide.CallFacts:
+def facts_for(call: Call, number: phone.NumberFacts, contact, *, new_contact: bool = False) -> decide.CallFacts:
+    """What the rules need to know. A contact created just now has no texts yet: no query for them.
+    The ledger is always read: it is keyed by number and outlives any contact row."""
     business = call.line.business
     if contact is None:
         return decide.CallFacts(outcome=call.outcome, number=number)
@@ -142,25 +158,32 @@ def facts_for(call: Call, number: phone.NumberFacts, contact) -> decide.CallFact
         opted_out=messaging.is_opted_out(business, contact.number),
         landline=contact.is_landline,
         known_invalid=contact.is_invalid,
-        last_auto_text_at=last_automatic_text(business, contact),
+        last_auto_text_at=None if new_contact else last_automatic_text(business, contact),
         now=timezone.now(),
     )
 
 
 def decide_call(call: Call) -> decide.Decision | None:
     """Decide once per call (the caller holds the row lock) and queue the text-back on "yes"."""
+    decision = _decide(call)
+    if decision:
+        call.save(update_fields=["contact", "decision", "decision_reason", "decided_at"])
+    return decision
+
+
+def _decide(call: Call) -> decide.Decision | None:
+    """Set the decision on the call (not saved) and queue the text-back; None if decided before."""
     if call.decided_at:
         return None
     line, business = call.line, call.line.business
     number = phone.facts(call.from_number, business.country)
-    contact = messaging.contact_for(business, number.e164) if number.e164 else None
-    decision = decide.decide(facts_for(call, number, contact), policy_for(line))
+    contact, new_contact = messaging.find_or_create_contact(business, number.e164) if number.e164 else (None, False)
+    decision = decide.decide(facts_for(call, number, contact, new_contact=new_contact), policy_for(line))
     call.contact = contact
     call.decision = Call.TEXT if decision.text else Call.SKIP
     call.decision_reason, call.decided_at = decision.reason, timezone.now()
-    call.save(update_fields=["contact", "decision", "decision_reason", "decided_at"])
     if decision.text:
-        _queue_textback(call, contact)
+        _queue_textback(call, contact, new_contact=new_contact)
     return decision
 
 
@@ -177,11 +200,11 @@ def textback_body(call: Call, contact) -> str:
     return render(template, values)
 
 
-def _queue_textback(call: Call, contact) -> Message:
+def _queue_textback(call: Call, contact, *, new_contact: bool) -> Message:
     line = call.line
     due = (call.ended_at or timezone.now()) + timedelta(seconds=line.delay_seconds)
     return messaging.queue_text(
         line=line, contact=contact, body=textback_body(call, contact), purpose=Message.TEXTBACK,
         key=f"textback:{call.pk}", due_at=due, expires_at=due + timedelta(minutes=line.business.staleness_minutes),
-        sender_kind=Message.AUTOMATION, call=call,
+        sender_kind=Message.AUTOMATION, call=call, new_contact=new_contact,
     )

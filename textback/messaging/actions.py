@@ -32,20 +32,26 @@ ALLOWED_WHEN_OPTED_OUT = frozenset({Message.OPT_OUT_CONFIRMATION, Message.HELP})
 NO_FIRST_TEXT_ADDITIONS = frozenset({Message.OPT_OUT_CONFIRMATION, Message.OPT_IN_CONFIRMATION})
 
 
-def contact_for(business, number: str) -> Contact:
-    """The business's contact for a number, created on first sight."""
-    contact = Contact.objects.filter(business=business, number=number).first()
-    if contact:
-        return contact
+def find_or_create_contact(business, number: str) -> tuple[Contact, bool]:
+    """The business's contact for a number, created on first sight; and whether it was just created."""
+    try:
+        return Contact.objects.get(business=business, number=number), False
+    except Contact.DoesNotExist:
+        pass
     try:
         with transaction.atomic():
-            return Contact.objects.create(business=business, number=number)
+            return Contact.objects.create(business=business, number=number), True
     except IntegrityError:  # created by a concurrent request a moment ago
-        return Contact.objects.get(business=business, number=number)
+        return Contact.objects.get(business=business, number=number), False
 
 
-def conversation_for(line, contact: Contact) -> Conversation:
-    conversation = Conversation.objects.filter(line=line, contact=contact).first()
+def contact_for(business, number: str) -> Contact:
+    return find_or_create_contact(business, number)[0]
+
+
+def conversation_for(line, contact: Contact, *, new_contact: bool = False) -> Conversation:
+    """The thread between a line and a contact. A contact created in this transaction has none yet."""
+    conversation = None if new_contact else Conversation.objects.filter(line=line, contact=contact).first()
     if conversation:
         return conversation
     try:
@@ -81,12 +87,15 @@ def has_received_texts(business, contact: Contact) -> bool:
     )
 
 
-def with_first_text_additions(business, contact: Contact, body: str, limit: int = MAX_BODY) -> str:
+def with_first_text_additions(
+    business, contact: Contact, body: str, limit: int = MAX_BODY, *, first_text: bool | None = None
+) -> str:
     """Name the sender and say how to stop on the first text a contact ever gets from this business.
 
-    The body is shortened if need be so the additions always fit within `limit`.
+    The body is shortened if need be so the additions always fit within `limit`. `first_text`
+    is True when the caller knows (a contact created just now); None means look it up.
     """
-    if has_received_texts(business, contact):
+    if not first_text and has_received_texts(business, contact):
         return body[:limit]
     prefix = "" if business.name.lower() in body.lower() else f"{business.name}: "
     suffix = "" if _OPT_OUT_INSTRUCTION.search(body) else f" {OPT_OUT_LINE}"
@@ -105,17 +114,22 @@ def queue_text(
     sender_kind: str = Message.SYSTEM,
     call=None,
     user=None,
+    new_contact: bool = False,
 ) -> Message:
-    """Write an outbound text and its outbox row; the worker sends it at due_at."""
+    """Write an outbound text and its outbox row; the worker sends it at due_at.
+
+    `new_contact`: the contact was created in this transaction, so it has no texts and no
+    conversation yet (saves two lookups on the hot path).
+    """
     business = line.business
     body = normalise_sms_text(body).strip()
     if purpose in NO_FIRST_TEXT_ADDITIONS:
         body = body[:MAX_BODY]
     else:
-        body = with_first_text_additions(business, contact, body)
+        body = with_first_text_additions(business, contact, body, first_text=new_contact or None)
     shape = gsm7.shape(body)
     now = timezone.now()
-    conversation = conversation_for(line, contact)
+    conversation = conversation_for(line, contact, new_contact=new_contact)
     message = Message.objects.create(
         business=business, conversation=conversation, contact=contact, line=line, call=call,
         direction=Message.OUT, sender_kind=sender_kind, sent_by=user, purpose=purpose, body=body,

@@ -75,7 +75,7 @@ def _take(item: OutboxItem) -> Message | None:
     here, an opt-out committed first always wins.
     """
     with transaction.atomic():
-        if not worker.still_ours(item):
+        if not worker.lease_is_fresh(item) and not worker.still_ours(item):
             return None
         message = (
             Message.objects.select_for_update(of=("self",))
@@ -108,19 +108,22 @@ def _stop(item: OutboxItem, message: Message, status: str, why: str) -> None:
 
 
 def _record_submitted(item: OutboxItem, message: Message, submitted: Submitted) -> None:
+    """The provider has it. A status callback may have got here first: never move the message back."""
+    sid, now = submitted.provider_message_id, timezone.now()
     with transaction.atomic():
-        if not worker.still_ours(item):
+        if not worker.finish(item, OutboxItem.DONE, "submitted"):
             log.warning("lost the lease on outbox item %s; its new owner reconciles", item.pk)
             return
-        worker.finish(item, OutboxItem.DONE, "submitted")
-        message.refresh_from_db(fields=["status", "provider_message_id"])
-        if not message.provider_message_id:
-            Message.objects.filter(pk=message.pk).update(
-                provider_message_id=submitted.provider_message_id, sent_at=timezone.now()
-            )
         status = MessageStatus.FROM_PROVIDER.get(submitted.status, MessageStatus.QUEUED)
-        if MessageStatus.moves_forward(message.status, status):
-            _set_status(message, status, detail=f"accepted as {submitted.provider_message_id}")
+        moved = Message.objects.filter(pk=message.pk, status__in=MessageStatus.PENDING).update(
+            status=status, status_at=now, provider_message_id=sid, sent_at=now
+        )
+        if moved:
+            MessageStatusEvent.objects.create(message=message, status=status, detail=f"accepted as {sid}", at=now)
+        else:
+            Message.objects.filter(pk=message.pk, provider_message_id__isnull=True).update(
+                provider_message_id=sid, sent_at=now
+            )
 
 
 def _record_error(item: OutboxItem, message: Message, exc: ProviderError) -> None:

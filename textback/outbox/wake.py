@@ -119,9 +119,14 @@ class SqliteWaiter(Waiter):
         self.conn.close()
 
 
-def waiter() -> Waiter:
+def waiter(*, in_web_process: bool = False) -> Waiter:
+    """How this worker learns of new work.
+
+    A worker thread inside a web process (`textback serve`) on SQLite is poked by the webhooks
+    it shares the process with; it need not watch every commit of the database.
+    """
     if connection.vendor == "postgresql":
         return PostgresWaiter()
-    if connection.vendor == "sqlite" and settings.DATABASES["default"]["NAME"] != ":memory:":
-        return SqliteWaiter()
-    return Waiter()
+    if in_web_process or settings.DATABASES["default"]["NAME"] == ":memory:":
+        return Waiter()
+    return SqliteWaiter()

@@ -101,8 +101,16 @@ def still_ours(item: OutboxItem) -> bool:
     return bool(current) and current["status"] == OutboxItem.CLAIMED and current["claimed_by"] == item.claimed_by
 
 
-def finish(item: OutboxItem, status: str, result: str, error: str = "") -> None:
-    OutboxItem.objects.filter(pk=item.pk).update(
+def lease_is_fresh(item: OutboxItem) -> bool:
+    """Claimed so recently that no other worker can have taken the row over yet."""
+    margin = timedelta(seconds=settings.OUTBOX_LEASE_SECONDS / 2)
+    return item.lease_until is not None and timezone.now() < item.lease_until - margin
+
+
+def finish(item: OutboxItem, status: str, result: str, error: str = "") -> bool:
+    """Close the row if we still hold its lease; False if another worker took it over."""
+    mine = OutboxItem.objects.filter(pk=item.pk, status=OutboxItem.CLAIMED, claimed_by=item.claimed_by)
+    return 1 == mine.update(
         status=status, result=result[:40], last_error=error[:300], finished_at=timezone.now(), lease_until=None
     )
 
@@ -132,6 +140,7 @@ def retry_later(item: OutboxItem, error: str, *, uncertain: bool) -> datetime | 
 class Worker:
     name: str = ""
     threads: int = 0
+    in_web_process: bool = False  # a thread of `textback serve`, woken by its own webhooks
 
     def __post_init__(self) -> None:
         self.name = self.name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident() % 10000}"
@@ -141,7 +150,7 @@ class Worker:
 
     def run(self, stop: threading.Event) -> None:
         _load_handlers()
-        waiter = wake.waiter()
+        waiter = wake.waiter(in_web_process=self.in_web_process)
         pool = ThreadPoolExecutor(self.threads, thread_name_prefix="outbox")
         log.info("outbox worker %s started with %d sending threads", self.name, self.threads)
         try:

@@ -23,7 +23,7 @@ _ids = itertools.count(1)
 def missed_call(line, caller: str = CALLER, outcome: str = outcomes.NO_ANSWER, *, voicemail: int | None = None) -> Call:
     """A call as a provider adapter reports it: started, ended with an outcome, maybe a voicemail."""
     with transaction.atomic():
-        call = actions.start_call(
+        call, _ = actions.start_call(
             actions.CallStart(line=line, provider="test", call_id=f"call-{next(_ids)}", from_number=caller,
                               to_number=line.number)
         )
@@ -245,7 +245,7 @@ def test_an_answered_call_is_not_texted(alpha_line):
 
 def test_a_call_a_person_accepted_is_answered_whatever_is_reported_later(alpha_line):
     with transaction.atomic():
-        call = actions.start_call(
+        call, _ = actions.start_call(
             actions.CallStart(line=alpha_line, provider="test", call_id="accepted", from_number=CALLER,
                               to_number=ALPHA_NUMBER)
         )
@@ -285,7 +285,7 @@ def test_a_caller_outside_the_allowed_countries_is_not_texted(alpha_line):
 
 def test_a_call_still_waiting_for_a_voicemail_is_not_decided_yet(alpha_line):
     with transaction.atomic():
-        call = actions.start_call(
+        call, _ = actions.start_call(
             actions.CallStart(line=alpha_line, provider="test", call_id="waiting", from_number=CALLER,
                               to_number=ALPHA_NUMBER)
         )

@@ -25,7 +25,7 @@ def _no_login_failures_carried_over():
 
 def record_call(line, caller: str = CALLER, outcome: str = outcomes.NO_ANSWER, caller_name: str = "") -> Call:
     with transaction.atomic():
-        call = calls.start_call(
+        call, _ = calls.start_call(
             calls.CallStart(line=line, provider=line.provider, call_id=f"CA{next(_ids):032x}", from_number=caller,
                             to_number=line.number, caller_name=caller_name)
         )

@@ -113,11 +113,12 @@ def _record(fields: Fields, line: Line) -> HttpResponse:
         payload=dict(fields.data),
     )
     if new:
-        call = calls.start_call(
+        call, created = calls.start_call(
             calls.CallStart(line=line, provider=PROVIDER, call_id=f"{line.business_id}:{call_id}",
-                            from_number=caller, to_number=line.number, caller_name=fields.get("caller_name"))
+                            from_number=caller, to_number=line.number, caller_name=fields.get("caller_name")),
+            expect_new=True,
         )
-        call = calls.do_outcome(call, outcome, decide_now=seconds == 0)
+        call = calls.do_outcome(call, outcome, decide_now=seconds == 0, locked=created)
         if seconds:
             call = calls.do_voicemail(call, seconds)
         return HttpResponse(json.dumps({"decision": call.decision, "reason": call.decision_reason}),

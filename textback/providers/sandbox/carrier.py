@@ -100,14 +100,16 @@ def place_call(sim: SimulatedCall):
         raise ValueError(f"unknown scenario {sim.scenario!r}; choose one of {', '.join(SCENARIOS)}")
     outcome = SCENARIOS[sim.scenario][1]
     with transaction.atomic():
-        call = calls.start_call(
+        call, _ = calls.start_call(
             calls.CallStart(line=sim.line, provider=PROVIDER, call_id=new_sid("CA"), from_number=sim.caller,
-                            to_number=sim.line.number)
+                            to_number=sim.line.number),
+            expect_new=True,
         )
         if outcome == outcomes.ANSWERED:
             calls.do_accept(call)
+            call.accepted = True
         leaves_voicemail = sim.voicemail_seconds > 0 and outcome not in (outcomes.ANSWERED, outcomes.CALLER_HUNG_UP)
-        call = calls.do_outcome(call, outcome, decide_now=not leaves_voicemail)
+        call = calls.do_outcome(call, outcome, decide_now=not leaves_voicemail, locked=True)
         if leaves_voicemail:
             call = calls.do_voicemail(call, sim.voicemail_seconds)
     return call

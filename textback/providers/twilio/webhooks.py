@@ -10,6 +10,7 @@ the same answer.
 import functools
 import logging
 import re
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -40,23 +41,52 @@ def signed_url(request) -> str:
     return f"{public.scheme}://{public.netloc}{request.get_full_path()}"
 
 
-def verify(request) -> ProviderAccount:
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not signature:
-        raise forbidden("X-Twilio-Signature is missing")
+@dataclass(frozen=True)
+class Hook:
+    """Who sent a verified request: the provider account, and the line named by To when it is ours."""
+
+    account: ProviderAccount
+    line: Line | None
+
+
+def _form(request):
     try:
-        form = request.POST
+        return request.POST
     except (RequestDataTooBig, TooManyFieldsSent, SuspiciousOperation):
         raise bad_request("the body is too large") from None
     except Exception:  # a body Django cannot parse as a form
         raise bad_request("the body is not a form") from None
+
+
+def _line_of(account_sid: str, number: str) -> Line | None:
+    if not number:
+        return None
+    try:  # numbers are unique, so get() (no ORDER BY) rather than first()
+        return Line.objects.select_related("business", "account").get(
+            number=number, account__provider=TWILIO, account__account_sid=account_sid
+        )
+    except Line.DoesNotExist:
+        return None
+
+
+def verify(request) -> Hook:
+    """Check X-Twilio-Signature with the auth token of the account named in the request.
+
+    Most requests name one of our lines in To; one query then finds the line and its token.
+    """
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature:
+        raise forbidden("X-Twilio-Signature is missing")
+    form = _form(request)
     account_sid = form.get("AccountSid", "")
     if not ACCOUNT_SID.fullmatch(account_sid):
         raise forbidden("AccountSid is not one of ours")
+    line = _line_of(account_sid, form.get("To", ""))
+    accounts = [line.account] if line else ProviderAccount.objects.filter(provider=TWILIO, account_sid=account_sid)
     url = signed_url(request)
-    for account in ProviderAccount.objects.filter(provider=TWILIO, account_sid=account_sid).select_related("business"):
+    for account in accounts:
         if account.auth_token and RequestValidator(account.auth_token).validate(url, form, signature):
-            return account
+            return Hook(account, line)
     raise forbidden("the signature does not match (check TEXTBACK_PUBLIC_URL and the auth token)")
 
 
@@ -70,9 +100,9 @@ def webhook(endpoint: str):
             if request.method != "POST":
                 return HttpResponse("use POST\n", status=405, headers={"Allow": "POST"}, content_type="text/plain")
             try:
-                account = verify(request)
+                hook = verify(request)
                 with transaction.atomic():
-                    return handler(request, Fields(request.POST), account)
+                    return handler(request, Fields(request.POST), hook)
             except Rejected as exc:
                 log.warning("twilio %s rejected with %s: %s", endpoint, exc.status, exc.reason)
                 return exc.response()
@@ -90,14 +120,6 @@ def _no_content() -> HttpResponse:
     return HttpResponse(status=204)
 
 
-def _line(account: ProviderAccount, number: str) -> Line | None:
-    return (
-        Line.objects.select_related("business", "account")
-        .filter(number=number, account__provider=TWILIO, account__account_sid=account.account_sid)
-        .first()
-    )
-
-
 def _event(request, endpoint: str, key: str, business) -> bool:
     return record_event(
         provider=TWILIO, endpoint=endpoint, key=key, business=business, payload=request.POST.dict(),
@@ -105,40 +127,43 @@ def _event(request, endpoint: str, key: str, business) -> bool:
     )
 
 
-def _call_for(fields: Fields, account: ProviderAccount, call_sid: str):
-    """The call, creating it from this request when it is the first we hear of it."""
-    call = calls.find_call(TWILIO, call_sid)
-    if call is not None:
-        return call
-    line = _line(account, fields.get("To"))
-    if line is None:
-        return None
+def _call_for(fields: Fields, hook: Hook, call_sid: str, *, expect_new: bool = False):
+    """(the call, created now?), creating it from this request when it is the first we hear of it."""
+    if not expect_new:
+        call = calls.find_call(TWILIO, call_sid)
+        if call is not None:
+            return call, False
+    if hook.line is None:
+        return None, False
     return calls.start_call(
-        calls.CallStart(line=line, provider=TWILIO, call_id=call_sid, from_number=fields.get("From"),
-                        to_number=fields.get("To"), caller_name=fields.get("CallerName"))
+        calls.CallStart(line=hook.line, provider=TWILIO, call_id=call_sid, from_number=fields.get("From"),
+                        to_number=fields.get("To"), caller_name=fields.get("CallerName")),
+        expect_new=expect_new,
     )
 
 
 @webhook("voice")
-def voice(request, fields: Fields, account: ProviderAccount) -> HttpResponse:
+def voice(request, fields: Fields, hook: Hook) -> HttpResponse:
     """An incoming call: ring the staff phones with screening, or take it as missed."""
     call_sid = fields.required("CallSid", CALL_SID)
-    line = _line(account, fields.required("To"))
+    fields.required("To")
+    line = hook.line
     new = _event(request, "voice", call_sid, line.business if line else None)
     if line is None:
         return _xml(twiml.hang_up("This number is not set up yet. Goodbye."))
-    call = _call_for(fields, account, call_sid)
     if line.call_mode == Line.FORWARD_SCREEN and line.forward_to:
+        _call_for(fields, hook, call_sid, expect_new=new)
         return _xml(twiml.forward_and_screen(line))
     if new:  # carrier forwarding (and any other mode reaching /voice): every call here was missed
-        calls.do_outcome(call, outcomes.NO_ANSWER, ended=not line.record_voicemail)
+        call, created = _call_for(fields, hook, call_sid, expect_new=True)
+        calls.do_outcome(call, outcomes.NO_ANSWER, ended=not line.record_voicemail, locked=created)
         if line.record_voicemail:
             calls.do_expect_voicemail(call)
     return _xml(twiml.missed(line))
 
 
 @webhook("screen")
-def screen(request, fields: Fields, account: ProviderAccount) -> HttpResponse:
+def screen(request, fields: Fields, hook: Hook) -> HttpResponse:
     """The answering phone's leg: ask for 1, then connect on 1 or hang up this leg."""
     leg_sid = fields.required("CallSid", CALL_SID)
     parent = calls.find_call(TWILIO, fields.required("ParentCallSid", CALL_SID))
@@ -156,10 +181,10 @@ def screen(request, fields: Fields, account: ProviderAccount) -> HttpResponse:
 
 
 @webhook("dial")
-def dial(request, fields: Fields, account: ProviderAccount) -> HttpResponse:
+def dial(request, fields: Fields, hook: Hook) -> HttpResponse:
     """The <Dial> to the staff phones ended: answered, or missed (then voicemail or goodbye)."""
     call_sid = fields.required("CallSid", CALL_SID)
-    call = _call_for(fields, account, call_sid)
+    call, _ = _call_for(fields, hook, call_sid)
     if call is None:
         return _xml(twiml.hang_up())
     dial_status = fields.required("DialCallStatus")
@@ -179,7 +204,7 @@ def dial(request, fields: Fields, account: ProviderAccount) -> HttpResponse:
 
 
 @webhook("recording")
-def recording(request, fields: Fields, account: ProviderAccount) -> HttpResponse:
+def recording(request, fields: Fields, hook: Hook) -> HttpResponse:
     """The <Record> action (caller finished) and the recording status callback (file ready, or none)."""
     call_sid = fields.required("CallSid", CALL_SID)
     call = calls.find_call(TWILIO, call_sid)
@@ -195,14 +220,14 @@ def recording(request, fields: Fields, account: ProviderAccount) -> HttpResponse
 
 
 @webhook("call-status")
-def call_status(request, fields: Fields, account: ProviderAccount) -> HttpResponse:
+def call_status(request, fields: Fields, hook: Hook) -> HttpResponse:
     """Status callbacks for the inbound call, and for the dialled legs (they carry ParentCallSid)."""
     call_sid = fields.required("CallSid", CALL_SID)
     status = fields.required("CallStatus")
     parent_sid = fields.get("ParentCallSid")
     if parent_sid:
         return _child_status(request, fields, call_sid, status, parent_sid)
-    call = _call_for(fields, account, call_sid)
+    call, _ = _call_for(fields, hook, call_sid)
     new = _event(request, "call-status", f"{call_sid}:{status}", call.line.business if call else None)
     if call is None or not new:
         return _no_content()
@@ -225,10 +250,11 @@ def _child_status(request, fields: Fields, leg_sid: str, status: str, parent_sid
 
 
 @webhook("sms")
-def sms(request, fields: Fields, account: ProviderAccount) -> HttpResponse:
+def sms(request, fields: Fields, hook: Hook) -> HttpResponse:
     """An incoming text. Replies go out through the outbox, never inline, so each is recorded."""
     message_sid = fields.required("MessageSid", MESSAGE_SID)
-    line = _line(account, fields.required("To"))
+    fields.required("To")
+    line = hook.line
     new = _event(request, "sms", message_sid, line.business if line else None)
     if line is not None and new:
         messaging.do_inbound_sms(
@@ -240,7 +266,7 @@ def sms(request, fields: Fields, account: ProviderAccount) -> HttpResponse:
 
 
 @webhook("sms-status")
-def sms_status(request, fields: Fields, account: ProviderAccount) -> HttpResponse:
+def sms_status(request, fields: Fields, hook: Hook) -> HttpResponse:
     """Delivery reports. They arrive out of order; a message only ever moves forward."""
     message_sid = fields.required("MessageSid", MESSAGE_SID)
     status = fields.get("MessageStatus") or fields.required("SmsStatus")
@@ -249,7 +275,7 @@ def sms_status(request, fields: Fields, account: ProviderAccount) -> HttpRespons
         messaging.do_message_status(
             messaging.StatusReport(
                 provider=TWILIO, provider_message_id=message_sid, status=status, ref=request.GET.get("m", ""),
-                error_code=error_code, consequence=errors.consequence(error_code), account_sid=account.account_sid,
+                error_code=error_code, consequence=errors.consequence(error_code), account_sid=hook.account.account_sid,
             )
         )
     return _no_content()

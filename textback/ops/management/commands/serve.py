@@ -15,7 +15,8 @@ def _start_outbox(worker) -> None:
     """Runs in each web process after it forks: the worker thread shares its wake-up pipe."""
     from textback.outbox.worker import Worker
 
-    threading.Thread(target=Worker().run, args=(_stop,), name="outbox", daemon=True).start()
+    outbox = Worker(in_web_process=True)
+    threading.Thread(target=outbox.run, args=(_stop,), name="outbox", daemon=True).start()
 
 
 def _stop_outbox(server, worker) -> None:
