@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 import phonenumbers  # noqa: E402
 
-from tests.support.harness import Database, System, new_database  # noqa: E402
+from tests.support.harness import Database, System, new_database, seed_business  # noqa: E402
 from tests.support.twilio_stub import MESSAGES, TwilioStub  # noqa: E402
 from textback.providers.twilio.tests.helpers import fixture, signed  # noqa: E402
 
@@ -68,7 +68,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--grace", type=float, default=30.0, help="seconds to wait for texts after the last webhook")
     parser.add_argument("--connections", type=int, default=64, help="load-generator threads, one keep-alive connection each")
     parser.add_argument("--workers", type=int, default=2, help="`textback worker` processes (PostgreSQL)")
-    parser.add_argument("--web-processes", type=int, default=2, help="gunicorn web processes (PostgreSQL; SQLite uses 1)")
+    parser.add_argument("--web-processes", type=int, default=2, help="gunicorn web processes (PostgreSQL)")
+    parser.add_argument("--sqlite-processes", type=int, default=1,
+                        help="`textback serve` web processes on SQLite, each with its outbox thread (default 1)")
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per web process")
     parser.add_argument("--delay", type=int, default=None, metavar="D", help="also measure a line with --delay D seconds")
     parser.add_argument("--delay-calls", type=int, default=200, help="calls to the delayed line (default 200)")
@@ -356,12 +358,7 @@ def fire(calls: list[Call], port: int, rate: float, connections: int) -> None:
 
 def seed(system: System, delay: int | None) -> None:
     """A business, a Twilio account and carrier-forwarding lines, through the CLI verbs (as tests/e2e)."""
-    system.cli("migrate", "-v", "0")
-    system.cli("business", "create", "--name", "AlphaPlumbing", "--slug", "alpha", "--time-zone", "America/Chicago")
-    account = system.cli(
-        "account", "add", "--business", "alpha", "--provider", "twilio", "--sid", ACCOUNT_SID, "--token-stdin",
-        stdin=AUTH_TOKEN + "\n",
-    ).stdout.strip().splitlines()[-1].split()[-1]
+    account = seed_business(system, ACCOUNT_SID, AUTH_TOKEN)
     common = ["--business", "alpha", "--account", account, "--staff-name", "Mike", "--no-voicemail",
               "--mode", "carrier_forward"]
     system.cli("line", "add", *common, "--number", MAIN_LINE)
@@ -374,7 +371,7 @@ def start_textback(engine: str, args, directory: Path, stub_url: str) -> System:
     system = System(database=database, data_dir=directory, twilio_api_url=stub_url)
     seed(system, args.delay)
     if engine == "sqlite":
-        system.start_web(with_worker=True, web_processes=1, threads=args.threads)
+        system.start_web(with_worker=True, web_processes=args.sqlite_processes, threads=args.threads)
     else:
         system.start_web(with_worker=False, web_processes=args.web_processes, threads=args.threads)
         for _ in range(args.workers):
@@ -584,7 +581,7 @@ def measure_system(engine: str, system: System, args, stub: StubProcess) -> dict
 
 
 def assemble(engine, system, args, calls, delayed, by_caller, window, peaks) -> dict:
-    layout = ("textback serve (1 web process, in-process worker)" if engine == "sqlite" else
+    layout = (f"textback serve ({args.sqlite_processes} web process(es), in-process worker)" if engine == "sqlite" else
               f"textback serve --no-worker ({args.web_processes} web processes) + {args.workers} textback worker")
     result = {
         "engine": engine, "layout": layout, "calls": len(calls), "rate": args.rate,

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.support.harness import Database, System, new_database
+from tests.support.harness import Database, System, new_database, seed_business
 from tests.support.twilio_stub import TwilioStub
 from textback.conftest import ALPHA_SID, ALPHA_TOKEN
 
@@ -27,12 +27,7 @@ def postgres_server() -> str | None:
 
 def seed(system: System) -> None:
     """The business a new user would set up, through the CLI verbs the README documents."""
-    system.cli("migrate", "-v", "0")
-    system.cli("business", "create", "--name", "AlphaPlumbing", "--slug", "alpha", "--time-zone", "America/Chicago")
-    account = system.cli(
-        "account", "add", "--business", "alpha", "--provider", "twilio", "--sid", ALPHA_SID, "--token-stdin",
-        stdin=ALPHA_TOKEN + "\n",
-    ).stdout.strip().splitlines()[-1].split()[-1]
+    account = seed_business(system, ALPHA_SID, ALPHA_TOKEN)
     common = ["--business", "alpha", "--account", account, "--staff-name", "Mike", "--no-voicemail"]
     system.cli("line", "add", *common, "--number", TWILIO_LINE, "--forward-to", STAFF_CELL)
     system.cli("line", "add", *common, "--number", DELAYED_LINE, "--forward-to", STAFF_CELL, "--delay", "2")

@@ -177,6 +177,20 @@ class System:
         self.workers.clear()
 
 
+def seed_business(system: System, account_sid: str, auth_token: str) -> str:
+    """Migrate, then create AlphaPlumbing (slug alpha) with a Twilio account through the CLI verbs.
+
+    Returns the account id, for `textback line add --account`.
+    """
+    system.cli("migrate", "-v", "0")
+    system.cli("business", "create", "--name", "AlphaPlumbing", "--slug", "alpha", "--time-zone", "America/Chicago")
+    added = system.cli(
+        "account", "add", "--business", "alpha", "--provider", "twilio", "--sid", account_sid, "--token-stdin",
+        stdin=auth_token + "\n",
+    )
+    return added.stdout.strip().splitlines()[-1].split()[-1]
+
+
 def wait_until(predicate, timeout: float = 10.0, interval: float = 0.05):
     """Poll until predicate() is truthy; return its value (or the last falsy one on timeout)."""
     deadline = time.monotonic() + timeout
