@@ -50,6 +50,7 @@ class Command(BaseCommand):
             "errorlog": "-",
             "loglevel": "info",
             "proc_name": "textback",
+            "control_socket_disable": True,  # one shared ~/.gunicorn socket would clash between instances
         }
         if not no_worker:
             config.update(post_worker_init=_start_outbox, worker_exit=_stop_outbox)
