@@ -152,7 +152,9 @@ def cancel_pending(business, contact: Contact, *, purposes=None, keep=(), why: s
         pending = pending.filter(purpose__in=purposes)
     if keep:
         pending = pending.exclude(purpose__in=keep)
-    ids = list(pending.values_list("pk", flat=True))
+    # Locked, so a worker that has just marked one as being handed over is seen as such (PostgreSQL
+    # re-checks the status of a row it waited for); that one goes out, and is recorded as sent.
+    ids = list(pending.select_for_update().values_list("pk", flat=True))
     if not ids:
         return 0
     now = timezone.now()
@@ -273,7 +275,8 @@ class StatusReport:
 
 
 def find_message(report: StatusReport) -> Message | None:
-    qs = Message.objects.select_related("business", "contact", "line")
+    """The message a report is about, locked: two reports for one message apply one after the other."""
+    qs = Message.objects.select_related("business", "contact", "line").select_for_update(of=("self",))
     if report.account_sid:
         qs = qs.filter(line__account__account_sid=report.account_sid)
     if report.provider_message_id:
@@ -291,16 +294,24 @@ def _as_uuid(text: str) -> uuid.UUID | None:
         return None
 
 
+def _corrects_us(message: Message, report: StatusReport, new: str) -> bool:
+    """The provider proves it has a message we had written off (a lost attempt reached it after all):
+    its word wins over our "failed", "expired" or "suppressed"."""
+    never_heard_back = not message.provider_message_id  # so the provider never reported this one failed
+    written_off = message.status in (*MessageStatus.NOT_SENT, MessageStatus.FAILED)
+    return never_heard_back and written_off and new != MessageStatus.FAILED and bool(report.provider_message_id)
+
+
 def do_message_status(report: StatusReport) -> Message | None:
     """Move a message forward (never backward) and learn from the error code, if any."""
     message = find_message(report)
     if message is None:
         return None
     now = timezone.now()
+    new = MessageStatus.FROM_PROVIDER.get(report.status)
+    applied = bool(new) and (MessageStatus.moves_forward(message.status, new) or _corrects_us(message, report, new))
     if not message.provider_message_id and report.provider_message_id:
         message.provider_message_id = report.provider_message_id  # a worker died before recording it
-    new = MessageStatus.FROM_PROVIDER.get(report.status)
-    applied = bool(new) and MessageStatus.moves_forward(message.status, new)
     MessageStatusEvent.objects.create(
         message=message, status=report.status, error_code=report.error_code, applied=applied, at=now
     )

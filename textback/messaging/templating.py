@@ -56,7 +56,7 @@ def check_template(template: str) -> None:
 def clean_value(value: object) -> str:
     """A merge value as it may appear in a text: one line, no control characters (C0 or C1), bounded."""
     chars = (" " if unicodedata.category(c) == "Cc" else c for c in str(value or ""))
-    return " ".join("".join(chars).split())[:MAX_VALUE]
+    return normalise_sms_text(" ".join("".join(chars).split()))[:MAX_VALUE]  # bounded after "…" became "..."
 
 
 def render(template: str, values: dict[str, object]) -> str:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import close_old_connections, connections, transaction
 from django.db.models import F, Min, Q
 from django.utils import timezone
 
@@ -34,6 +34,7 @@ MAX_IDLE_SECONDS = 30.0
 
 Handler = Callable[[OutboxItem, bool], None]
 HANDLERS: dict[str, Handler] = {}
+GAVE_UP: dict[str, list[Callable[[OutboxItem, str], None]]] = {}
 
 
 def handles(kind: str) -> Callable[[Handler], Handler]:
@@ -41,6 +42,16 @@ def handles(kind: str) -> Callable[[Handler], Handler]:
 
     def register(func: Handler) -> Handler:
         HANDLERS[kind] = func
+        return func
+
+    return register
+
+
+def on_give_up(kind: str):
+    """Register what to record when a row of this kind is abandoned after an unexpected error."""
+
+    def register(func):
+        GAVE_UP.setdefault(kind, []).append(func)
         return func
 
     return register
@@ -101,16 +112,19 @@ def still_ours(item: OutboxItem) -> bool:
     return bool(current) and current["status"] == OutboxItem.CLAIMED and current["claimed_by"] == item.claimed_by
 
 
-def lease_is_fresh(item: OutboxItem) -> bool:
-    """Claimed so recently that no other worker can have taken the row over yet."""
-    margin = timedelta(seconds=settings.OUTBOX_LEASE_SECONDS / 2)
-    return item.lease_until is not None and timezone.now() < item.lease_until - margin
+def _mine(item: OutboxItem):
+    return OutboxItem.objects.filter(pk=item.pk, status=OutboxItem.CLAIMED, claimed_by=item.claimed_by)
+
+
+def renew_lease(item: OutboxItem) -> bool:
+    """Extend our lease before a slow step (a provider request); False if another worker took the row."""
+    item.lease_until = timezone.now() + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    return 1 == _mine(item).update(lease_until=item.lease_until)
 
 
 def finish(item: OutboxItem, status: str, result: str, error: str = "") -> bool:
     """Close the row if we still hold its lease; False if another worker took it over."""
-    mine = OutboxItem.objects.filter(pk=item.pk, status=OutboxItem.CLAIMED, claimed_by=item.claimed_by)
-    return 1 == mine.update(
+    return 1 == _mine(item).update(
         status=status, result=result[:40], last_error=error[:300], finished_at=timezone.now(), lease_until=None
     )
 
@@ -149,17 +163,39 @@ class Worker:
         self._lock = threading.Lock()
 
     def run(self, stop: threading.Event) -> None:
+        """Loop until stopped. A database that goes away (restart, failover, a locked SQLite file)
+        pauses the loop and reconnects; it never ends it."""
         _load_handlers()
-        waiter = wake.waiter(in_web_process=self.in_web_process)
         pool = ThreadPoolExecutor(self.threads, thread_name_prefix="outbox")
         log.info("outbox worker %s started with %d sending threads", self.name, self.threads)
+        waiter, failures = None, 0
         try:
             while not stop.is_set():
-                self._tick(pool, waiter)
+                try:
+                    waiter = waiter or wake.waiter(in_web_process=self.in_web_process)
+                    self._tick(pool, waiter)
+                    failures = 0
+                except Exception:
+                    failures += 1
+                    log.exception("outbox worker %s: the loop failed (%d in a row); retrying", self.name, failures)
+                    waiter = self._reset(waiter)
+                    stop.wait(min(0.5 * 2**failures, MAX_IDLE_SECONDS))
         finally:
             pool.shutdown(wait=True)
-            waiter.close()
+            if waiter:
+                waiter.close()
             log.info("outbox worker %s stopped", self.name)
+
+    @staticmethod
+    def _reset(waiter: wake.Waiter | None) -> None:
+        """Drop every connection the loop holds; the next tick opens fresh ones."""
+        if waiter:
+            try:
+                waiter.close()
+            except Exception:
+                pass
+        connections.close_all()
+        return None
 
     def _tick(self, pool: ThreadPoolExecutor, waiter: wake.Waiter) -> None:
         close_old_connections()
@@ -178,12 +214,23 @@ class Worker:
         try:
             close_old_connections()
             HANDLERS[item.kind](item, reconcile)
-        except Exception as exc:  # a bug must not kill the worker or lose the row
+        except Exception as exc:  # a bug or a lost database must not kill the worker or lose the row
             log.exception("outbox item %s (%s) failed unexpectedly", item.pk, item.kind)
-            with transaction.atomic():
-                if still_ours(item) and retry_later(item, f"internal error: {exc!r}", uncertain=True) is None:
-                    finish(item, OutboxItem.DEAD, "internal_error", repr(exc))
+            self._give_back(item, exc)
         finally:
             with self._lock:
                 self._busy -= 1
             wake.poke()
+
+    @staticmethod
+    def _give_back(item: OutboxItem, exc: Exception) -> None:
+        """Retry later (reconciling first), or give up for good; if even that fails, the lease runs out."""
+        try:
+            with transaction.atomic():
+                if still_ours(item) and retry_later(item, f"internal error: {exc!r}", uncertain=True) is None:
+                    finish(item, OutboxItem.DEAD, "internal_error", repr(exc))
+                    for handler in GAVE_UP.get(item.kind, ()):
+                        handler(item, repr(exc))
+        except Exception:
+            log.exception("could not record the failure of outbox item %s; its lease will expire", item.pk)
+            connections.close_all()

@@ -53,5 +53,6 @@ class Provider(Protocol):
     def send_sms(self, sms: OutgoingSms) -> Submitted:
         """Hand one message to the provider. Raises ProviderError."""
 
-    def find_sent(self, sms: OutgoingSms, since: datetime) -> Submitted | None:
-        """The message, if an earlier attempt that we lost track of already handed it over."""
+    def find_sent(self, sms: OutgoingSms, since: datetime) -> list[Submitted]:
+        """Messages the provider holds that may be this one (sent by an attempt we lost track of),
+        oldest first. The caller skips those it already knows as other messages."""

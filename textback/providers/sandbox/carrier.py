@@ -57,9 +57,9 @@ class SandboxCarrier:
             wake.after_commit(due)
         return Submitted(provider_message_id=carried.sid, status="sent")
 
-    def find_sent(self, sms: OutgoingSms, since: datetime) -> Submitted | None:
-        carried = SandboxMessage.objects.filter(account=self.account, client_ref=sms.ref).first()
-        return Submitted(carried.sid, carried.status) if carried else None
+    def find_sent(self, sms: OutgoingSms, since: datetime) -> list[Submitted]:
+        carried = SandboxMessage.objects.filter(account=self.account, client_ref=sms.ref).order_by("created_at")
+        return [Submitted(c.sid, c.status) for c in carried]
 
 
 @worker.handles(DELIVERY_REPORT)
@@ -69,8 +69,12 @@ def report_delivery(item: OutboxItem, reconcile: bool) -> None:
     with transaction.atomic():
         if not worker.still_ours(item):
             return
+        carried = SandboxMessage.objects.filter(sid=sid).first()
         SandboxMessage.objects.filter(sid=sid).update(status="delivered")
-        messaging.do_message_status(messaging.StatusReport(provider=PROVIDER, provider_message_id=sid, status="delivered"))
+        messaging.do_message_status(  # the ref finds the message even if its sender has not recorded the sid yet
+            messaging.StatusReport(provider=PROVIDER, provider_message_id=sid, status="delivered",
+                                   ref=carried.client_ref if carried else "")
+        )
         worker.finish(item, OutboxItem.DONE, "delivered")
 
 

@@ -1,6 +1,6 @@
 """Twilio's Messages REST API over httpx: send one SMS, or find one we may have sent already."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -31,14 +31,19 @@ class TwilioClient:
         payload = self._json(response)
         return Submitted(provider_message_id=payload["sid"], status=payload.get("status", "queued"))
 
-    def find_sent(self, sms: OutgoingSms, since: datetime) -> Submitted | None:
-        """Twilio keeps no reference of ours on a message, so match on To, From, body and creation time."""
+    def find_sent(self, sms: OutgoingSms, since: datetime) -> list[Submitted]:
+        """Twilio keeps no reference of ours on a message, so match on To, From, body and creation time.
+
+        The body may carry a prefix Twilio adds (trial accounts: "Sent from your Twilio trial account - ").
+        """
         params = {"To": sms.to, "From": sms.from_, "PageSize": "50"}
         payload = self._json(self._request("GET", self.messages_url, params=params))
-        for message in payload.get("messages", []):
-            if message.get("body") == sms.body and _created(message) >= since - timedelta(seconds=5):
-                return Submitted(provider_message_id=message["sid"], status=message.get("status", "queued"))
-        return None
+        found = [
+            message for message in payload.get("messages", [])
+            if (message.get("body") or "").endswith(sms.body) and _created(message) >= since
+        ]
+        found.sort(key=_created)
+        return [Submitted(provider_message_id=m["sid"], status=m.get("status") or "queued") for m in found]
 
     def _request(self, method: str, url: str, **kwargs) -> httpx.Response:
         try:
