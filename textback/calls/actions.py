@@ -18,8 +18,12 @@ from textback.lib import phone
 from textback.messaging import actions as messaging
 from textback.messaging.models import ExcludedNumber, Message, MessageStatus
 from textback.messaging.templating import render
+from textback.outbox import wake, worker
+from textback.outbox.models import OutboxItem
 
 MIN_VOICEMAIL_SECONDS = 3  # shorter recordings are a caller hanging up at the beep, not a message
+VOICEMAIL_GRACE_SECONDS = 5  # the call ended while recording: the recording's own callback is on its way
+DECIDE = "decide_call"
 
 
 @dataclass(frozen=True)
@@ -32,11 +36,12 @@ class CallStart:
     caller_name: str = ""
 
 
-def find_call(provider: str, call_id: str, *, lock: bool = False) -> Call | None:
-    qs = Call.objects.select_related("line__business", "line__account")
-    if lock:
-        qs = qs.select_for_update(of=("self",))
-    return qs.filter(provider=provider, provider_call_id=call_id).first()
+def find_call(provider: str, call_id: str, *, account_sid: str = "") -> Call | None:
+    """The call, if we know it; with account_sid, only a call on a line of that provider account."""
+    qs = Call.objects.select_related("line__business", "line__account").filter(provider=provider, provider_call_id=call_id)
+    if account_sid:
+        qs = qs.filter(line__account__account_sid=account_sid)
+    return qs.first()
 
 
 def start_call(start: CallStart, *, expect_new: bool = False) -> tuple[Call, bool]:
@@ -70,11 +75,14 @@ def do_accept(call: Call) -> None:
 
 
 def do_outcome(
-    call: Call, reported: str | None, *, ended: bool = True, decide_now: bool = True, locked: bool = False
+    call: Call, reported: str | None, *, ended: bool = True, decide_now: bool = True, locked: bool = False,
+    grace: float = 0.0,
 ) -> Call:
     """Apply an outcome report; when the call is over, decide about the text-back.
 
     `locked`: the caller created the call in this transaction, so nobody else can see it yet.
+    `grace`: decide this many seconds from now instead, for reports that may still follow
+    (a dialled leg's status). A caller who may still be leaving a voicemail also gets a grace.
     """
     call = call if locked else _locked(call)
     if call.accepted:
@@ -82,8 +90,34 @@ def do_outcome(
     call.outcome = outcomes.refine(call.outcome, reported)
     if ended and call.state != Call.ENDED:
         call.state, call.ended_at = Call.ENDED, timezone.now()
-    _decide_and_save(call, ["outcome", "state", "ended_at"], decide_now and call.state == Call.ENDED)
+    deciding = decide_now and call.state == Call.ENDED and not call.decided_at
+    if deciding and call.awaiting_voicemail:
+        grace = max(grace, VOICEMAIL_GRACE_SECONDS)
+    _decide_and_save(call, ["outcome", "state", "ended_at"], deciding and not grace)
+    if deciding and grace:
+        _decide_later(call, grace)
     return call
+
+
+def _decide_later(call: Call, seconds: float) -> None:
+    """A durable reminder to decide: the outbox runs it, unless an earlier report decided first."""
+    now = timezone.now()
+    due = now + timedelta(seconds=seconds)
+    OutboxItem.objects.get_or_create(
+        idempotency_key=f"{DECIDE}:{call.pk}",
+        defaults={"business_id": call.business_id, "kind": DECIDE, "payload": {"call": call.pk}, "due_at": due,
+                  "created_at": now},
+    )
+    wake.after_commit(due)
+
+
+@worker.handles(DECIDE)
+def decide_when_due(item: OutboxItem, reconcile: bool) -> None:
+    with transaction.atomic():
+        call = Call.objects.filter(pk=item.payload.get("call")).first()
+        if call is not None:
+            decide_call(_locked(call))
+        worker.finish(item, OutboxItem.DONE, "decided")
 
 
 def do_expect_voicemail(call: Call) -> None:

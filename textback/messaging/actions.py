@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from textback.lib import gsm7, phone
@@ -33,16 +33,21 @@ NO_FIRST_TEXT_ADDITIONS = frozenset({Message.OPT_OUT_CONFIRMATION, Message.OPT_I
 
 
 def find_or_create_contact(business, number: str) -> tuple[Contact, bool]:
-    """The business's contact for a number, created on first sight; and whether it was just created."""
+    """The business's contact for a number, created on first sight; and whether it was just created.
+
+    The row stays locked for the rest of the transaction, so two requests about the same
+    person (two STOPs, two missed calls) take turns: the second sees what the first did.
+    """
+    contacts = Contact.objects.select_for_update() if connection.in_atomic_block else Contact.objects
     try:
-        return Contact.objects.get(business=business, number=number), False
+        return contacts.get(business=business, number=number), False
     except Contact.DoesNotExist:
         pass
     try:
         with transaction.atomic():
             return Contact.objects.create(business=business, number=number), True
     except IntegrityError:  # created by a concurrent request a moment ago
-        return Contact.objects.get(business=business, number=number), False
+        return contacts.get(business=business, number=number), False
 
 
 def contact_for(business, number: str) -> Contact:
@@ -97,7 +102,8 @@ def with_first_text_additions(
     """
     if not first_text and has_received_texts(business, contact):
         return body[:limit]
-    prefix = "" if business.name.lower() in body.lower() else f"{business.name}: "
+    names_us = re.search(rf"(?<!\w){re.escape(business.name)}(?!\w)", body, re.IGNORECASE)
+    prefix = "" if names_us else f"{business.name}: "
     suffix = "" if _OPT_OUT_INSTRUCTION.search(body) else f" {OPT_OUT_LINE}"
     return prefix + body[: max(limit - len(prefix) - len(suffix), 0)] + suffix
 
@@ -191,7 +197,9 @@ class Inbound:
 def do_inbound_sms(inbound: Inbound) -> Message:
     """Record an inbound text and act on it: opt-out, opt-in and help first, else a reply in the thread."""
     line, business = inbound.line, inbound.line.business
-    contact = contact_for(business, phone.facts(inbound.from_number, business.country).e164 or inbound.from_number)
+    contact, _ = find_or_create_contact(
+        business, phone.facts(inbound.from_number, business.country).e164 or inbound.from_number[:64]
+    )
     conversation = conversation_for(line, contact)
     now = timezone.now()
     body = inbound.body[:MAX_BODY * 2]
@@ -223,7 +231,7 @@ def _act_on_keyword(keyword: keywords.Keyword, line, contact: Contact, message: 
         _reply(line, contact, message, Message.OPT_IN_CONFIRMATION, opt_in_text(business))
     else:
         record_consent(business, contact.number, ConsentEvent.HELP, source=source, keyword=keyword.word, line=line, message=message)
-        _reply(line, contact, message, Message.HELP, help_text(business, line))
+        _reply(line, contact, message, Message.HELP, help_text(business, line), always=True)
     return True
 
 
@@ -236,9 +244,12 @@ def _opt_out(line, contact: Contact, message: Message, word: str, source: str) -
         _reply(line, contact, message, Message.OPT_OUT_CONFIRMATION, opt_out_text(business))
 
 
-def _reply(line, contact: Contact, cause: Message, purpose: str, body: str) -> None:
-    """Answer a keyword ourselves, unless the line's provider already does."""
-    if line.keyword_replies != line.OURS:
+def _reply(line, contact: Contact, cause: Message, purpose: str, body: str, *, always: bool = False) -> None:
+    """Answer a keyword ourselves, unless the line's provider already confirms it.
+
+    HELP is `always` answered by us: a carrier's stock HELP reply does not name the business.
+    """
+    if line.keyword_replies != line.OURS and not always:
         return
     now = timezone.now()
     queue_text(

@@ -36,6 +36,3 @@ class ConsentEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "business", "number", "kind", "source", "keyword"]
     list_filter = ["kind", "source"]
     search_fields = ["number"]
-
-    def has_delete_permission(self, request, obj=None):
-        return False

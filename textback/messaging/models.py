@@ -13,7 +13,7 @@ class Contact(models.Model):
     """A caller, unique per business by number."""
 
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="contacts")
-    number = models.CharField(max_length=20)
+    number = models.CharField(max_length=64, help_text="E.164 when it is a phone number; else as the carrier sent it.")
     name = models.CharField(max_length=100, blank=True)
     is_landline = models.BooleanField(default=False, help_text="The carrier said this number cannot receive texts.")
     is_invalid = models.BooleanField(default=False, help_text="The carrier said this number does not exist.")
@@ -203,7 +203,7 @@ class ConsentEvent(models.Model):
     KEYWORD, PHRASE, PROVIDER, STAFF = "keyword", "phrase", "provider", "staff"
 
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="consent_events")
-    number = models.CharField(max_length=20)
+    number = models.CharField(max_length=64)
     kind = models.CharField(max_length=10, choices=KINDS)
     source = models.CharField(max_length=10, default=KEYWORD)
     keyword = models.CharField(max_length=40, blank=True)

@@ -58,6 +58,7 @@ def on_give_up(kind: str):
 
 
 def _load_handlers() -> None:
+    from textback.calls import actions  # noqa: F401  (registers "decide_call")
     from textback.messaging import sending  # noqa: F401  (registers "sms")
     from textback.providers.sandbox import carrier  # noqa: F401  (registers "sandbox_dlr")
 

@@ -110,6 +110,8 @@ class Line(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
+        if self.account_id and self.business_id and self.account.business_id != self.business_id:
+            raise ValidationError({"account": "the provider account belongs to another business"})
         for number in self.forward_to or []:
             if not isinstance(number, str) or not phone.is_e164(number):
                 raise ValidationError({"forward_to": f"{number!r} is not a valid E.164 number"})

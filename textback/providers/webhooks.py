@@ -40,20 +40,18 @@ class Fields:
     def __init__(self, data):
         self.data = data
 
-    def get(self, name: str, default: str = "") -> str:
+    def get(self, name: str, default: str = "", max_length: int = MAX_FIELD) -> str:
         value = self.data.get(name, default)
         if not isinstance(value, str):
             raise bad_request(f"{name} must be text")
-        if len(value) > MAX_FIELD:
-            raise bad_request(f"{name} is too long")
-        return value
-
-    def required(self, name: str, pattern: re.Pattern | None = None, max_length: int = MAX_FIELD) -> str:
-        value = self.get(name).strip()
-        if not value:
-            raise bad_request(f"{name} is missing")
         if len(value) > max_length:
             raise bad_request(f"{name} is longer than {max_length} characters")
+        return value.replace("\x00", "")  # PostgreSQL text cannot hold NUL
+
+    def required(self, name: str, pattern: re.Pattern | None = None, max_length: int = MAX_FIELD) -> str:
+        value = self.get(name, max_length=max_length).strip()
+        if not value:
+            raise bad_request(f"{name} is missing")
         if pattern is not None and not pattern.fullmatch(value):
             raise bad_request(f"{name} is malformed")
         return value
@@ -78,6 +76,11 @@ class Fields:
 
     def __contains__(self, name: str) -> bool:
         return name in self.data
+
+
+def clean_payload(data: dict) -> dict:
+    """A payload as it can be stored: text keys and values, no NUL characters, bounded."""
+    return {str(k).replace("\x00", "")[:100]: str(v).replace("\x00", "")[:MAX_FIELD] for k, v in list(data.items())[:200]}
 
 
 def record_event(*, provider: str, endpoint: str, key: str, business, payload: dict, token: str = "") -> bool:

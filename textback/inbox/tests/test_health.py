@@ -43,3 +43,17 @@ def test_metrics_can_require_a_token(client, settings):
     assert client.get("/metrics").status_code == 401
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 401
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret").status_code == 200
+
+
+def test_a_business_time_zone_does_not_leak_into_the_next_request_on_the_same_thread(client, alice, alpha):
+    from django.utils import timezone
+
+    alpha.time_zone = "Asia/Tokyo"
+    alpha.save()
+    client.force_login(alice)
+    client.get(f"/b/{alpha.slug}/")
+    assert timezone.get_current_timezone_name() == "Asia/Tokyo"  # the thread's state after that page
+
+    client.get("/healthz")
+
+    assert timezone.get_current_timezone_name() == "UTC"

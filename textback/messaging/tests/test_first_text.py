@@ -161,3 +161,14 @@ def test_the_stored_shape_is_the_shape_of_the_stored_body(alpha_sandbox_line, qu
     shape = gsm7.shape(message.body)
     assert stored(message) == (shape.encoding, shape.units, shape.segments)
     assert message.contact.number == CALLER
+
+
+def test_a_business_name_inside_another_word_does_not_count_as_naming_it(alpha_sandbox_line, queue):
+    """A business called "Ace" is not named by "replace"."""
+    business = alpha_sandbox_line.business
+    business.name = "Ace"
+    business.save()
+
+    message = queue(alpha_sandbox_line, "We can replace that part today. Reply STOP to opt out.")
+
+    assert message.body.startswith("Ace: ")

@@ -233,15 +233,21 @@ def test_help_does_not_cancel_a_text_back_on_its_way(alpha_sandbox_line, queue, 
 # --- lines whose provider answers keywords --------------------------------------------------
 
 
-@pytest.mark.parametrize("word", ["STOP", "HELP"])
-def test_on_a_line_whose_provider_answers_keywords_we_queue_no_confirmation_but_write_the_ledger(
-    alpha_line, text_in, word
-):
-    text_in(alpha_line, word)
+def test_on_a_line_whose_provider_confirms_stop_we_queue_no_confirmation_but_write_the_ledger(alpha_line, text_in):
+    text_in(alpha_line, "STOP")
 
     assert len(ledger()) == 1
     assert not Message.objects.filter(direction=Message.OUT).exists()
     assert not OutboxItem.objects.exists()
+
+
+def test_help_is_answered_with_the_business_name_even_where_the_provider_answers_keywords(alpha_line, text_in):
+    """A carrier's stock HELP reply does not say who is texting; ours does."""
+    text_in(alpha_line, "HELP")
+
+    assert len(ledger()) == 1
+    [answer] = Message.objects.filter(direction=Message.OUT)
+    assert answer.purpose == Message.HELP and "AlphaPlumbing" in answer.body
 
 
 def test_on_a_provider_line_start_after_stop_opts_back_in_without_a_confirmation(alpha, alpha_line, text_in):

@@ -27,7 +27,7 @@ from textback.calls import actions as calls
 from textback.calls import outcomes
 from textback.lib import phone
 from textback.providers.models import Line
-from textback.providers.webhooks import Fields, Rejected, bad_request, forbidden, record_event
+from textback.providers.webhooks import Fields, Rejected, bad_request, clean_payload, forbidden, record_event
 
 log = logging.getLogger("textback.webhooks.generic")
 
@@ -110,7 +110,7 @@ def _record(fields: Fields, line: Line) -> HttpResponse:
         raise bad_request("from is too long")
     new = record_event(
         provider=PROVIDER, endpoint="call", key=f"{line.business_id}:{call_id}", business=line.business,
-        payload=dict(fields.data),
+        payload=clean_payload(fields.data),
     )
     if new:
         call, created = calls.start_call(

@@ -69,3 +69,27 @@ def test_the_consent_ledger_cannot_be_edited_or_deleted_in_the_admin(operator, a
     assert operator.get("/admin/messaging/consentevent/add/").status_code == 403
     assert ConsentEvent.objects.filter(pk=event.pk).exists()
     assert ProviderAccount.objects.count() == 0
+
+
+def test_the_admin_refuses_a_line_on_another_businesss_account(operator, alpha_twilio, beta):
+    response = operator.post("/admin/providers/line/add/", {
+        "business": beta.pk, "account": alpha_twilio.pk, "number": "+15125550121",
+        "call_mode": "carrier_forward", "forward_to": "[]", "ring_seconds": 20, "delay_seconds": 0,
+        "textback_template": "Sorry we missed you", "keyword_replies": "",
+    })
+
+    assert response.status_code == 200
+    assert "belongs to another business" in response.content.decode()
+    assert not Line.objects.exists()
+
+
+def test_calls_and_messages_cannot_be_deleted_in_the_admin(operator, alpha_sandbox_line):
+    from textback.calls.models import Call
+    from textback.providers.sandbox import carrier
+
+    call = carrier.place_call(carrier.SimulatedCall(line=alpha_sandbox_line, caller="+15125550147", scenario="busy"))
+    message = call.messages.get()
+
+    assert operator.post(f"/admin/calls/call/{call.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert operator.post(f"/admin/messaging/message/{message.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Call.objects.filter(pk=call.pk).exists()

@@ -8,8 +8,7 @@ from textback.calls import outcomes
 TERMINAL_CALL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
 PARENT_GONE = frozenset({"completed", "canceled"})
 
-_STATUS_ONLY = {
-    "completed": outcomes.ANSWERED,
+_UNANSWERED = {
     "busy": outcomes.BUSY,
     "no-answer": outcomes.NO_ANSWER,
     "failed": outcomes.FAILED,
@@ -38,11 +37,16 @@ def dial_outcome(dial_status: str, parent_status: str, *, accepted: bool, bridge
     return outcomes.SCREENED_OUT  # completed / answered without a key press
 
 
-def parent_outcome(call_status: str, call_mode: str, *, accepted: bool) -> str | None:
+def parent_outcome(call_status: str, call_mode: str, *, accepted: bool, legs_seen: int = 0) -> str | None:
     """What a terminal status callback for the parent (inbound) call tells us, per call mode.
 
     It is the safety net: the <Dial> action or the recording callback usually
     said something more specific first, and outcomes.refine keeps that.
+
+    Status-only mode: an inbound call "completed" whether a person, an IVR or a
+    voicemail took it (telephony-facts §1.b), so only the dialled legs' reports
+    can say it was answered. When we have seen none of them we cannot tell, and
+    we do not text: a "sorry we missed you" after a conversation is worse.
     """
     from textback.providers.models import Line
 
@@ -51,7 +55,9 @@ def parent_outcome(call_status: str, call_mode: str, *, accepted: bool) -> str |
     if accepted:
         return outcomes.ANSWERED
     if call_mode == Line.STATUS_ONLY:
-        return _STATUS_ONLY[call_status]
+        if call_status == "completed":
+            return outcomes.NO_ANSWER if legs_seen else outcomes.ANSWERED
+        return _UNANSWERED[call_status]
     if call_mode == Line.FORWARD_SCREEN:
         return {"busy": outcomes.BUSY, "no-answer": outcomes.NO_ANSWER, "failed": outcomes.FAILED}.get(
             call_status, outcomes.CALLER_HUNG_UP
@@ -60,8 +66,11 @@ def parent_outcome(call_status: str, call_mode: str, *, accepted: bool) -> str |
 
 
 def child_outcome(call_status: str) -> str | None:
-    """A dialled leg's terminal status in status-only mode. "canceled" decides nothing:
-    another phone answered, or the caller hung up (the parent's callback says which)."""
-    if call_status not in TERMINAL_CALL_STATUSES or call_status == "canceled":
-        return None
-    return _STATUS_ONLY[call_status]
+    """What a dialled leg's status says in status-only mode: it answered ("in-progress", the
+    answered event, or "completed"), or it did not. It never ends the call: another phone may
+    still answer. "canceled" says nothing: another phone answered, or the caller hung up."""
+    if call_status in ("in-progress", "completed"):
+        return outcomes.ANSWERED
+    if call_status in ("busy", "no-answer", "failed"):
+        return _UNANSWERED[call_status]
+    return None

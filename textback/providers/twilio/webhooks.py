@@ -22,10 +22,11 @@ from twilio.request_validator import RequestValidator
 
 from textback.calls import actions as calls
 from textback.calls import outcomes
+from textback.calls.models import WebhookEvent
 from textback.messaging import actions as messaging
 from textback.providers.models import TWILIO, Line, ProviderAccount
 from textback.providers.twilio import errors, mapping, twiml
-from textback.providers.webhooks import Fields, Rejected, bad_request, forbidden, record_event
+from textback.providers.webhooks import Fields, Rejected, bad_request, clean_payload, forbidden, record_event
 
 log = logging.getLogger("textback.webhooks.twilio")
 
@@ -33,6 +34,8 @@ ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
 MESSAGE_SID = re.compile(r"(SM|MM|SS)[0-9a-fA-F]{32}")
 RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
+ERROR_CODE = re.compile(r"\d{1,10}")
+LEG_GRACE_SECONDS = 3  # status-only: a dialled leg's "completed" can arrive just after the parent's
 
 
 def signed_url(request) -> str:
@@ -122,7 +125,7 @@ def _no_content() -> HttpResponse:
 
 def _event(request, endpoint: str, key: str, business) -> bool:
     return record_event(
-        provider=TWILIO, endpoint=endpoint, key=key, business=business, payload=request.POST.dict(),
+        provider=TWILIO, endpoint=endpoint, key=key, business=business, payload=clean_payload(request.POST.dict()),
         token=request.headers.get("I-Twilio-Idempotency-Token", ""),
     )
 
@@ -130,7 +133,7 @@ def _event(request, endpoint: str, key: str, business) -> bool:
 def _call_for(fields: Fields, hook: Hook, call_sid: str, *, expect_new: bool = False):
     """(the call, created now?), creating it from this request when it is the first we hear of it."""
     if not expect_new:
-        call = calls.find_call(TWILIO, call_sid)
+        call = calls.find_call(TWILIO, call_sid, account_sid=hook.account.account_sid)
         if call is not None:
             return call, False
     if hook.line is None:
@@ -166,7 +169,7 @@ def voice(request, fields: Fields, hook: Hook) -> HttpResponse:
 def screen(request, fields: Fields, hook: Hook) -> HttpResponse:
     """The answering phone's leg: ask for 1, then connect on 1 or hang up this leg."""
     leg_sid = fields.required("CallSid", CALL_SID)
-    parent = calls.find_call(TWILIO, fields.required("ParentCallSid", CALL_SID))
+    parent = calls.find_call(TWILIO, fields.required("ParentCallSid", CALL_SID), account_sid=hook.account.account_sid)
     business = parent.line.business if parent else None
     if "Digits" not in fields:
         _event(request, "screen", f"{leg_sid}:prompt", business)
@@ -207,13 +210,13 @@ def dial(request, fields: Fields, hook: Hook) -> HttpResponse:
 def recording(request, fields: Fields, hook: Hook) -> HttpResponse:
     """The <Record> action (caller finished) and the recording status callback (file ready, or none)."""
     call_sid = fields.required("CallSid", CALL_SID)
-    call = calls.find_call(TWILIO, call_sid)
-    status = fields.get("RecordingStatus")
+    call = calls.find_call(TWILIO, call_sid, account_sid=hook.account.account_sid)
+    status = fields.get("RecordingStatus", max_length=20)
     recording_sid = fields.get("RecordingSid") or "none"
     new = _event(request, "recording", f"{call_sid}:{recording_sid}:{status or 'action'}", call.line.business if call else None)
     if call is not None and new:
         seconds = fields.integer("RecordingDuration", maximum=86400) if status in ("", "completed") else 0
-        calls.do_voicemail(call, seconds, fields.get("RecordingUrl"))
+        calls.do_voicemail(call, seconds, fields.get("RecordingUrl", max_length=500))
     if status:
         return _no_content()
     return _xml(twiml.hang_up("Thank you. We will get back to you soon. Goodbye."))
@@ -223,29 +226,44 @@ def recording(request, fields: Fields, hook: Hook) -> HttpResponse:
 def call_status(request, fields: Fields, hook: Hook) -> HttpResponse:
     """Status callbacks for the inbound call, and for the dialled legs (they carry ParentCallSid)."""
     call_sid = fields.required("CallSid", CALL_SID)
-    status = fields.required("CallStatus")
+    status = fields.required("CallStatus", max_length=20)
     parent_sid = fields.get("ParentCallSid")
     if parent_sid:
-        return _child_status(request, fields, call_sid, status, parent_sid)
+        return _leg_status(request, hook, call_sid, status, parent_sid)
     call, _ = _call_for(fields, hook, call_sid)
     new = _event(request, "call-status", f"{call_sid}:{status}", call.line.business if call else None)
     if call is None or not new:
         return _no_content()
     call.refresh_from_db(fields=["accepted"])
-    outcome = mapping.parent_outcome(status, call.line.call_mode, accepted=call.accepted)
-    if outcome is not None:
-        calls.do_outcome(call, outcome, ended=True)
+    mode = call.line.call_mode
+    legs_seen, leg_answered = _legs(call_sid) if mode == Line.STATUS_ONLY else (0, False)
+    outcome = mapping.parent_outcome(status, mode, accepted=call.accepted or leg_answered, legs_seen=legs_seen)
+    if outcome is not None:  # status-only "completed": a dialled phone's report may still be on its way
+        late_legs = mode == Line.STATUS_ONLY and status == "completed"
+        calls.do_outcome(call, outcome, ended=True, grace=LEG_GRACE_SECONDS if late_legs else 0)
     return _no_content()
 
 
-def _child_status(request, fields: Fields, leg_sid: str, status: str, parent_sid: str) -> HttpResponse:
-    parent = calls.find_call(TWILIO, parent_sid)
-    new = _event(request, "call-status", f"{leg_sid}:{status}", parent.line.business if parent else None)
-    if parent is None or not new or parent.line.call_mode != Line.STATUS_ONLY:
-        return _no_content()  # with screening, the <Dial> action already told us more
+def _legs(parent_sid: str) -> tuple[int, bool]:
+    """(how many reports we have from the phones this call rang, whether one of them answered).
+
+    They may have arrived before we knew the call; their events are keyed by the parent's SID."""
+    keys = WebhookEvent.objects.filter(
+        provider=TWILIO, endpoint="call-status", key__startswith=f"{parent_sid}:CA"  # not the parent's own
+    ).values_list("key", flat=True)
+    statuses = [key.rsplit(":", 1)[-1] for key in keys]
+    return len(statuses), any(mapping.child_outcome(s) == outcomes.ANSWERED for s in statuses)
+
+
+def _leg_status(request, hook: Hook, leg_sid: str, status: str, parent_sid: str) -> HttpResponse:
+    """A dialled phone's progress. With screening the <Dial> action says more; in status-only
+    mode it is how we learn that a phone answered. It never ends the call."""
+    parent = calls.find_call(TWILIO, parent_sid, account_sid=hook.account.account_sid)
+    key = f"{parent_sid}:{leg_sid}:{status}"
+    new = _event(request, "call-status", key, parent.line.business if parent else None)
     outcome = mapping.child_outcome(status)
-    if outcome is not None:
-        calls.do_outcome(parent, outcome, ended=True)
+    if parent is not None and new and outcome is not None and parent.line.call_mode == Line.STATUS_ONLY:
+        calls.do_outcome(parent, outcome, ended=False)
     return _no_content()
 
 
@@ -259,8 +277,8 @@ def sms(request, fields: Fields, hook: Hook) -> HttpResponse:
     if line is not None and new:
         messaging.do_inbound_sms(
             messaging.Inbound(line=line, provider=TWILIO, provider_message_id=message_sid,
-                              from_number=fields.required("From"), body=fields.get("Body"),
-                              provider_type=fields.get("OptOutType"))
+                              from_number=fields.required("From", max_length=64), body=fields.get("Body"),
+                              provider_type=fields.get("OptOutType", max_length=20))
         )
     return _xml(twiml.empty_messaging())
 
@@ -269,8 +287,8 @@ def sms(request, fields: Fields, hook: Hook) -> HttpResponse:
 def sms_status(request, fields: Fields, hook: Hook) -> HttpResponse:
     """Delivery reports. They arrive out of order; a message only ever moves forward."""
     message_sid = fields.required("MessageSid", MESSAGE_SID)
-    status = fields.get("MessageStatus") or fields.required("SmsStatus")
-    error_code = fields.get("ErrorCode").strip()
+    status = fields.get("MessageStatus", max_length=20) or fields.required("SmsStatus", max_length=20)
+    error_code = fields.required("ErrorCode", ERROR_CODE) if fields.get("ErrorCode").strip() else ""
     if _event(request, "sms-status", f"{message_sid}:{status}", None):
         messaging.do_message_status(
             messaging.StatusReport(

@@ -62,6 +62,7 @@ NOT_TERMINAL = ("queued", "initiated", "ringing", "in-progress")
 MODES = (Line.FORWARD_SCREEN, Line.CARRIER_FORWARD, Line.STATUS_ONLY, Line.GENERIC_PBX)
 
 PARENT_TABLE = [
+    # Status only, without reports from the dialled phones: "completed" cannot be told from answered.
     (Line.STATUS_ONLY, "completed", ANSWERED),
     (Line.STATUS_ONLY, "busy", BUSY),
     (Line.STATUS_ONLY, "no-answer", NO_ANSWER),
@@ -81,6 +82,11 @@ PARENT_TABLE = [
 @pytest.mark.parametrize("mode, status, expected", PARENT_TABLE)
 def test_a_parent_status_callback_maps_per_call_mode(mode, status, expected):
     assert parent_outcome(status, mode, accepted=False) == expected
+
+
+def test_in_status_only_mode_completed_is_missed_once_the_dialled_phones_report_and_none_answered():
+    assert parent_outcome("completed", Line.STATUS_ONLY, accepted=False, legs_seen=2) == NO_ANSWER
+    assert parent_outcome("busy", Line.STATUS_ONLY, accepted=False, legs_seen=2) == BUSY
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -115,7 +121,7 @@ def test_with_screening_a_parent_status_alone_never_counts_as_answered(status):
         ("queued", None),
         ("initiated", None),
         ("ringing", None),
-        ("in-progress", None),
+        ("in-progress", ANSWERED),  # the "answered" event
     ],
 )
 def test_a_dialled_legs_status_maps_to_an_outcome_or_nothing(status, expected):

@@ -1,6 +1,10 @@
 """Twilio's voice webhooks, one fixture per event, as Twilio sends them."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
+from django.utils import timezone
 
 from textback.calls import decide, outcomes
 from textback.calls.models import Call, WebhookEvent
@@ -8,6 +12,7 @@ from textback.conftest import BETA_TOKEN
 from textback.messaging.models import Message
 from textback.outbox.models import OutboxItem
 from textback.providers.models import Line
+from textback.providers.twilio import webhooks
 from textback.providers.twilio.tests.helpers import fixture
 
 pytestmark = pytest.mark.django_db
@@ -235,21 +240,47 @@ def test_status_only_mode_texts_an_unanswered_call(alpha_line, twilio_post):
     assert (call.outcome, call.decision) == (outcomes.NO_ANSWER, Call.TEXT)
 
 
-def test_status_only_mode_does_not_text_a_completed_call(alpha_line, twilio_post):
-    alpha_line.call_mode = Line.STATUS_ONLY
-    alpha_line.save()
-    twilio_post("call-status", fixture("call_status_completed"))
+def status_only(line: Line) -> Line:
+    line.call_mode = Line.STATUS_ONLY
+    line.save()
+    return line
 
+
+def after_the_grace(run_outbox) -> None:
+    """Run the deferred decision as the worker would, a few seconds later."""
+    with time_machine.travel(timezone.now() + timedelta(seconds=webhooks.LEG_GRACE_SECONDS + 1)):
+        run_outbox()
+
+
+def test_status_only_mode_does_not_text_a_completed_call_it_cannot_tell_was_missed(alpha_line, twilio_post, run_outbox):
+    status_only(alpha_line)
+    twilio_post("call-status", fixture("call_status_completed"))
+    assert the_call().decision == ""  # waits a moment for the dialled phones' reports
+
+    after_the_grace(run_outbox)
     assert (the_call().outcome, the_call().decision) == (outcomes.ANSWERED, Call.SKIP)
 
 
-def test_status_only_mode_learns_from_a_dialled_legs_status(alpha_line, twilio_post):
-    alpha_line.call_mode = Line.STATUS_ONLY
-    alpha_line.save()
-    twilio_post("voice", fixture("voice_incoming"))  # creates the parent call
-    twilio_post("call-status", fixture("leg_status_no_answer"))
+def test_status_only_mode_texts_a_completed_call_no_dialled_phone_answered(alpha_line, twilio_post, run_outbox):
+    status_only(alpha_line)
+    twilio_post("call-status", fixture("leg_status_no_answer"))  # before we have heard of the call itself
+    twilio_post("call-status", fixture("call_status_completed"))
 
+    after_the_grace(run_outbox)
     assert (the_call().outcome, len(textbacks())) == (outcomes.NO_ANSWER, 1)
+
+
+def test_status_only_mode_does_not_text_when_a_dialled_phone_answered_even_if_its_report_comes_late(
+    alpha_line, twilio_post, run_outbox
+):
+    status_only(alpha_line)
+    twilio_post("call-status", fixture("leg_status_no_answer"))  # the first phone gave up
+    twilio_post("call-status", fixture("call_status_completed"))
+    answered = fixture("leg_status_no_answer", CallSid="CA" + "7" * 32, CallStatus="completed", CallDuration="95")
+    twilio_post("call-status", answered)  # the second phone's report, after the parent's
+
+    after_the_grace(run_outbox)
+    assert (the_call().outcome, the_call().decision, textbacks()) == (outcomes.ANSWERED, Call.SKIP, [])
 
 
 def test_with_screening_a_dialled_legs_status_decides_nothing(alpha_line, twilio_post):
