@@ -103,6 +103,7 @@ def _database() -> dict:
     url = env("TEXTBACK_DATABASE_URL", f"sqlite:///{DATA_DIR / 'textback.sqlite3'}")
     config = dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["ENGINE"] = "textback.lib.sqlite"  # threads of a process queue for the write lock
         Path(config["NAME"]).parent.mkdir(parents=True, exist_ok=True)
         config["CONN_MAX_AGE"] = 0 if config["NAME"] == ":memory:" else None
         config["OPTIONS"] = {
