@@ -16,6 +16,16 @@ def operator(client, django_user_model):
     return client
 
 
+def add_line(operator, account, **fields):
+    """POST the admin's "add line" form: a carrier-forwarding line on `account` unless fields say otherwise."""
+    form = {
+        "business": account.business_id, "account": account.pk, "call_mode": "carrier_forward", "forward_to": "[]",
+        "ring_seconds": 20, "delay_seconds": 0, "textback_template": "Sorry we missed you", "voicemail_template": "",
+        "greeting": "", "keyword_replies": "", **fields,
+    }
+    return operator.post("/admin/providers/line/add/", form)
+
+
 def test_the_account_page_never_shows_the_auth_token(operator, alpha_twilio):
     page = operator.get(f"/admin/providers/provideraccount/{alpha_twilio.pk}/change/").content.decode()
     listing = operator.get("/admin/providers/provideraccount/").content.decode()
@@ -37,23 +47,17 @@ def test_saving_the_account_without_typing_a_token_keeps_the_old_one(operator, a
 
 
 def test_a_line_added_in_the_admin_follows_its_providers_keyword_replies(operator, alpha_twilio):
-    response = operator.post("/admin/providers/line/add/", {
-        "business": alpha_twilio.business_id, "account": alpha_twilio.pk, "number": "+15125550120", "label": "",
-        "call_mode": "forward_screen", "forward_to": '["+15125550199"]', "ring_seconds": 20, "staff_name": "Mike",
-        "textback_enabled": "on", "delay_seconds": 0, "textback_template": "Sorry we missed you - {business}",
-        "voicemail_template": "", "greeting": "", "keyword_replies": "",
-    })
+    response = add_line(
+        operator, alpha_twilio, number="+15125550120", call_mode="forward_screen", forward_to='["+15125550199"]',
+        staff_name="Mike", textback_enabled="on", textback_template="Sorry we missed you - {business}",
+    )
 
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Line.objects.get(number="+15125550120").keyword_replies == Line.PROVIDER
 
 
 def test_the_admin_refuses_a_line_number_that_is_not_e164(operator, alpha_twilio):
-    response = operator.post("/admin/providers/line/add/", {
-        "business": alpha_twilio.business_id, "account": alpha_twilio.pk, "number": "555-0120",
-        "call_mode": "carrier_forward", "forward_to": "[]", "ring_seconds": 20, "delay_seconds": 0,
-        "textback_template": "Sorry we missed you", "keyword_replies": "",
-    })
+    response = add_line(operator, alpha_twilio, number="555-0120")
 
     assert response.status_code == 200
     assert "is not a valid number in E.164 form" in response.content.decode()
@@ -72,11 +76,7 @@ def test_the_consent_ledger_cannot_be_edited_or_deleted_in_the_admin(operator, a
 
 
 def test_the_admin_refuses_a_line_on_another_businesss_account(operator, alpha_twilio, beta):
-    response = operator.post("/admin/providers/line/add/", {
-        "business": beta.pk, "account": alpha_twilio.pk, "number": "+15125550121",
-        "call_mode": "carrier_forward", "forward_to": "[]", "ring_seconds": 20, "delay_seconds": 0,
-        "textback_template": "Sorry we missed you", "keyword_replies": "",
-    })
+    response = add_line(operator, alpha_twilio, business=beta.pk, number="+15125550121")
 
     assert response.status_code == 200
     assert "belongs to another business" in response.content.decode()
