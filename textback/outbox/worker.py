@@ -179,7 +179,8 @@ class Worker:
                 except Exception:
                     failures += 1
                     log.exception("outbox worker %s: the loop failed (%d in a row); retrying", self.name, failures)
-                    waiter = self._reset(waiter)
+                    self._reset(waiter)
+                    waiter = None
                     stop.wait(min(0.5 * 2**failures, MAX_IDLE_SECONDS))
         finally:
             pool.shutdown(wait=True)

@@ -8,6 +8,7 @@ from textback.lib import phone
 from textback.messaging.templating import TemplateError, check_template
 
 TWILIO, SANDBOX = "twilio", "sandbox"
+MIN_RING, MAX_RING = 5, 600  # what Twilio's <Dial timeout> accepts
 PROVIDERS = [(TWILIO, "Twilio"), (SANDBOX, "Sandbox carrier (simulated)")]
 
 DEFAULT_TEXTBACK_TEMPLATE = (
@@ -115,5 +116,17 @@ class Line(models.Model):
         for number in self.forward_to or []:
             if not isinstance(number, str) or not phone.is_e164(number):
                 raise ValidationError({"forward_to": f"{number!r} is not a valid E.164 number"})
+            if number == self.number:
+                raise ValidationError({"forward_to": (
+                    f"{number} is this line's own number; ring staff phones, not the number callers dial "
+                    "(the call would loop back into textback)"
+                )})
         if self.call_mode == self.FORWARD_SCREEN and not self.forward_to:
-            raise ValidationError({"forward_to": "forward-and-screen lines need at least one phone to ring"})
+            raise ValidationError({"forward_to": (
+                "a forward_screen line rings staff phones, so give at least one, "
+                "or choose another call mode such as carrier_forward"
+            )})
+        if self.ring_seconds is not None and not MIN_RING <= self.ring_seconds <= MAX_RING:
+            raise ValidationError({"ring_seconds": (
+                f"give {MIN_RING} to {MAX_RING} seconds (20 rings out before most cell voicemail answers)"
+            )})

@@ -93,3 +93,13 @@ def test_calls_and_messages_cannot_be_deleted_in_the_admin(operator, alpha_sandb
     assert operator.post(f"/admin/calls/call/{call.pk}/delete/", {"post": "yes"}).status_code == 403
     assert operator.post(f"/admin/messaging/message/{message.pk}/delete/", {"post": "yes"}).status_code == 403
     assert Call.objects.filter(pk=call.pk).exists()
+
+
+def test_the_admin_refuses_what_would_never_work_as_the_cli_does(operator, alpha_twilio):
+    itself = add_line(operator, alpha_twilio, number="+15125550122", call_mode="forward_screen",
+                      forward_to='["+15125550122"]')
+    too_short = add_line(operator, alpha_twilio, number="+15125550123", ring_seconds=2)
+
+    assert "is this line&#x27;s own number" in itself.content.decode()
+    assert "give 5 to 600 seconds" in too_short.content.decode()
+    assert not Line.objects.exists()

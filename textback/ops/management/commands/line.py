@@ -8,9 +8,8 @@ from textback.accounts.models import Business
 from textback.lib import phone
 from textback.messaging.templating import FIELDS
 from textback.ops import cli
-from textback.providers.models import TWILIO, Line, ProviderAccount
+from textback.providers.models import MAX_RING, MIN_RING, TWILIO, Line, ProviderAccount
 
-MIN_RING, MAX_RING = 5, 600  # what Twilio's <Dial timeout> accepts
 MODES = [mode for mode, _ in Line.CALL_MODES]
 KEYWORD_REPLIES = [choice for choice, _ in Line.KEYWORD_REPLIES]
 FLAGS = {
@@ -106,24 +105,6 @@ def apply(line: Line, options: dict) -> list[str]:
     return changed
 
 
-def refuse_mistakes(line: Line) -> None:
-    """What the model allows but would never work."""
-    if line.number in line.forward_to:
-        raise cli.fail(
-            f"--forward-to: {line.number} is this line's own number; ring staff phones, "
-            "not the number callers dial (the call would loop back into textback)"
-        )
-    if line.call_mode == Line.FORWARD_SCREEN and not line.forward_to:
-        raise cli.fail(
-            "--forward-to: a forward_screen line rings staff phones, so give at least one "
-            "(--forward-to +15125550199), or choose another --mode such as carrier_forward"
-        )
-    if not MIN_RING <= line.ring_seconds <= MAX_RING:
-        raise cli.fail(
-            f"--ring-seconds: give {MIN_RING} to {MAX_RING} seconds (20 rings out before most cell voicemail answers)"
-        )
-
-
 def refuse_taken(number: str) -> None:
     taken = Line.objects.filter(number=number).select_related("business").first()
     if taken:
@@ -140,7 +121,7 @@ def shown(value: object) -> str:
 
 
 def save(line: Line) -> None:
-    refuse_mistakes(line)
+    """Line.clean refuses what would never work (a line ringing itself, …), here as in the admin."""
     with transaction.atomic():
         cli.save(line, FLAGS)
 
