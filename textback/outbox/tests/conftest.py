@@ -20,9 +20,7 @@ from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
-from textback.conftest import CALLER
 from textback.messaging.models import Message
-from textback.outbox import worker
 from textback.providers import registry
 
 
