@@ -76,11 +76,12 @@ def do_accept(call: Call) -> None:
 
 def do_outcome(
     call: Call, reported: str | None, *, ended: bool = True, decide_now: bool = True, locked: bool = False,
-    grace: float = 0.0,
+    grace: float = 0.0, awaiting_voicemail: bool = False,
 ) -> Call:
     """Apply an outcome report; when the call is over, decide about the text-back.
 
     `locked`: the caller created the call in this transaction, so nobody else can see it yet.
+    `awaiting_voicemail`: we have just asked the caller to leave a message.
     `grace`: decide this many seconds from now instead, for reports that may still follow
     (a dialled leg's status). A caller who may still be leaving a voicemail also gets a grace.
     """
@@ -88,12 +89,13 @@ def do_outcome(
     if call.accepted:
         reported = outcomes.ANSWERED
     call.outcome = outcomes.refine(call.outcome, reported)
+    call.awaiting_voicemail = call.awaiting_voicemail or awaiting_voicemail
     if ended and call.state != Call.ENDED:
         call.state, call.ended_at = Call.ENDED, timezone.now()
     deciding = decide_now and call.state == Call.ENDED and not call.decided_at
     if deciding and call.awaiting_voicemail:
         grace = max(grace, VOICEMAIL_GRACE_SECONDS)
-    _decide_and_save(call, ["outcome", "state", "ended_at"], deciding and not grace)
+    _decide_and_save(call, ["outcome", "awaiting_voicemail", "state", "ended_at"], deciding and not grace)
     if deciding and grace:
         _decide_later(call, grace)
     return call
@@ -118,10 +120,6 @@ def decide_when_due(item: OutboxItem, reconcile: bool) -> None:
         if call is not None:
             decide_call(_locked(call))
         worker.finish(item, OutboxItem.DONE, "decided")
-
-
-def do_expect_voicemail(call: Call) -> None:
-    Call.objects.filter(pk=call.pk).update(awaiting_voicemail=True)
 
 
 def do_voicemail(call: Call, seconds: int | None, url: str = "", *, decide_now: bool = True) -> Call:

@@ -159,9 +159,10 @@ def voice(request, fields: Fields, hook: Hook) -> HttpResponse:
         return _xml(twiml.forward_and_screen(line))
     if new:  # carrier forwarding (and any other mode reaching /voice): every call here was missed
         call, created = _call_for(fields, hook, call_sid, expect_new=True)
-        calls.do_outcome(call, outcomes.NO_ANSWER, ended=not line.record_voicemail, locked=created)
-        if line.record_voicemail:
-            calls.do_expect_voicemail(call)
+        calls.do_outcome(
+            call, outcomes.NO_ANSWER, ended=not line.record_voicemail, awaiting_voicemail=line.record_voicemail,
+            locked=created,
+        )
     return _xml(twiml.missed(line))
 
 
@@ -192,7 +193,6 @@ def dial(request, fields: Fields, hook: Hook) -> HttpResponse:
         return _xml(twiml.hang_up())
     dial_status = fields.required("DialCallStatus")
     new = _event(request, "dial", f"{call_sid}:{dial_status}", call.line.business)
-    call.refresh_from_db(fields=["accepted"])
     outcome = mapping.dial_outcome(
         dial_status, fields.get("CallStatus"), accepted=call.accepted, bridged=bool(fields.boolean("DialBridged"))
     )
@@ -200,9 +200,7 @@ def dial(request, fields: Fields, hook: Hook) -> HttpResponse:
     caller_still_there = outcome != outcomes.CALLER_HUNG_UP
     wait_for_voicemail = missed and caller_still_there and call.line.record_voicemail
     if new:
-        calls.do_outcome(call, outcome, ended=not wait_for_voicemail)
-        if wait_for_voicemail:
-            calls.do_expect_voicemail(call)
+        calls.do_outcome(call, outcome, ended=not wait_for_voicemail, awaiting_voicemail=wait_for_voicemail)
     return _xml(twiml.missed(call.line) if missed and caller_still_there else twiml.hang_up())
 
 
@@ -234,7 +232,6 @@ def call_status(request, fields: Fields, hook: Hook) -> HttpResponse:
     new = _event(request, "call-status", f"{call_sid}:{status}", call.line.business if call else None)
     if call is None or not new:
         return _no_content()
-    call.refresh_from_db(fields=["accepted"])
     mode = call.line.call_mode
     legs_seen, leg_answered = _legs(call_sid) if mode == Line.STATUS_ONLY else (0, False)
     outcome = mapping.parent_outcome(status, mode, accepted=call.accepted or leg_answered, legs_seen=legs_seen)
