@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= $(or $(TEXTBACK_TEST_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432)
 
-.PHONY: run test test-sqlite test-postgres bench clean
+.PHONY: run test lint test-sqlite test-postgres bench clean
 
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,13 @@ run: $(VENV)/.runtime
 	$(BIN)/textback demo
 	$(BIN)/textback serve
 
-## test: the whole suite on SQLite, then on PostgreSQL when a server answers at $(PG_URL)
-test: test-sqlite test-postgres
+## test: lint, then the whole suite on SQLite, then on PostgreSQL when a server answers at $(PG_URL)
+test: lint test-sqlite test-postgres
+
+## lint: ruff's checks and its formatting, as CI runs them
+lint: $(VENV)/.test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test-sqlite: $(VENV)/.test
 	env -u TEXTBACK_DATABASE_URL $(BIN)/pytest

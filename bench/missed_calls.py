@@ -28,7 +28,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.client import HTTPConnection, HTTPException
 from pathlib import Path
 
@@ -66,19 +66,31 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--calls", type=int, default=2000, help="missed calls to send (default 2000)")
     parser.add_argument("--rate", type=float, default=200.0, help="webhooks/s, open loop; 0 = as fast as possible")
     parser.add_argument("--grace", type=float, default=30.0, help="seconds to wait for texts after the last webhook")
-    parser.add_argument("--connections", type=int, default=64, help="load-generator threads, one keep-alive connection each")
+    parser.add_argument(
+        "--connections", type=int, default=64, help="load-generator threads, one keep-alive connection each"
+    )
     parser.add_argument("--workers", type=int, default=2, help="`textback worker` processes (PostgreSQL)")
     parser.add_argument("--web-processes", type=int, default=2, help="gunicorn web processes (PostgreSQL)")
-    parser.add_argument("--sqlite-processes", type=int, default=1,
-                        help="`textback serve` web processes on SQLite, each with its outbox thread (default 1)")
+    parser.add_argument(
+        "--sqlite-processes",
+        type=int,
+        default=1,
+        help="`textback serve` web processes on SQLite, each with its outbox thread (default 1)",
+    )
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per web process")
-    parser.add_argument("--delay", type=int, default=None, metavar="D", help="also measure a line with --delay D seconds")
+    parser.add_argument(
+        "--delay", type=int, default=None, metavar="D", help="also measure a line with --delay D seconds"
+    )
     parser.add_argument("--delay-calls", type=int, default=200, help="calls to the delayed line (default 200)")
     parser.add_argument("--postgres", default=POSTGRES_SERVER, help="PostgreSQL server URL (no database name)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the data directory (logs) and say where it is")
-    parser.add_argument("--py-spy", metavar="DIR", help="profile every textback process during the timed phase "
-                        "(collapsed stacks in DIR; needs `pip install py-spy` in the venv; perturbs the figures)")
+    parser.add_argument(
+        "--py-spy",
+        metavar="DIR",
+        help="profile every textback process during the timed phase "
+        "(collapsed stacks in DIR; needs `pip install py-spy` in the venv; perturbs the figures)",
+    )
     return parser.parse_args(argv)
 
 
@@ -269,10 +281,25 @@ class Profiler:
         for name, roots in self.groups.items():
             for pid in process_trees(roots) if name.startswith("textback") else []:
                 output = Path(self.directory) / f"{self.label}-{name.replace(' ', '-')}-{pid}.txt"
-                self.spies.append(subprocess.Popen(
-                    [executable, "record", "--pid", str(pid), "--rate", "100", "--format", "raw", "--nonblocking",
-                     "--output", str(output)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                ))
+                self.spies.append(
+                    subprocess.Popen(
+                        [
+                            executable,
+                            "record",
+                            "--pid",
+                            str(pid),
+                            "--rate",
+                            "100",
+                            "--format",
+                            "raw",
+                            "--nonblocking",
+                            "--output",
+                            str(output),
+                        ],
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                )
 
     def stop(self) -> None:
         for spy in self.spies:
@@ -359,8 +386,17 @@ def fire(calls: list[Call], port: int, rate: float, connections: int) -> None:
 def seed(system: System, delay: int | None) -> None:
     """A business, a Twilio account and carrier-forwarding lines, through the CLI verbs (as tests/e2e)."""
     account = seed_business(system, ACCOUNT_SID, AUTH_TOKEN)
-    common = ["--business", "alpha", "--account", account, "--staff-name", "Mike", "--no-voicemail",
-              "--mode", "carrier_forward"]
+    common = [
+        "--business",
+        "alpha",
+        "--account",
+        account,
+        "--staff-name",
+        "Mike",
+        "--no-voicemail",
+        "--mode",
+        "carrier_forward",
+    ]
     system.cli("line", "add", *common, "--number", MAIN_LINE)
     if delay is not None:
         system.cli("line", "add", *common, "--number", DELAYED_LINE, "--delay", str(delay))
@@ -444,7 +480,7 @@ def run_timed(calls: list[Call], system: System, args, groups: dict[str, list[in
     cpu_after, ticks_after = cpu_snapshot(groups, system.database), machine_ticks()
     profiler.stop()
     window.cpu = {name: cpu_after[name] - cpu_before[name] for name in cpu_before}
-    busy, total = (after - before for after, before in zip(ticks_after, ticks_before))
+    busy, total = (after - before for after, before in zip(ticks_after, ticks_before, strict=True))
     window.machine_busy = busy / total if total else 0.0
     window.load_after = os.getloadavg()
     return window
@@ -484,8 +520,9 @@ def delivery_figures(calls: list[Call], by_caller: dict[str, list[float]]) -> di
         "texted": len(texted),
         "lost": len(calls) - len(texted),
         "duplicated": sum(1 for c in calls if len(by_caller.get(c.caller, [])) > 1),
-        "provider_requests_per_s": round(sum(len(by_caller.get(c.caller, [])) for c in calls)
-                                         / max(last_text - first_sent, 1e-9), 1),
+        "provider_requests_per_s": round(
+            sum(len(by_caller.get(c.caller, [])) for c in calls) / max(last_text - first_sent, 1e-9), 1
+        ),
         "end_to_end_calls_per_s": round(len(texted) / max(last_text - first_sent, 1e-9), 1),
     }
 
@@ -509,14 +546,15 @@ def webhook_figures(calls: list[Call]) -> dict:
 def as_aware(value) -> datetime:
     if isinstance(value, str):  # SQLite stores timestamps as text, in UTC
         value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def lateness_figures(database: Database, calls: list[Call], by_caller: dict[str, list[float]]) -> dict:
     rows = database.query(
         "SELECT c.number, o.due_at FROM outbox_outboxitem o JOIN messaging_message m ON m.id = o.message_id "
         "JOIN messaging_contact c ON c.id = m.contact_id JOIN providers_line l ON l.id = m.line_id "
-        "WHERE l.number = %s", (DELAYED_LINE,),
+        "WHERE l.number = %s",
+        (DELAYED_LINE,),
     )
     due = {number: as_aware(at).timestamp() for number, at in rows}
     late = [min(by_caller[c.caller]) - due[c.caller] for c in calls if c.caller in by_caller and c.caller in due]
@@ -529,7 +567,9 @@ def lateness_figures(database: Database, calls: list[Call], by_caller: dict[str,
 
 
 def decisions(database: Database) -> dict[str, int]:
-    rows = database.query("SELECT decision, decision_reason, count(*) FROM calls_call GROUP BY decision, decision_reason")
+    rows = database.query(
+        "SELECT decision, decision_reason, count(*) FROM calls_call GROUP BY decision, decision_reason"
+    )
     return {f"{decision or 'undecided'}:{reason or '-'}": count for decision, reason, count in rows}
 
 
@@ -565,7 +605,7 @@ def measure(engine: str, args, stub: StubProcess, directory: Path) -> dict:
 def measure_system(engine: str, system: System, args, stub: StubProcess) -> dict:
     numbers = caller_numbers(WARMUP_CALLS + args.calls + (args.delay_calls if args.delay is not None else 0))
     warm_up(system, stub, numbers[:WARMUP_CALLS])
-    calls = prepare_calls(system.url, MAIN_LINE, numbers[WARMUP_CALLS:WARMUP_CALLS + args.calls])
+    calls = prepare_calls(system.url, MAIN_LINE, numbers[WARMUP_CALLS : WARMUP_CALLS + args.calls])
     groups = process_groups(system, stub)
     sampler = MemorySampler(groups)
     sampler.start()
@@ -574,22 +614,30 @@ def measure_system(engine: str, system: System, args, stub: StubProcess) -> dict
     delayed = []
     if args.delay is not None:
         print(f"== {engine}: {args.delay_calls} calls to the line with --delay {args.delay} …", flush=True)
-        delayed = delayed_phase(system, stub, args, numbers[WARMUP_CALLS + args.calls:])
+        delayed = delayed_phase(system, stub, args, numbers[WARMUP_CALLS + args.calls :])
     peaks = sampler.stop()
     by_caller = arrivals_by_caller(stub.ask("arrivals"))
     return assemble(engine, system, args, calls, delayed, by_caller, window, peaks)
 
 
 def assemble(engine, system, args, calls, delayed, by_caller, window, peaks) -> dict:
-    layout = (f"textback serve ({args.sqlite_processes} web process(es), in-process worker)" if engine == "sqlite" else
-              f"textback serve --no-worker ({args.web_processes} web processes) + {args.workers} textback worker")
+    layout = (
+        f"textback serve ({args.sqlite_processes} web process(es), in-process worker)"
+        if engine == "sqlite"
+        else f"textback serve --no-worker ({args.web_processes} web processes) + {args.workers} textback worker"
+    )
     result = {
-        "engine": engine, "layout": layout, "calls": len(calls), "rate": args.rate,
-        **webhook_figures(calls), **delivery_figures(calls, by_caller),
+        "engine": engine,
+        "layout": layout,
+        "calls": len(calls),
+        "rate": args.rate,
+        **webhook_figures(calls),
+        **delivery_figures(calls, by_caller),
         "memory_peak_mb": {name: {"rss": round(rss, 1), "pss": round(pss, 1)} for name, (rss, pss) in peaks.items()},
         "cpu_ms_per_call": {name: round(1000 * seconds / len(calls), 2) for name, seconds in window.cpu.items()},
         "machine_cpu_busy": round(window.machine_busy, 3),
-        "loadavg_before": window.load_before, "loadavg_after": window.load_after,
+        "loadavg_before": window.load_before,
+        "loadavg_after": window.load_after,
         "decisions": decisions(system.database),
     }
     if delayed:
@@ -617,17 +665,37 @@ def budget_rows(r: dict, args) -> list[tuple[str, str, str, str]]:
     at_200 = args.rate == 200
     serve_rss = r["memory_peak_mb"]["textback serve"]["rss"]
     return [
-        ("webhook latency p50/p99/max", ms(r["webhook_ms"]), "p99 < 50 ms at 200 req/s, SQLite",
-         verdict(r["webhook_ms"]["p99"], BUDGETS["webhook_p99_ms"], sqlite and at_200)),
-        ("missed call → provider p50/p99/max", ms(r["missed_call_to_provider_ms"]), "p99 < 250 ms",
-         verdict(r["missed_call_to_provider_ms"]["p99"], BUDGETS["textback_p99_ms"], True)),
-        ("end-to-end missed calls/s", f"{r['end_to_end_calls_per_s']:.1f}", "≥ 500/s, PostgreSQL, 2 workers, --rate 0",
-         verdict(r["end_to_end_calls_per_s"], BUDGETS["calls_per_s"], postgres and args.rate == 0 and args.workers == 2,
-                 below=False)),
+        (
+            "webhook latency p50/p99/max",
+            ms(r["webhook_ms"]),
+            "p99 < 50 ms at 200 req/s, SQLite",
+            verdict(r["webhook_ms"]["p99"], BUDGETS["webhook_p99_ms"], sqlite and at_200),
+        ),
+        (
+            "missed call → provider p50/p99/max",
+            ms(r["missed_call_to_provider_ms"]),
+            "p99 < 250 ms",
+            verdict(r["missed_call_to_provider_ms"]["p99"], BUDGETS["textback_p99_ms"], True),
+        ),
+        (
+            "end-to-end missed calls/s",
+            f"{r['end_to_end_calls_per_s']:.1f}",
+            "≥ 500/s, PostgreSQL, 2 workers, --rate 0",
+            verdict(
+                r["end_to_end_calls_per_s"],
+                BUDGETS["calls_per_s"],
+                postgres and args.rate == 0 and args.workers == 2,
+                below=False,
+            ),
+        ),
         ("lost", str(r["lost"]), "0", "PASS" if r["lost"] == 0 else "FAIL"),
         ("duplicated", str(r["duplicated"]), "0", "PASS" if r["duplicated"] == 0 else "FAIL"),
-        ("peak RSS, serve tree", f"{serve_rss:.1f} MB", "< 250 MB, embedded (SQLite)",
-         verdict(serve_rss, BUDGETS["rss_mb"], sqlite)),
+        (
+            "peak RSS, serve tree",
+            f"{serve_rss:.1f} MB",
+            "< 250 MB, embedded (SQLite)",
+            verdict(serve_rss, BUDGETS["rss_mb"], sqlite),
+        ),
         *lateness_rows(r),
     ]
 
@@ -637,10 +705,18 @@ def lateness_rows(r: dict) -> list[tuple[str, str, str, str]]:
         return []
     d = r["delayed"]
     return [
-        (f"due-time lateness (--delay {d['delay_s']})", ms(d["lateness_ms"]), "p99 < 100 ms",
-         verdict(d["lateness_ms"]["p99"], BUDGETS["lateness_p99_ms"], True)),
-        ("delayed texts lost / duplicated", f"{d['lost']} / {d['duplicated']}", "0 / 0",
-         "PASS" if d["lost"] == 0 and d["duplicated"] == 0 else "FAIL"),
+        (
+            f"due-time lateness (--delay {d['delay_s']})",
+            ms(d["lateness_ms"]),
+            "p99 < 100 ms",
+            verdict(d["lateness_ms"]["p99"], BUDGETS["lateness_p99_ms"], True),
+        ),
+        (
+            "delayed texts lost / duplicated",
+            f"{d['lost']} / {d['duplicated']}",
+            "0 / 0",
+            "PASS" if d["lost"] == 0 and d["duplicated"] == 0 else "FAIL",
+        ),
     ]
 
 

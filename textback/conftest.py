@@ -47,13 +47,19 @@ def beta(db):
 
 @pytest.fixture
 def alpha_twilio(alpha):
-    return ProviderAccount.objects.create(business=alpha, provider=TWILIO, account_sid=ALPHA_SID, auth_token=ALPHA_TOKEN)
+    return ProviderAccount.objects.create(
+        business=alpha, provider=TWILIO, account_sid=ALPHA_SID, auth_token=ALPHA_TOKEN
+    )
 
 
 @pytest.fixture
 def alpha_line(alpha, alpha_twilio):
     return Line.objects.create(
-        business=alpha, account=alpha_twilio, number=ALPHA_NUMBER, forward_to=[ALPHA_CELL], staff_name="Mike",
+        business=alpha,
+        account=alpha_twilio,
+        number=ALPHA_NUMBER,
+        forward_to=[ALPHA_CELL],
+        staff_name="Mike",
         keyword_replies=Line.PROVIDER,
     )
 
@@ -62,14 +68,20 @@ def alpha_line(alpha, alpha_twilio):
 def alpha_sandbox_line(alpha):
     account = ProviderAccount.objects.create(business=alpha, provider=SANDBOX, label="demo")
     return Line.objects.create(
-        business=alpha, account=account, number=ALPHA_SANDBOX_NUMBER, forward_to=[ALPHA_CELL], staff_name="Mike",
+        business=alpha,
+        account=account,
+        number=ALPHA_SANDBOX_NUMBER,
+        forward_to=[ALPHA_CELL],
+        staff_name="Mike",
         keyword_replies=Line.OURS,
     )
 
 
 @pytest.fixture
 def beta_line(beta):
-    account = ProviderAccount.objects.create(business=beta, provider=TWILIO, account_sid=BETA_SID, auth_token=BETA_TOKEN)
+    account = ProviderAccount.objects.create(
+        business=beta, provider=TWILIO, account_sid=BETA_SID, auth_token=BETA_TOKEN
+    )
     return Line.objects.create(
         business=beta, account=account, number=BETA_NUMBER, forward_to=["+12145550199"], keyword_replies=Line.OURS
     )
@@ -105,12 +117,23 @@ def queue():
     from textback.messaging import actions
     from textback.messaging.models import Message
 
-    def queue(line, body: str = "Sorry we missed your call, how can we help?", *, to: str = CALLER,
-              purpose: str = Message.TEXTBACK, due_in: float = 0.0, expires_in: float | None = 900.0):
+    def queue(
+        line,
+        body: str = "Sorry we missed your call, how can we help?",
+        *,
+        to: str = CALLER,
+        purpose: str = Message.TEXTBACK,
+        due_in: float = 0.0,
+        expires_in: float | None = 900.0,
+    ):
         due = timezone.now() + timedelta(seconds=due_in)
         return actions.queue_text(
-            line=line, contact=actions.contact_for(line.business, to), body=body, purpose=purpose,
-            key=f"test:{next(_keys)}", due_at=due,
+            line=line,
+            contact=actions.contact_for(line.business, to),
+            body=body,
+            purpose=purpose,
+            key=f"test:{next(_keys)}",
+            due_at=due,
             expires_at=None if expires_in is None else due + timedelta(seconds=expires_in),
         )
 

@@ -11,8 +11,14 @@ from tests.support.harness import System, new_database
 CHROMIUM = Path("/usr/bin/chromium")
 # Flags that keep chromium from reaching for Google's servers on this closed network.
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -35,7 +41,9 @@ def browser():
 def demo(tmp_path_factory):
     """What `make run` starts: the AlphaPlumbing demo on the sandbox carrier, web + worker in one command."""
     directory = tmp_path_factory.mktemp("demo")
-    system = System(database=new_database(directory, postgres_server()), data_dir=directory, twilio_api_url="http://127.0.0.1:9")
+    system = System(
+        database=new_database(directory, postgres_server()), data_dir=directory, twilio_api_url="http://127.0.0.1:9"
+    )
     system.cli("migrate", "-v", "0")
     system.demo_output = system.cli("demo").stdout
     system.start_web(with_worker=True)

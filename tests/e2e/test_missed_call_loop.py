@@ -29,7 +29,13 @@ class Caller:
         self.call_sid = "CA" + uuid.uuid4().hex
 
     def fields(self, name: str, **overrides) -> dict:
-        base = {"CallSid": self.call_sid, "From": self.number, "Caller": self.number, "To": self.line, "Called": self.line}
+        base = {
+            "CallSid": self.call_sid,
+            "From": self.number,
+            "Caller": self.number,
+            "To": self.line,
+            "Called": self.line,
+        }
         if "ParentCallSid" in fixture(name):
             base = {"ParentCallSid": self.call_sid, "CallSid": "CA" + uuid.uuid4().hex, "From": self.number}
         if name.startswith("sms"):
@@ -127,7 +133,8 @@ def test_stop_between_the_missed_call_and_a_delayed_text_back_stops_it(embedded,
     assert twilio_stub.sent(to=caller.number) == []
     [(status,)] = embedded.database.query(
         "SELECT m.status FROM messaging_message m JOIN messaging_contact c ON c.id = m.contact_id "
-        "WHERE c.number = %s AND m.purpose = 'textback'", (caller.number,)
+        "WHERE c.number = %s AND m.purpose = 'textback'",
+        (caller.number,),
     )
     assert status == "canceled"
 
@@ -148,18 +155,26 @@ def test_forged_signatures_get_403_and_change_nothing(embedded, twilio_stub):
         assert post(embedded, endpoint, caller.fields(name), token="0" * 32).status_code == 403
 
     assert decision(embedded, caller) is None
-    assert embedded.database.query("SELECT count(*) FROM messaging_contact WHERE number = %s", (caller.number,)) == [(0,)]
+    assert embedded.database.query("SELECT count(*) FROM messaging_contact WHERE number = %s", (caller.number,)) == [
+        (0,)
+    ]
 
 
 @pytest.mark.parametrize(
     "body,content_type",
-    [(b"{not json", "application/json"), (b"\xff\xfe\x00garbage", "application/x-www-form-urlencoded"), (b"x" * 300_000, "text/plain")],
+    [
+        (b"{not json", "application/json"),
+        (b"\xff\xfe\x00garbage", "application/x-www-form-urlencoded"),
+        (b"x" * 300_000, "text/plain"),
+    ],
 )
 def test_garbage_bodies_get_a_4xx_never_a_500(embedded, body, content_type):
     for endpoint in ("voice", "sms", "sms-status", "dial"):
         response = httpx.post(
-            f"{embedded.url}/hooks/twilio/{endpoint}", content=body,
-            headers={"Content-Type": content_type, "X-Twilio-Signature": "bogus"}, timeout=10,
+            f"{embedded.url}/hooks/twilio/{endpoint}",
+            content=body,
+            headers={"Content-Type": content_type, "X-Twilio-Signature": "bogus"},
+            timeout=10,
         )
         assert 400 <= response.status_code < 500, (endpoint, response.status_code)
     response = httpx.post(f"{embedded.url}/hooks/generic/call", content=body, headers={"Content-Type": content_type})

@@ -69,7 +69,9 @@ def test_a_transient_twilio_error_is_retried_and_sent_once(split, twilio_stub):
 
 def test_a_permanent_twilio_error_is_recorded_and_not_retried(split, twilio_stub):
     caller = Caller()
-    twilio_stub.failures.append((400, {"code": 21614, "message": "'To' number is not a valid mobile number", "status": 400}))
+    twilio_stub.failures.append(
+        (400, {"code": 21614, "message": "'To' number is not a valid mobile number", "status": 400})
+    )
     post(split, "voice", caller.fields("voice_incoming"))
     post(split, "dial", caller.fields("dial_no_answer"))
 

@@ -105,9 +105,13 @@ class System:
     def env(self) -> dict:
         env = {k: v for k, v in os.environ.items() if not k.startswith("TEXTBACK_")}
         env.update(
-            TEXTBACK_DATABASE_URL=self.database.url, TEXTBACK_DATA_DIR=str(self.data_dir),
-            TEXTBACK_PUBLIC_URL=self.url, TEXTBACK_TWILIO_API_URL=self.twilio_api_url,
-            TEXTBACK_SECRET_KEY="e2e-" + "x" * 60, TEXTBACK_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1",
+            TEXTBACK_DATABASE_URL=self.database.url,
+            TEXTBACK_DATA_DIR=str(self.data_dir),
+            TEXTBACK_PUBLIC_URL=self.url,
+            TEXTBACK_TWILIO_API_URL=self.twilio_api_url,
+            TEXTBACK_SECRET_KEY="e2e-" + "x" * 60,
+            TEXTBACK_LOG_LEVEL="WARNING",
+            PYTHONUNBUFFERED="1",
         )
         env.update(self.extra_env)
         return env
@@ -117,7 +121,9 @@ class System:
             [*TEXTBACK, *args], input=stdin, capture_output=True, text=True, env=self.env(), cwd=ROOT, timeout=120
         )
         if check and result.returncode != 0:
-            raise RuntimeError(f"textback {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+            raise RuntimeError(
+                f"textback {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+            )
         return result
 
     def _log(self, name: str):
@@ -128,15 +134,23 @@ class System:
         if not with_worker:
             args.append("--no-worker")
         self.web = subprocess.Popen(
-            [*TEXTBACK, *args], env=self.env(), cwd=ROOT, stdout=self._log("web"), stderr=subprocess.STDOUT,
+            [*TEXTBACK, *args],
+            env=self.env(),
+            cwd=ROOT,
+            stdout=self._log("web"),
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self.wait_until_up()
 
     def start_worker(self, threads: int = 4) -> subprocess.Popen:
         worker = subprocess.Popen(
-            [*TEXTBACK, "worker", "--threads", str(threads)], env=self.env(), cwd=ROOT, stdout=self._log("worker"),
-            stderr=subprocess.STDOUT, start_new_session=True,
+            [*TEXTBACK, "worker", "--threads", str(threads)],
+            env=self.env(),
+            cwd=ROOT,
+            stdout=self._log("worker"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.workers.append(worker)
         return worker
@@ -185,7 +199,15 @@ def seed_business(system: System, account_sid: str, auth_token: str) -> str:
     system.cli("migrate", "-v", "0")
     system.cli("business", "create", "--name", "AlphaPlumbing", "--slug", "alpha", "--time-zone", "America/Chicago")
     added = system.cli(
-        "account", "add", "--business", "alpha", "--provider", "twilio", "--sid", account_sid, "--token-stdin",
+        "account",
+        "add",
+        "--business",
+        "alpha",
+        "--provider",
+        "twilio",
+        "--sid",
+        account_sid,
+        "--token-stdin",
         stdin=auth_token + "\n",
     )
     return added.stdout.strip().splitlines()[-1].split()[-1]

@@ -12,8 +12,8 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.utils import format_datetime
-from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -105,7 +105,8 @@ class TwilioStub:
 
     def _sent_locked(self, to):
         return [
-            r for r in self.requests
+            r
+            for r in self.requests
             if r.method == "POST" and MESSAGES.match(r.path) and (to is None or r.form.get("To") == to)
         ]
 
@@ -140,12 +141,23 @@ class TwilioStub:
                 self.requests.append(received)
 
     def _create(self, account_sid: str, form: dict[str, str]) -> dict:
-        now = format_datetime(datetime.now(timezone.utc), usegmt=False)
+        now = format_datetime(datetime.now(UTC), usegmt=False)
         resource = {
-            "sid": "SM" + uuid.uuid4().hex, "account_sid": account_sid, "to": form.get("To"), "from": form.get("From"),
-            "body": form.get("Body"), "status": "queued", "direction": "outbound-api", "num_segments": "1",
-            "date_created": now, "date_updated": now, "date_sent": None, "error_code": None, "error_message": None,
-            "api_version": "2010-04-01", "uri": f"/2010-04-01/Accounts/{account_sid}/Messages.json",
+            "sid": "SM" + uuid.uuid4().hex,
+            "account_sid": account_sid,
+            "to": form.get("To"),
+            "from": form.get("From"),
+            "body": form.get("Body"),
+            "status": "queued",
+            "direction": "outbound-api",
+            "num_segments": "1",
+            "date_created": now,
+            "date_updated": now,
+            "date_sent": None,
+            "error_code": None,
+            "error_message": None,
+            "api_version": "2010-04-01",
+            "uri": f"/2010-04-01/Accounts/{account_sid}/Messages.json",
         }
         self.messages.append(resource)
         return resource
@@ -154,8 +166,11 @@ class TwilioStub:
         to, from_ = query.get("To", [None])[0], query.get("From", [None])[0]
         with self._lock:
             found = [
-                m for m in reversed(self.messages)
-                if m["account_sid"] == account_sid and (to is None or m["to"] == to) and (from_ is None or m["from"] == from_)
+                m
+                for m in reversed(self.messages)
+                if m["account_sid"] == account_sid
+                and (to is None or m["to"] == to)
+                and (from_ is None or m["from"] == from_)
             ]
         return {"messages": found, "page": 0, "page_size": len(found), "next_page_uri": None}
 

@@ -48,7 +48,10 @@ class Business(models.Model):
         help_text="Call outcomes that get a text-back, comma-separated.",
     )
     allowed_countries = models.CharField(
-        max_length=200, default="US,CA", validators=[validate_countries], help_text="Callers outside these are not texted."
+        max_length=200,
+        default="US,CA",
+        validators=[validate_countries],
+        help_text="Callers outside these are not texted.",
     )
     cooldown_hours = models.PositiveIntegerField(
         default=24, help_text="A caller texted automatically is not texted automatically again within this time."

@@ -38,7 +38,9 @@ class CallStart:
 
 def find_call(provider: str, call_id: str, *, account_sid: str = "") -> Call | None:
     """The call, if we know it; with account_sid, only a call on a line of that provider account."""
-    qs = Call.objects.select_related("line__business", "line__account").filter(provider=provider, provider_call_id=call_id)
+    qs = Call.objects.select_related("line__business", "line__account").filter(
+        provider=provider, provider_call_id=call_id
+    )
     if account_sid:
         qs = qs.filter(line__account__account_sid=account_sid)
     return qs.first()
@@ -56,9 +58,14 @@ def start_call(start: CallStart, *, expect_new: bool = False) -> tuple[Call, boo
     try:
         with transaction.atomic():
             call = Call.objects.create(
-                business=start.line.business, line=start.line, provider=start.provider,
-                provider_call_id=start.call_id, from_number=start.from_number[:40], to_number=start.to_number[:40],
-                caller_name=start.caller_name[:100], started_at=timezone.now(),
+                business=start.line.business,
+                line=start.line,
+                provider=start.provider,
+                provider_call_id=start.call_id,
+                from_number=start.from_number[:40],
+                to_number=start.to_number[:40],
+                caller_name=start.caller_name[:100],
+                started_at=timezone.now(),
             )
             return call, True
     except IntegrityError:  # a retry, or a concurrent callback for the same call, created it
@@ -66,7 +73,9 @@ def start_call(start: CallStart, *, expect_new: bool = False) -> tuple[Call, boo
 
 
 def _locked(call: Call) -> Call:
-    return Call.objects.select_for_update(of=("self",)).select_related("line__business", "line__account").get(pk=call.pk)
+    return (
+        Call.objects.select_for_update(of=("self",)).select_related("line__business", "line__account").get(pk=call.pk)
+    )
 
 
 def do_accept(call: Call) -> None:
@@ -75,8 +84,14 @@ def do_accept(call: Call) -> None:
 
 
 def do_outcome(
-    call: Call, reported: str | None, *, ended: bool = True, decide_now: bool = True, locked: bool = False,
-    grace: float = 0.0, awaiting_voicemail: bool = False,
+    call: Call,
+    reported: str | None,
+    *,
+    ended: bool = True,
+    decide_now: bool = True,
+    locked: bool = False,
+    grace: float = 0.0,
+    awaiting_voicemail: bool = False,
 ) -> Call:
     """Apply an outcome report; when the call is over, decide about the text-back.
 
@@ -107,8 +122,13 @@ def _decide_later(call: Call, seconds: float) -> None:
     due = now + timedelta(seconds=seconds)
     OutboxItem.objects.get_or_create(
         idempotency_key=f"{DECIDE}:{call.pk}",
-        defaults={"business_id": call.business_id, "kind": DECIDE, "payload": {"call": call.pk}, "due_at": due,
-                  "created_at": now},
+        defaults={
+            "business_id": call.business_id,
+            "kind": DECIDE,
+            "payload": {"call": call.pk},
+            "due_at": due,
+            "created_at": now,
+        },
     )
     wake.after_commit(due)
 
@@ -236,7 +256,14 @@ def _queue_textback(call: Call, contact, *, new_contact: bool) -> Message:
     line = call.line
     due = (call.ended_at or timezone.now()) + timedelta(seconds=line.delay_seconds)
     return messaging.queue_text(
-        line=line, contact=contact, body=textback_body(call, contact), purpose=Message.TEXTBACK,
-        key=f"textback:{call.pk}", due_at=due, expires_at=due + timedelta(minutes=line.business.staleness_minutes),
-        sender_kind=Message.AUTOMATION, call=call, new_contact=new_contact,
+        line=line,
+        contact=contact,
+        body=textback_body(call, contact),
+        purpose=Message.TEXTBACK,
+        key=f"textback:{call.pk}",
+        due_at=due,
+        expires_at=due + timedelta(minutes=line.business.staleness_minutes),
+        sender_kind=Message.AUTOMATION,
+        call=call,
+        new_contact=new_contact,
     )

@@ -14,7 +14,9 @@ class Call(models.Model):
 
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="calls")
     line = models.ForeignKey("providers.Line", on_delete=models.CASCADE, related_name="calls")
-    contact = models.ForeignKey("messaging.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="calls")
+    contact = models.ForeignKey(
+        "messaging.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
+    )
     provider = models.CharField(max_length=20)
     provider_call_id = models.CharField(max_length=128)
     from_number = models.CharField(max_length=40, help_text="The caller ID exactly as the carrier sent it.")

@@ -53,6 +53,7 @@ def metrics(request) -> HttpResponse:
     """Prometheus figures; with TEXTBACK_METRICS_TOKEN set, only for `Authorization: Bearer <token>`."""
     token = settings.METRICS_TOKEN
     if token and not hmac.compare_digest(request.headers.get("Authorization", ""), f"Bearer {token}"):
-        return HttpResponse("metrics need Authorization: Bearer <TEXTBACK_METRICS_TOKEN>\n", status=401,
-                            content_type="text/plain")
+        return HttpResponse(
+            "metrics need Authorization: Bearer <TEXTBACK_METRICS_TOKEN>\n", status=401, content_type="text/plain"
+        )
     return HttpResponse(generate_latest(_registry), content_type="text/plain; version=0.0.4")

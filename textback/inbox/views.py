@@ -41,14 +41,13 @@ def home(request):
 @login_required
 def business(request, slug: str):
     biz = business_or_404(request, slug)
-    calls = (
-        Call.objects.filter(business=biz).select_related("line", "contact").order_by("-started_at", "-pk")[:PAGE]
-    )
+    calls = Call.objects.filter(business=biz).select_related("line", "contact").order_by("-started_at", "-pk")[:PAGE]
     conversations = (
         Conversation.objects.filter(business=biz).select_related("contact", "line").order_by("-last_message_at")[:PAGE]
     )
     return render(
-        request, "inbox/business.html",
+        request,
+        "inbox/business.html",
         {"business": biz, "calls": calls, "conversations": conversations, "reasons": REASONS},
     )
 
@@ -62,7 +61,8 @@ def call_detail(request, slug: str, pk: int):
     ).order_by("received_at")
     texts = call.messages.order_by("created_at")
     return render(
-        request, "inbox/call.html",
+        request,
+        "inbox/call.html",
         {"business": biz, "call": call, "events": events, "texts": texts, "reasons": REASONS},
     )
 
@@ -76,7 +76,8 @@ def conversation(request, slug: str, pk: int):
     )
     consent = ConsentEvent.objects.filter(business=biz, number=convo.contact.number).order_by("created_at")
     return render(
-        request, "inbox/conversation.html",
+        request,
+        "inbox/conversation.html",
         {"business": biz, "conversation": convo, "texts": texts, "consent": consent},
     )
 
@@ -84,7 +85,7 @@ def conversation(request, slug: str, pk: int):
 @login_required
 def consent_ledger(request, slug: str):
     biz = business_or_404(request, slug)
-    events = ConsentEvent.objects.filter(business=biz).select_related("line").order_by("-created_at", "-pk")[:PAGE * 5]
+    events = ConsentEvent.objects.filter(business=biz).select_related("line").order_by("-created_at", "-pk")[: PAGE * 5]
     return render(request, "inbox/consent.html", {"business": biz, "events": events})
 
 
@@ -114,4 +115,3 @@ class LoginView(auth_views.LoginView):
         except ValueError:
             cache.set(key, 1, LOGIN_WINDOW_SECONDS)
         return super().form_invalid(form)
-

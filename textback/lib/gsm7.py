@@ -140,4 +140,4 @@ def split_segments(text: str) -> list[str]:
     """The texts of the segments the message will be sent as ([] for empty text)."""
     _, _, starts = _starts_for(text)
     ends = starts[1:] + [len(text)]
-    return [text[start:end] for start, end in zip(starts, ends)]
+    return [text[start:end] for start, end in zip(starts, ends, strict=False)]  # no text: no starts, one end

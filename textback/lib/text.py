@@ -19,11 +19,7 @@ from .gsm7 import is_gsm7
 _SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u02bb\u02bc\u02c8\uff07"
 _DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb\uff02\u275d\u275e\u301d\u301e"
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2022"  # incl. bullet
-_SPACES = (
-    "\u00a0"
-    + "".join(chr(cp) for cp in range(0x2000, 0x200B))
-    + "\u202f\u205f\u3000"
-)
+_SPACES = "\u00a0" + "".join(chr(cp) for cp in range(0x2000, 0x200B)) + "\u202f\u205f\u3000"
 _ALWAYS_REMOVED = "\u200b\u2060\ufeff"  # zero-width space, word joiner, BOM
 _JOINERS = "\u200c\u200d"  # zero-width non-joiner / joiner: see _drop_joiners
 
@@ -87,9 +83,7 @@ def normalise_sms_text(text: str) -> str:
 
 
 def _compat_to_ascii(text: str) -> str:
-    return _COMPAT_TO_ASCII.sub(
-        lambda match: unicodedata.normalize("NFKC", match.group()), text
-    )
+    return _COMPAT_TO_ASCII.sub(lambda match: unicodedata.normalize("NFKC", match.group()), text)
 
 
 def _strip_lines(text: str) -> str:

@@ -69,7 +69,9 @@ def conversation_for(line, contact: Contact, *, new_contact: bool = False) -> Co
 def consent_state(business, number: str) -> str | None:
     """The latest opt-out or opt-in in the ledger for this number (None: never either)."""
     return (
-        ConsentEvent.objects.filter(business=business, number=number, kind__in=[ConsentEvent.OPT_OUT, ConsentEvent.OPT_IN])
+        ConsentEvent.objects.filter(
+            business=business, number=number, kind__in=[ConsentEvent.OPT_OUT, ConsentEvent.OPT_IN]
+        )
         .order_by("-created_at", "-pk")
         .values_list("kind", flat=True)
         .first()
@@ -137,14 +139,32 @@ def queue_text(
     now = timezone.now()
     conversation = conversation_for(line, contact, new_contact=new_contact)
     message = Message.objects.create(
-        business=business, conversation=conversation, contact=contact, line=line, call=call,
-        direction=Message.OUT, sender_kind=sender_kind, sent_by=user, purpose=purpose, body=body,
-        encoding=shape.encoding, units=shape.units, segments=shape.segments,
-        status=MessageStatus.SCHEDULED, status_at=now, provider=line.account.provider, created_at=now,
+        business=business,
+        conversation=conversation,
+        contact=contact,
+        line=line,
+        call=call,
+        direction=Message.OUT,
+        sender_kind=sender_kind,
+        sent_by=user,
+        purpose=purpose,
+        body=body,
+        encoding=shape.encoding,
+        units=shape.units,
+        segments=shape.segments,
+        status=MessageStatus.SCHEDULED,
+        status_at=now,
+        provider=line.account.provider,
+        created_at=now,
     )
     OutboxItem.objects.create(
-        business=business, kind=OutboxItem.SMS, idempotency_key=key, message=message,
-        due_at=due_at, expires_at=expires_at, created_at=now,
+        business=business,
+        kind=OutboxItem.SMS,
+        idempotency_key=key,
+        message=message,
+        due_at=due_at,
+        expires_at=expires_at,
+        created_at=now,
     )
     Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
     wake.after_commit(due_at)
@@ -176,8 +196,14 @@ def cancel_pending(business, contact: Contact, *, purposes=None, keep=(), why: s
 
 def record_consent(business, number: str, kind: str, *, source: str, keyword: str = "", line=None, message=None):
     return ConsentEvent.objects.create(
-        business=business, number=number, kind=kind, source=source, keyword=keyword,
-        line=line, message=message, created_at=timezone.now(),
+        business=business,
+        number=number,
+        kind=kind,
+        source=source,
+        keyword=keyword,
+        line=line,
+        message=message,
+        created_at=timezone.now(),
     )
 
 
@@ -202,13 +228,25 @@ def do_inbound_sms(inbound: Inbound) -> Message:
     )
     conversation = conversation_for(line, contact)
     now = timezone.now()
-    body = inbound.body[:MAX_BODY * 2]
+    body = inbound.body[: MAX_BODY * 2]
     shape = gsm7.shape(body)
     message = Message.objects.create(
-        business=business, conversation=conversation, contact=contact, line=line, direction=Message.IN,
-        sender_kind=Message.CONTACT, purpose=Message.INBOUND, body=body, encoding=shape.encoding,
-        units=shape.units, segments=max(shape.segments, 1), status=MessageStatus.RECEIVED, status_at=now,
-        provider=inbound.provider, provider_message_id=inbound.provider_message_id or None, created_at=now,
+        business=business,
+        conversation=conversation,
+        contact=contact,
+        line=line,
+        direction=Message.IN,
+        sender_kind=Message.CONTACT,
+        purpose=Message.INBOUND,
+        body=body,
+        encoding=shape.encoding,
+        units=shape.units,
+        segments=max(shape.segments, 1),
+        status=MessageStatus.RECEIVED,
+        status_at=now,
+        provider=inbound.provider,
+        provider_message_id=inbound.provider_message_id or None,
+        created_at=now,
     )
     keyword = keywords.classify(body, inbound.provider_type)
     handled = _act_on_keyword(keyword, line, contact, message) if keyword else False
@@ -227,10 +265,20 @@ def _act_on_keyword(keyword: keywords.Keyword, line, contact: Contact, message: 
     elif keyword.kind == keywords.OPT_IN:
         if not is_opted_out(business, contact.number):
             return False
-        record_consent(business, contact.number, ConsentEvent.OPT_IN, source=source, keyword=keyword.word, line=line, message=message)
+        record_consent(
+            business,
+            contact.number,
+            ConsentEvent.OPT_IN,
+            source=source,
+            keyword=keyword.word,
+            line=line,
+            message=message,
+        )
         _reply(line, contact, message, Message.OPT_IN_CONFIRMATION, opt_in_text(business))
     else:
-        record_consent(business, contact.number, ConsentEvent.HELP, source=source, keyword=keyword.word, line=line, message=message)
+        record_consent(
+            business, contact.number, ConsentEvent.HELP, source=source, keyword=keyword.word, line=line, message=message
+        )
         _reply(line, contact, message, Message.HELP, help_text(business, line), always=True)
     return True
 
@@ -238,7 +286,9 @@ def _act_on_keyword(keyword: keywords.Keyword, line, contact: Contact, message: 
 def _opt_out(line, contact: Contact, message: Message, word: str, source: str) -> None:
     business = line.business
     already = is_opted_out(business, contact.number)
-    record_consent(business, contact.number, ConsentEvent.OPT_OUT, source=source, keyword=word, line=line, message=message)
+    record_consent(
+        business, contact.number, ConsentEvent.OPT_OUT, source=source, keyword=word, line=line, message=message
+    )
     cancel_pending(business, contact, keep=[Message.OPT_OUT_CONFIRMATION], why="the contact opted out")
     if not already:
         _reply(line, contact, message, Message.OPT_OUT_CONFIRMATION, opt_out_text(business))
@@ -253,8 +303,13 @@ def _reply(line, contact: Contact, cause: Message, purpose: str, body: str, *, a
         return
     now = timezone.now()
     queue_text(
-        line=line, contact=contact, body=body, purpose=purpose, key=f"{purpose}:{cause.pk}",
-        due_at=now, expires_at=now + REPLY_WINDOW,
+        line=line,
+        contact=contact,
+        body=body,
+        purpose=purpose,
+        key=f"{purpose}:{cause.pk}",
+        due_at=now,
+        expires_at=now + REPLY_WINDOW,
     )
 
 

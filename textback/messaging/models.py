@@ -122,7 +122,13 @@ class Message(models.Model):
     CONTACT, SYSTEM, STAFF, AUTOMATION = "contact", "system", "staff", "automation"
     # Why it was sent.
     TEXTBACK, FOLLOWUP, REPLY, OPT_OUT_CONFIRMATION, OPT_IN_CONFIRMATION, HELP, INBOUND = (
-        "textback", "followup", "reply", "opt_out_confirmation", "opt_in_confirmation", "help", "inbound",
+        "textback",
+        "followup",
+        "reply",
+        "opt_out_confirmation",
+        "opt_in_confirmation",
+        "help",
+        "inbound",
     )
     AUTOMATIC = (TEXTBACK, FOLLOWUP)  # what the cool-down counts and an opt-out or a reply cancels
 

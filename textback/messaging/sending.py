@@ -35,8 +35,12 @@ def outgoing(message: Message, item: OutboxItem) -> OutgoingSms:
     if item.expires_at:
         valid_for = max(int((item.expires_at - timezone.now()).total_seconds()), 1)
     return OutgoingSms(
-        to=message.contact.number, from_=message.line.number, body=message.body, ref=str(message.ref),
-        status_callback=status_callback_url(message), valid_for_seconds=valid_for,
+        to=message.contact.number,
+        from_=message.line.number,
+        body=message.body,
+        ref=str(message.ref),
+        status_callback=status_callback_url(message),
+        valid_for_seconds=valid_for,
     )
 
 
@@ -112,8 +116,9 @@ def _already_sent(message: Message, item: OutboxItem) -> Submitted | None:
     provider = provider_for(message.line.account)
     candidates = provider.find_sent(outgoing(message, item), since=item.created_at - CLOCK_SLACK)
     known = set(
-        Message.objects.filter(provider=message.provider, provider_message_id__in=[c.provider_message_id for c in candidates])
-        .values_list("provider_message_id", flat=True)
+        Message.objects.filter(
+            provider=message.provider, provider_message_id__in=[c.provider_message_id for c in candidates]
+        ).values_list("provider_message_id", flat=True)
     )
     return next((c for c in candidates if c.provider_message_id not in known), None)
 
@@ -166,8 +171,12 @@ def _record_error(item: OutboxItem, message: Message, exc: ProviderError, *, unc
                         status=MessageStatus.SCHEDULED
                     )
                 MessageStatusEvent.objects.create(
-                    message=message, status="retry", error_code=exc.code, detail=f"{error}; retrying"[:300],
-                    applied=False, at=timezone.now(),
+                    message=message,
+                    status="retry",
+                    error_code=exc.code,
+                    detail=f"{error}; retrying"[:300],
+                    applied=False,
+                    at=timezone.now(),
                 )
                 return
         worker.finish(item, OutboxItem.DEAD, "failed", error)
@@ -193,4 +202,6 @@ def _set_status(message: Message, status: str, *, detail: str = "", error_code: 
     if status in MessageStatus.NOT_SENT or status == MessageStatus.FAILED:
         fields["error_message"] = detail[:300]
     Message.objects.filter(pk=message.pk).update(**fields)
-    MessageStatusEvent.objects.create(message=message, status=status, error_code=error_code, detail=detail[:300], at=now)
+    MessageStatusEvent.objects.create(
+        message=message, status=status, error_code=error_code, detail=detail[:300], at=now
+    )

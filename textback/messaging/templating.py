@@ -35,7 +35,9 @@ def _tokens(template: str):
         if token in ("{{", "}}"):
             yield literal + token[0], None, None
         elif token in ("{", "}"):
-            raise TemplateError(f"unmatched {token!r} at character {match.start() + 1}; write {token * 2} for a literal brace")
+            raise TemplateError(
+                f"unmatched {token!r} at character {match.start() + 1}; write {token * 2} for a literal brace"
+            )
         else:
             field = match.group(1).strip()
             if field not in FIELDS:

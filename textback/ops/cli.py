@@ -193,7 +193,7 @@ def table(out, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None
     cells = [list(headers)] + [["" if c is None else str(c) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     for row in cells:
-        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+        out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 def is_local(url: str) -> bool:

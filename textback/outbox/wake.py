@@ -77,8 +77,12 @@ class PostgresWaiter(Waiter):
 
         db = settings.DATABASES["default"]
         self.conn = psycopg.connect(
-            dbname=db["NAME"], user=db.get("USER") or None, password=db.get("PASSWORD") or None,
-            host=db.get("HOST") or None, port=db.get("PORT") or None, autocommit=True,
+            dbname=db["NAME"],
+            user=db.get("USER") or None,
+            password=db.get("PASSWORD") or None,
+            host=db.get("HOST") or None,
+            port=db.get("PORT") or None,
+            autocommit=True,
         )
         self.conn.execute(f"LISTEN {CHANNEL}")
 

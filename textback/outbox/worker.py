@@ -76,13 +76,15 @@ def claim(worker: str, limit: int, now: datetime | None = None) -> list[tuple[Ou
     if not OutboxItem.objects.filter(_due(now)).exists():  # a read, so idle workers never take the write lock
         return []
     with transaction.atomic():
-        rows = list(
-            OutboxItem.objects.select_for_update(skip_locked=True).filter(_due(now)).order_by("due_at")[:limit]
-        )
+        rows = list(OutboxItem.objects.select_for_update(skip_locked=True).filter(_due(now)).order_by("due_at")[:limit])
         lease_until = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
         OutboxItem.objects.filter(pk__in=[row.pk for row in rows]).update(
-            status=OutboxItem.CLAIMED, claimed_by=worker, lease_until=lease_until,
-            attempts=F("attempts") + 1, last_attempt_at=now, result=IN_FLIGHT,
+            status=OutboxItem.CLAIMED,
+            claimed_by=worker,
+            lease_until=lease_until,
+            attempts=F("attempts") + 1,
+            last_attempt_at=now,
+            result=IN_FLIGHT,
         )
     claimed = []
     for row in rows:
@@ -142,8 +144,11 @@ def retry_later(item: OutboxItem, error: str, *, uncertain: bool) -> datetime | 
     if item.attempts >= MAX_ATTEMPTS or (item.expires_at and due > item.expires_at):
         return None
     OutboxItem.objects.filter(pk=item.pk).update(
-        status=OutboxItem.PENDING, due_at=due, lease_until=None,
-        result=UNCERTAIN if uncertain else "retry", last_error=error[:300],
+        status=OutboxItem.PENDING,
+        due_at=due,
+        lease_until=None,
+        result=UNCERTAIN if uncertain else "retry",
+        last_error=error[:300],
     )
     return due
 

@@ -8,7 +8,8 @@ class ProviderAccountForm(forms.ModelForm):
     """The auth token can be set or replaced here, never read back."""
 
     auth_token = forms.CharField(
-        required=False, widget=forms.PasswordInput(render_value=False),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
         help_text="Leave blank to keep the current token.",
     )
 

@@ -56,7 +56,12 @@ class ProviderAccount(models.Model):
 class Line(models.Model):
     """A phone number of the business: how calls to it are handled and what the text-back says."""
 
-    FORWARD_SCREEN, CARRIER_FORWARD, STATUS_ONLY, GENERIC_PBX = "forward_screen", "carrier_forward", "status_only", "generic"
+    FORWARD_SCREEN, CARRIER_FORWARD, STATUS_ONLY, GENERIC_PBX = (
+        "forward_screen",
+        "carrier_forward",
+        "status_only",
+        "generic",
+    )
     CALL_MODES = [
         (FORWARD_SCREEN, "Forward and screen (ring staff phones, press 1 to accept)"),
         (CARRIER_FORWARD, "Carrier forwarding (every call that arrives was missed)"),
@@ -81,16 +86,22 @@ class Line(models.Model):
     delay_seconds = models.PositiveIntegerField(default=0, help_text="Wait this long after the call before texting.")
     textback_template = models.TextField(default=DEFAULT_TEXTBACK_TEMPLATE, validators=[validate_template])
     voicemail_template = models.TextField(
-        default=DEFAULT_VOICEMAIL_TEMPLATE, blank=True, validators=[validate_template],
+        default=DEFAULT_VOICEMAIL_TEMPLATE,
+        blank=True,
+        validators=[validate_template],
         help_text="Used instead when the caller left a voicemail; blank means use the text-back template.",
     )
     record_voicemail = models.BooleanField(default=True)
     greeting = models.CharField(
-        max_length=300, default="Sorry, nobody could take your call. Please leave a message after the tone, "
-        "or hang up and we will text you.", blank=True,
+        max_length=300,
+        default="Sorry, nobody could take your call. Please leave a message after the tone, "
+        "or hang up and we will text you.",
+        blank=True,
     )
     keyword_replies = models.CharField(
-        max_length=10, choices=KEYWORD_REPLIES, blank=True,
+        max_length=10,
+        choices=KEYWORD_REPLIES,
+        blank=True,
         help_text="Blank: the provider's usual (Twilio answers STOP/START/HELP on long codes itself; the sandbox does not).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -117,16 +128,28 @@ class Line(models.Model):
             if not isinstance(number, str) or not phone.is_e164(number):
                 raise ValidationError({"forward_to": f"{number!r} is not a valid E.164 number"})
             if number == self.number:
-                raise ValidationError({"forward_to": (
-                    f"{number} is this line's own number; ring staff phones, not the number callers dial "
-                    "(the call would loop back into textback)"
-                )})
+                raise ValidationError(
+                    {
+                        "forward_to": (
+                            f"{number} is this line's own number; ring staff phones, not the number callers dial "
+                            "(the call would loop back into textback)"
+                        )
+                    }
+                )
         if self.call_mode == self.FORWARD_SCREEN and not self.forward_to:
-            raise ValidationError({"forward_to": (
-                "a forward_screen line rings staff phones, so give at least one, "
-                "or choose another call mode such as carrier_forward"
-            )})
+            raise ValidationError(
+                {
+                    "forward_to": (
+                        "a forward_screen line rings staff phones, so give at least one, "
+                        "or choose another call mode such as carrier_forward"
+                    )
+                }
+            )
         if self.ring_seconds is not None and not MIN_RING <= self.ring_seconds <= MAX_RING:
-            raise ValidationError({"ring_seconds": (
-                f"give {MIN_RING} to {MAX_RING} seconds (20 rings out before most cell voicemail answers)"
-            )})
+            raise ValidationError(
+                {
+                    "ring_seconds": (
+                        f"give {MIN_RING} to {MAX_RING} seconds (20 rings out before most cell voicemail answers)"
+                    )
+                }
+            )

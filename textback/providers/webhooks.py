@@ -80,7 +80,9 @@ class Fields:
 
 def clean_payload(data: dict) -> dict:
     """A payload as it can be stored: text keys and values, no NUL characters, bounded."""
-    return {str(k).replace("\x00", "")[:100]: str(v).replace("\x00", "")[:MAX_FIELD] for k, v in list(data.items())[:200]}
+    return {
+        str(k).replace("\x00", "")[:100]: str(v).replace("\x00", "")[:MAX_FIELD] for k, v in list(data.items())[:200]
+    }
 
 
 def record_event(*, provider: str, endpoint: str, key: str, business, payload: dict, token: str = "") -> bool:
@@ -88,8 +90,13 @@ def record_event(*, provider: str, endpoint: str, key: str, business, payload: d
     try:
         with transaction.atomic():
             WebhookEvent.objects.create(
-                provider=provider, endpoint=endpoint, key=key[:200], business=business,
-                idempotency_token=token[:100], payload=payload, received_at=timezone.now(),
+                provider=provider,
+                endpoint=endpoint,
+                key=key[:200],
+                business=business,
+                idempotency_token=token[:100],
+                payload=payload,
+                received_at=timezone.now(),
             )
         return True
     except IntegrityError:

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,35 +15,102 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Business',
+            name="Business",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('time_zone', models.CharField(default='America/Chicago', max_length=64, validators=[textback.accounts.models.validate_time_zone])),
-                ('country', models.CharField(default='US', max_length=2)),
-                ('help_contact', models.CharField(blank=True, help_text='How a caller reaches you, for HELP replies: a phone, email or URL.', max_length=160)),
-                ('textback_outcomes', models.CharField(default='no_answer,busy,failed,caller_hung_up,screened_out,voicemail', help_text='Call outcomes that get a text-back, comma-separated.', max_length=200, validators=[textback.accounts.models.validate_outcomes])),
-                ('allowed_countries', models.CharField(default='US,CA', help_text='Callers outside these are not texted.', max_length=200, validators=[textback.accounts.models.validate_countries])),
-                ('cooldown_hours', models.PositiveIntegerField(default=24, help_text='A caller texted automatically is not texted automatically again within this time.')),
-                ('staleness_minutes', models.PositiveIntegerField(default=15, help_text='A text-back this late is recorded as expired, never sent.')),
-                ('signing_secret', models.CharField(default=textback.accounts.models.new_signing_secret, help_text='HMAC key for /hooks/generic/call.', max_length=80)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100)),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="America/Chicago",
+                        max_length=64,
+                        validators=[textback.accounts.models.validate_time_zone],
+                    ),
+                ),
+                ("country", models.CharField(default="US", max_length=2)),
+                (
+                    "help_contact",
+                    models.CharField(
+                        blank=True,
+                        help_text="How a caller reaches you, for HELP replies: a phone, email or URL.",
+                        max_length=160,
+                    ),
+                ),
+                (
+                    "textback_outcomes",
+                    models.CharField(
+                        default="no_answer,busy,failed,caller_hung_up,screened_out,voicemail",
+                        help_text="Call outcomes that get a text-back, comma-separated.",
+                        max_length=200,
+                        validators=[textback.accounts.models.validate_outcomes],
+                    ),
+                ),
+                (
+                    "allowed_countries",
+                    models.CharField(
+                        default="US,CA",
+                        help_text="Callers outside these are not texted.",
+                        max_length=200,
+                        validators=[textback.accounts.models.validate_countries],
+                    ),
+                ),
+                (
+                    "cooldown_hours",
+                    models.PositiveIntegerField(
+                        default=24,
+                        help_text="A caller texted automatically is not texted automatically again within this time.",
+                    ),
+                ),
+                (
+                    "staleness_minutes",
+                    models.PositiveIntegerField(
+                        default=15, help_text="A text-back this late is recorded as expired, never sent."
+                    ),
+                ),
+                (
+                    "signing_secret",
+                    models.CharField(
+                        default=textback.accounts.models.new_signing_secret,
+                        help_text="HMAC key for /hooks/generic/call.",
+                        max_length=80,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name_plural': 'businesses',
+                "verbose_name_plural": "businesses",
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'Owner'), ('manager', 'Manager'), ('agent', 'Agent')], default='agent', max_length=10)),
-                ('business', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='accounts.business')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("owner", "Owner"), ("manager", "Manager"), ("agent", "Agent")],
+                        default="agent",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "business",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="accounts.business"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'business'), name='one_membership_per_user')],
+                "constraints": [models.UniqueConstraint(fields=("user", "business"), name="one_membership_per_user")],
             },
         ),
     ]

@@ -5,49 +5,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='WebhookEvent',
+            name="WebhookEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=20)),
-                ('endpoint', models.CharField(max_length=30)),
-                ('key', models.CharField(help_text='e.g. CallSid:CallStatus or MessageSid:MessageStatus', max_length=200)),
-                ('idempotency_token', models.CharField(blank=True, max_length=100)),
-                ('payload', models.JSONField(default=dict)),
-                ('received_at', models.DateTimeField()),
-                ('duplicates', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("provider", models.CharField(max_length=20)),
+                ("endpoint", models.CharField(max_length=30)),
+                (
+                    "key",
+                    models.CharField(help_text="e.g. CallSid:CallStatus or MessageSid:MessageStatus", max_length=200),
+                ),
+                ("idempotency_token", models.CharField(blank=True, max_length=100)),
+                ("payload", models.JSONField(default=dict)),
+                ("received_at", models.DateTimeField()),
+                ("duplicates", models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='Call',
+            name="Call",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=20)),
-                ('provider_call_id', models.CharField(max_length=128)),
-                ('from_number', models.CharField(help_text='The caller ID exactly as the carrier sent it.', max_length=40)),
-                ('to_number', models.CharField(max_length=40)),
-                ('caller_name', models.CharField(blank=True, max_length=100)),
-                ('state', models.CharField(default='ringing', max_length=10)),
-                ('outcome', models.CharField(blank=True, choices=[('answered', 'Answered'), ('no_answer', 'No answer'), ('busy', 'Busy'), ('failed', 'Could not ring'), ('caller_hung_up', 'Caller hung up while ringing'), ('screened_out', 'Picked up, nobody pressed 1'), ('voicemail', 'Voicemail left')], max_length=20, null=True)),
-                ('accepted', models.BooleanField(default=False, help_text='A person pressed 1 on the screening prompt.')),
-                ('voicemail', models.BooleanField(default=False)),
-                ('voicemail_seconds', models.PositiveIntegerField(blank=True, null=True)),
-                ('recording_url', models.URLField(blank=True, max_length=500)),
-                ('awaiting_voicemail', models.BooleanField(default=False, help_text='We asked the caller to leave a message.')),
-                ('started_at', models.DateTimeField()),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('decision', models.CharField(blank=True, choices=[('text', 'Text back'), ('skip', 'Do not text')], max_length=4)),
-                ('decision_reason', models.CharField(blank=True, max_length=40)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('business', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calls', to='accounts.business')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("provider", models.CharField(max_length=20)),
+                ("provider_call_id", models.CharField(max_length=128)),
+                (
+                    "from_number",
+                    models.CharField(help_text="The caller ID exactly as the carrier sent it.", max_length=40),
+                ),
+                ("to_number", models.CharField(max_length=40)),
+                ("caller_name", models.CharField(blank=True, max_length=100)),
+                ("state", models.CharField(default="ringing", max_length=10)),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("answered", "Answered"),
+                            ("no_answer", "No answer"),
+                            ("busy", "Busy"),
+                            ("failed", "Could not ring"),
+                            ("caller_hung_up", "Caller hung up while ringing"),
+                            ("screened_out", "Picked up, nobody pressed 1"),
+                            ("voicemail", "Voicemail left"),
+                        ],
+                        max_length=20,
+                        null=True,
+                    ),
+                ),
+                (
+                    "accepted",
+                    models.BooleanField(default=False, help_text="A person pressed 1 on the screening prompt."),
+                ),
+                ("voicemail", models.BooleanField(default=False)),
+                ("voicemail_seconds", models.PositiveIntegerField(blank=True, null=True)),
+                ("recording_url", models.URLField(blank=True, max_length=500)),
+                (
+                    "awaiting_voicemail",
+                    models.BooleanField(default=False, help_text="We asked the caller to leave a message."),
+                ),
+                ("started_at", models.DateTimeField()),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True, choices=[("text", "Text back"), ("skip", "Do not text")], max_length=4
+                    ),
+                ),
+                ("decision_reason", models.CharField(blank=True, max_length=40)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "business",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="calls", to="accounts.business"
+                    ),
+                ),
             ],
         ),
     ]

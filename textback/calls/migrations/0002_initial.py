@@ -5,46 +5,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('calls', '0001_initial'),
-        ('messaging', '0001_initial'),
-        ('providers', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("calls", "0001_initial"),
+        ("messaging", "0001_initial"),
+        ("providers", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='call',
-            name='contact',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='calls', to='messaging.contact'),
+            model_name="call",
+            name="contact",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="calls",
+                to="messaging.contact",
+            ),
         ),
         migrations.AddField(
-            model_name='call',
-            name='line',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calls', to='providers.line'),
+            model_name="call",
+            name="line",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="calls", to="providers.line"
+            ),
         ),
         migrations.AddField(
-            model_name='webhookevent',
-            name='business',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.business'),
+            model_name="webhookevent",
+            name="business",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="accounts.business",
+            ),
         ),
         migrations.AddIndex(
-            model_name='call',
-            index=models.Index(fields=['business', '-started_at'], name='calls_call_busines_daaac2_idx'),
+            model_name="call",
+            index=models.Index(fields=["business", "-started_at"], name="calls_call_busines_daaac2_idx"),
         ),
         migrations.AddConstraint(
-            model_name='call',
-            constraint=models.UniqueConstraint(fields=('provider', 'provider_call_id'), name='one_call_per_provider_id'),
+            model_name="call",
+            constraint=models.UniqueConstraint(
+                fields=("provider", "provider_call_id"), name="one_call_per_provider_id"
+            ),
         ),
         migrations.AddIndex(
-            model_name='webhookevent',
-            index=models.Index(fields=['business', '-received_at'], name='calls_webho_busines_22d2ce_idx'),
+            model_name="webhookevent",
+            index=models.Index(fields=["business", "-received_at"], name="calls_webho_busines_22d2ce_idx"),
         ),
         migrations.AddConstraint(
-            model_name='webhookevent',
-            constraint=models.UniqueConstraint(fields=('provider', 'endpoint', 'key'), name='one_event_per_natural_key'),
+            model_name="webhookevent",
+            constraint=models.UniqueConstraint(
+                fields=("provider", "endpoint", "key"), name="one_event_per_natural_key"
+            ),
         ),
     ]

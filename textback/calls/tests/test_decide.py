@@ -18,7 +18,10 @@ DAY = timedelta(hours=24)
 
 def policy(**changes) -> Policy:
     base = Policy(
-        enabled=True, outcomes=frozenset(outcomes.DEFAULT_TEXTBACK_OUTCOMES), countries=frozenset({"US", "CA"}), cooldown=DAY
+        enabled=True,
+        outcomes=frozenset(outcomes.DEFAULT_TEXTBACK_OUTCOMES),
+        countries=frozenset({"US", "CA"}),
+        cooldown=DAY,
     )
     return replace(base, **changes)
 
@@ -169,9 +172,18 @@ EVERYTHING_WRONG = dict(
         (call(last_auto_text_at=NOW), policy(), decide.COOLDOWN),
     ],
     ids=[
-        "disabled-first", "not-ended-before-outcome", "outcome-before-number", "anonymous-before-invalid",
-        "invalid-before-premium", "known-invalid-before-country", "premium-before-country", "country-before-own",
-        "own-before-excluded", "excluded-before-opted-out", "opted-out-before-landline", "landline-before-cooldown",
+        "disabled-first",
+        "not-ended-before-outcome",
+        "outcome-before-number",
+        "anonymous-before-invalid",
+        "invalid-before-premium",
+        "known-invalid-before-country",
+        "premium-before-country",
+        "country-before-own",
+        "own-before-excluded",
+        "excluded-before-opted-out",
+        "opted-out-before-landline",
+        "landline-before-cooldown",
         "cooldown-last",
     ],
 )
@@ -185,7 +197,9 @@ NUMBERS = st.sampled_from(
     [CALLER, "+14165550123", "+18762345678", "+442079460123", "+19005550123", "12345", "anonymous", "", "+8656696"]
 )
 OUTCOME_OR_NONE = st.one_of(st.none(), st.sampled_from(outcomes.OUTCOMES))
-OFFSETS = st.one_of(st.none(), st.integers(min_value=0, max_value=3 * 24 * 3600).map(lambda s: NOW - timedelta(seconds=s)))
+OFFSETS = st.one_of(
+    st.none(), st.integers(min_value=0, max_value=3 * 24 * 3600).map(lambda s: NOW - timedelta(seconds=s))
+)
 
 call_facts = st.builds(
     CallFacts,

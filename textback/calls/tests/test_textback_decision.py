@@ -24,8 +24,9 @@ def missed_call(line, caller: str = CALLER, outcome: str = outcomes.NO_ANSWER, *
     """A call as a provider adapter reports it: started, ended with an outcome, maybe a voicemail."""
     with transaction.atomic():
         call, _ = actions.start_call(
-            actions.CallStart(line=line, provider="test", call_id=f"call-{next(_ids)}", from_number=caller,
-                              to_number=line.number)
+            actions.CallStart(
+                line=line, provider="test", call_id=f"call-{next(_ids)}", from_number=caller, to_number=line.number
+            )
         )
         call = actions.do_outcome(call, outcome, decide_now=voicemail is None)
         if voicemail is not None:
@@ -42,7 +43,10 @@ def test_a_missed_call_queues_one_text_back(alpha_line):
     call = missed_call(alpha_line)
 
     assert (call.state, call.outcome, call.decision, call.decision_reason) == (
-        Call.ENDED, outcomes.NO_ANSWER, Call.TEXT, decide.TEXT_MISSED_CALL,
+        Call.ENDED,
+        outcomes.NO_ANSWER,
+        Call.TEXT,
+        decide.TEXT_MISSED_CALL,
     )
     [text] = textbacks()
     assert (text.call, text.contact.number, text.line, text.direction) == (call, CALLER, alpha_line, Message.OUT)
@@ -78,7 +82,10 @@ def test_a_caller_who_left_a_voicemail_gets_the_voicemail_text(alpha_line):
     call = missed_call(alpha_line, voicemail=14)
 
     assert (call.outcome, call.voicemail, call.voicemail_seconds, call.decision) == (
-        outcomes.VOICEMAIL, True, 14, Call.TEXT,
+        outcomes.VOICEMAIL,
+        True,
+        14,
+        Call.TEXT,
     )
     [text] = textbacks()
     assert "We got your voicemail" in text.body
@@ -246,8 +253,9 @@ def test_an_answered_call_is_not_texted(alpha_line):
 def test_a_call_a_person_accepted_is_answered_whatever_is_reported_later(alpha_line):
     with transaction.atomic():
         call, _ = actions.start_call(
-            actions.CallStart(line=alpha_line, provider="test", call_id="accepted", from_number=CALLER,
-                              to_number=ALPHA_NUMBER)
+            actions.CallStart(
+                line=alpha_line, provider="test", call_id="accepted", from_number=CALLER, to_number=ALPHA_NUMBER
+            )
         )
         actions.do_accept(call)
         call = actions.do_outcome(call, outcomes.CALLER_HUNG_UP)
@@ -286,8 +294,9 @@ def test_a_caller_outside_the_allowed_countries_is_not_texted(alpha_line):
 def test_a_call_still_waiting_for_a_voicemail_is_not_decided_yet(alpha_line):
     with transaction.atomic():
         call, _ = actions.start_call(
-            actions.CallStart(line=alpha_line, provider="test", call_id="waiting", from_number=CALLER,
-                              to_number=ALPHA_NUMBER)
+            actions.CallStart(
+                line=alpha_line, provider="test", call_id="waiting", from_number=CALLER, to_number=ALPHA_NUMBER
+            )
         )
         call = actions.do_outcome(call, outcomes.NO_ANSWER, ended=False)
 

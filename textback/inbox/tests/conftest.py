@@ -26,8 +26,14 @@ def _no_login_failures_carried_over():
 def record_call(line, caller: str = CALLER, outcome: str = outcomes.NO_ANSWER, caller_name: str = "") -> Call:
     with transaction.atomic():
         call, _ = calls.start_call(
-            calls.CallStart(line=line, provider=line.provider, call_id=f"CA{next(_ids):032x}", from_number=caller,
-                            to_number=line.number, caller_name=caller_name)
+            calls.CallStart(
+                line=line,
+                provider=line.provider,
+                call_id=f"CA{next(_ids):032x}",
+                from_number=caller,
+                to_number=line.number,
+                caller_name=caller_name,
+            )
         )
         call = calls.do_outcome(call, outcome)
     call.refresh_from_db()
@@ -37,8 +43,13 @@ def record_call(line, caller: str = CALLER, outcome: str = outcomes.NO_ANSWER, c
 def receive(line, body: str, caller: str = CALLER) -> Message:
     with transaction.atomic():
         return messaging.do_inbound_sms(
-            messaging.Inbound(line=line, provider=line.provider, provider_message_id=f"SM{next(_ids):032x}",
-                              from_number=caller, body=body)
+            messaging.Inbound(
+                line=line,
+                provider=line.provider,
+                provider_message_id=f"SM{next(_ids):032x}",
+                from_number=caller,
+                body=body,
+            )
         )
 
 
@@ -49,7 +60,9 @@ def report_status(message: Message, *statuses: str) -> None:
         message.refresh_from_db()
     for status in statuses:
         messaging.do_message_status(
-            messaging.StatusReport(provider=message.provider, provider_message_id=message.provider_message_id, status=status)
+            messaging.StatusReport(
+                provider=message.provider, provider_message_id=message.provider_message_id, status=status
+            )
         )
 
 

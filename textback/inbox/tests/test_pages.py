@@ -44,7 +44,9 @@ def test_an_owner_logs_in_and_lands_on_her_business(client, alice):
 
 
 def test_logging_in_returns_to_the_page_asked_for(client, alice):
-    response = client.post("/login?next=/b/alpha/consent", {"username": ALICE[0], "password": ALICE[1], "next": "/b/alpha/consent"})
+    response = client.post(
+        "/login?next=/b/alpha/consent", {"username": ALICE[0], "password": ALICE[1], "next": "/b/alpha/consent"}
+    )
 
     assert response["Location"] == "/b/alpha/consent"
 
@@ -118,8 +120,15 @@ def test_logging_out_ends_the_session(client, alice):
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/b/alpha/", "/b/alpha/calls/1", "/b/alpha/conversations/1", "/b/alpha/consent", "/sandbox/alpha/",
-     "/sandbox/alpha/handset?handset=%2B15125550147"],
+    [
+        "/",
+        "/b/alpha/",
+        "/b/alpha/calls/1",
+        "/b/alpha/conversations/1",
+        "/b/alpha/consent",
+        "/sandbox/alpha/",
+        "/sandbox/alpha/handset?handset=%2B15125550147",
+    ],
 )
 def test_pages_require_logging_in(client, alpha, path):
     response = client.get(path)
@@ -130,8 +139,10 @@ def test_pages_require_logging_in(client, alpha, path):
 
 @pytest.mark.parametrize("path", ["/sandbox/alpha/call", "/sandbox/alpha/text"])
 def test_simulator_actions_require_logging_in(client, alpha_sandbox_line, path):
-    response = client.post(path, {"line": alpha_sandbox_line.pk, "caller": CALLER, "scenario": "no_answer",
-                                  "handset": CALLER, "body": "hi"})
+    response = client.post(
+        path,
+        {"line": alpha_sandbox_line.pk, "caller": CALLER, "scenario": "no_answer", "handset": CALLER, "body": "hi"},
+    )
 
     assert response.status_code == 302 and response["Location"].startswith("/login?next=")
     assert Call.objects.count() == 0 and Message.objects.count() == 0
@@ -215,7 +226,10 @@ def test_the_call_page_shows_what_happened_and_why(client, bob, alpha_call):
 
 def test_the_call_page_lists_the_provider_events_for_the_call(client, bob, alpha, alpha_call):
     WebhookEvent.objects.create(
-        provider="twilio", endpoint="dial", key=f"{alpha_call.provider_call_id}:no-answer", business=alpha,
+        provider="twilio",
+        endpoint="dial",
+        key=f"{alpha_call.provider_call_id}:no-answer",
+        business=alpha,
         received_at=alpha_call.started_at,
     )
     client.force_login(bob)
@@ -233,10 +247,17 @@ def test_the_call_page_lists_only_its_own_provider_events(client, bob, alpha, al
     from textback.providers.generic.views import sign
 
     for call_id in ("1767225600.4", "1767225600.42"):
-        body = json.dumps({"call_id": call_id, "line": alpha_line.number, "from": CALLER, "outcome": "NOANSWER"}).encode()
+        body = json.dumps(
+            {"call_id": call_id, "line": alpha_line.number, "from": CALLER, "outcome": "NOANSWER"}
+        ).encode()
         stamp = str(int(time.time()))
-        client.post("/hooks/generic/call", data=body, content_type="application/json", HTTP_X_TEXTBACK_TIMESTAMP=stamp,
-                    HTTP_X_TEXTBACK_SIGNATURE=sign(alpha.signing_secret, stamp, body))
+        client.post(
+            "/hooks/generic/call",
+            data=body,
+            content_type="application/json",
+            HTTP_X_TEXTBACK_TIMESTAMP=stamp,
+            HTTP_X_TEXTBACK_SIGNATURE=sign(alpha.signing_secret, stamp, body),
+        )
     short = Call.objects.get(provider_call_id=f"{alpha.pk}:1767225600.4")
     client.force_login(bob)
 
@@ -357,7 +378,8 @@ def test_placing_a_simulated_call_without_a_csrf_token_is_forbidden(strict_clien
     strict_client.force_login(alice)
 
     response = strict_client.post(
-        "/sandbox/alpha/call", {"line": alpha_sandbox_line.pk, "caller": CALLER, "scenario": "no_answer", "voicemail_seconds": 0}
+        "/sandbox/alpha/call",
+        {"line": alpha_sandbox_line.pk, "caller": CALLER, "scenario": "no_answer", "voicemail_seconds": 0},
     )
 
     assert response.status_code == 403
@@ -367,7 +389,9 @@ def test_placing_a_simulated_call_without_a_csrf_token_is_forbidden(strict_clien
 def test_texting_from_the_simulator_without_a_csrf_token_is_forbidden(strict_client, alice, alpha_sandbox_line):
     strict_client.force_login(alice)
 
-    response = strict_client.post("/sandbox/alpha/text", {"line": alpha_sandbox_line.pk, "handset": CALLER, "body": "STOP"})
+    response = strict_client.post(
+        "/sandbox/alpha/text", {"line": alpha_sandbox_line.pk, "handset": CALLER, "body": "STOP"}
+    )
 
     assert response.status_code == 403
     assert Message.objects.count() == 0 and ConsentEvent.objects.count() == 0

@@ -1,3 +1,5 @@
+import itertools
+
 import gsm0338  # noqa: F401  (registers the "gsm03.38" codec)
 import pytest
 from hypothesis import example, given
@@ -45,9 +47,7 @@ def test_the_euro_sign_costs_two_septets():
     assert shape("Price: 10€") == SmsShape(GSM7, 11, 1, ())
 
 
-@pytest.mark.parametrize(
-    "length, segments", [(160, 1), (161, 2), (306, 2), (307, 3)]
-)
+@pytest.mark.parametrize("length, segments", [(160, 1), (161, 2), (306, 2), (307, 3)])
 def test_plain_gsm_text_splits_at_160_then_153(length, segments):
     assert shape("a" * length).segments == segments
 
@@ -106,9 +106,7 @@ def test_gsm_only_characters_cost_one_ucs2_unit_once_the_message_is_ucs2():
 # --- boundaries --------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "length, segments", [(70, 1), (71, 2), (67 * 2, 2), (67 * 2 + 1, 3)]
-)
+@pytest.mark.parametrize("length, segments", [(70, 1), (71, 2), (67 * 2, 2), (67 * 2 + 1, 3)])
 def test_ucs2_text_splits_at_70_then_67(length, segments):
     assert shape("’" * length).segments == segments
 
@@ -181,9 +179,7 @@ def test_joining_the_segments_gives_back_the_text(text):
 def test_every_segment_fits_its_limit(text):
     encoding = shape(text).encoding
     measure = gsm_septets if encoding == GSM7 else utf16_units
-    single, concat = (
-        (GSM7_SINGLE, GSM7_CONCAT) if encoding == GSM7 else (UCS2_SINGLE, UCS2_CONCAT)
-    )
+    single, concat = (GSM7_SINGLE, GSM7_CONCAT) if encoding == GSM7 else (UCS2_SINGLE, UCS2_CONCAT)
     segments = split_segments(text)
     limit = single if len(segments) == 1 else concat
     assert all(0 < measure(s) <= limit for s in segments)
@@ -196,5 +192,5 @@ def test_no_segment_could_have_taken_the_next_character(text):
     measure = gsm_septets if encoding == GSM7 else utf16_units
     limit = GSM7_CONCAT if encoding == GSM7 else UCS2_CONCAT
     segments = split_segments(text)
-    for current, following in zip(segments, segments[1:]):
+    for current, following in itertools.pairwise(segments):
         assert measure(current + following[0]) > limit

@@ -9,8 +9,12 @@ from textback.lib.sqlite.base import DatabaseWrapper
 
 
 def connect(path) -> DatabaseWrapper:
-    settings = {**connections.settings["default"], "ENGINE": "textback.lib.sqlite", "NAME": str(path),
-                "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 0.05}}
+    settings = {
+        **connections.settings["default"],
+        "ENGINE": "textback.lib.sqlite",
+        "NAME": str(path),
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 0.05},
+    }
     wrapper = DatabaseWrapper(settings, alias=f"scratch-{threading.get_ident()}")
     wrapper.ensure_connection()
     return wrapper
@@ -23,7 +27,7 @@ def write_many(path, count: int, errors: list) -> None:
             db._start_transaction_under_autocommit()
             db.cursor().execute("INSERT INTO t (n) VALUES (%s)", [n])
             db._commit()
-    except Exception as exc:  # noqa: BLE001 - the test reports it
+    except Exception as exc:
         errors.append(exc)
     finally:
         db.close()

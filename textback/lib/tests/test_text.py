@@ -10,9 +10,7 @@ LOOK_ALIKES = (
     "“”„‟″«»＂❝❞〝〞"
     "\u2010\u2011\u2012\u2013\u2014\u2015\u2212"
     "…•"
-    "\u00a0\u202f\u205f\u3000"
-    + "".join(chr(cp) for cp in range(0x2000, 0x200B))
-    + "\u200b\u200c\u200d\u2060\ufeff"
+    "\u00a0\u202f\u205f\u3000" + "".join(chr(cp) for cp in range(0x2000, 0x200B)) + "\u200b\u200c\u200d\u2060\ufeff"
 )
 # Printable ASCII is GSM-7 except the backtick, which has no GSM-7 form.
 GSM_ASCII = "".join(chr(cp) for cp in range(0x20, 0x7F) if chr(cp) != "`") + "\r\n"
@@ -37,9 +35,7 @@ def test_an_ellipsis_becomes_three_dots():
     assert normalise_sms_text("Wait…") == "Wait..."
 
 
-@pytest.mark.parametrize(
-    "char", ["\u00a0", "\u2000", "\u2005", "\u2009", "\u200a", "\u202f", "\u205f", "\u3000"]
-)
+@pytest.mark.parametrize("char", ["\u00a0", "\u2000", "\u2005", "\u2009", "\u200a", "\u202f", "\u205f", "\u3000"])
 def test_unusual_spaces_become_a_plain_space(char):
     assert normalise_sms_text(f"a{char}b") == "a b"
 

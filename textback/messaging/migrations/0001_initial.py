@@ -7,140 +7,256 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('calls', '0001_initial'),
-        ('providers', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("calls", "0001_initial"),
+        ("providers", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(help_text='E.164 when it is a phone number; else as the carrier sent it.', max_length=64)),
-                ('name', models.CharField(blank=True, max_length=100)),
-                ('is_landline', models.BooleanField(default=False, help_text='The carrier said this number cannot receive texts.')),
-                ('is_invalid', models.BooleanField(default=False, help_text='The carrier said this number does not exist.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('business', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='accounts.business')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "number",
+                    models.CharField(
+                        help_text="E.164 when it is a phone number; else as the carrier sent it.", max_length=64
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=100)),
+                (
+                    "is_landline",
+                    models.BooleanField(default=False, help_text="The carrier said this number cannot receive texts."),
+                ),
+                (
+                    "is_invalid",
+                    models.BooleanField(default=False, help_text="The carrier said this number does not exist."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "business",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="contacts", to="accounts.business"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Conversation',
+            name="Conversation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('open', 'Open'), ('closed', 'Closed')], default='open', max_length=10)),
-                ('last_message_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('business', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversations', to='accounts.business')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversations', to='messaging.contact')),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='conversations', to='providers.line')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(choices=[("open", "Open"), ("closed", "Closed")], default="open", max_length=10),
+                ),
+                ("last_message_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "business",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conversations",
+                        to="accounts.business",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="conversations",
+                        to="messaging.contact",
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="conversations", to="providers.line"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ExcludedNumber',
+            name="ExcludedNumber",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20)),
-                ('label', models.CharField(blank=True, max_length=100)),
-                ('business', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='excluded_numbers', to='accounts.business')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=20)),
+                ("label", models.CharField(blank=True, max_length=100)),
+                (
+                    "business",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="excluded_numbers",
+                        to="accounts.business",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Message',
+            name="Message",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('direction', models.CharField(choices=[('in', 'Inbound'), ('out', 'Outbound')], max_length=3)),
-                ('sender_kind', models.CharField(default='system', max_length=12)),
-                ('purpose', models.CharField(max_length=24)),
-                ('body', models.TextField()),
-                ('encoding', models.CharField(max_length=8)),
-                ('units', models.PositiveIntegerField(default=0)),
-                ('segments', models.PositiveSmallIntegerField(default=1)),
-                ('status', models.CharField(max_length=12)),
-                ('status_at', models.DateTimeField()),
-                ('provider', models.CharField(max_length=20)),
-                ('provider_message_id', models.CharField(blank=True, max_length=64, null=True)),
-                ('error_code', models.CharField(blank=True, max_length=16)),
-                ('error_message', models.CharField(blank=True, max_length=300)),
-                ('ref', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('created_at', models.DateTimeField()),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('business', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='accounts.business')),
-                ('call', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to='calls.call')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='messaging.contact')),
-                ('conversation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='messaging.conversation')),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='providers.line')),
-                ('sent_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("direction", models.CharField(choices=[("in", "Inbound"), ("out", "Outbound")], max_length=3)),
+                ("sender_kind", models.CharField(default="system", max_length=12)),
+                ("purpose", models.CharField(max_length=24)),
+                ("body", models.TextField()),
+                ("encoding", models.CharField(max_length=8)),
+                ("units", models.PositiveIntegerField(default=0)),
+                ("segments", models.PositiveSmallIntegerField(default=1)),
+                ("status", models.CharField(max_length=12)),
+                ("status_at", models.DateTimeField()),
+                ("provider", models.CharField(max_length=20)),
+                ("provider_message_id", models.CharField(blank=True, max_length=64, null=True)),
+                ("error_code", models.CharField(blank=True, max_length=16)),
+                ("error_message", models.CharField(blank=True, max_length=300)),
+                ("ref", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                ("created_at", models.DateTimeField()),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "business",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="accounts.business"
+                    ),
+                ),
+                (
+                    "call",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="messages",
+                        to="calls.call",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="messaging.contact"
+                    ),
+                ),
+                (
+                    "conversation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="messages",
+                        to="messaging.conversation",
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="providers.line"
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ConsentEvent',
+            name="ConsentEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=64)),
-                ('kind', models.CharField(choices=[('opt_out', 'Opted out'), ('opt_in', 'Opted back in'), ('help', 'Asked for help')], max_length=10)),
-                ('source', models.CharField(default='keyword', max_length=10)),
-                ('keyword', models.CharField(blank=True, max_length=40)),
-                ('created_at', models.DateTimeField()),
-                ('business', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consent_events', to='accounts.business')),
-                ('line', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='providers.line')),
-                ('message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to='messaging.message')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=64)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("opt_out", "Opted out"), ("opt_in", "Opted back in"), ("help", "Asked for help")],
+                        max_length=10,
+                    ),
+                ),
+                ("source", models.CharField(default="keyword", max_length=10)),
+                ("keyword", models.CharField(blank=True, max_length=40)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "business",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consent_events",
+                        to="accounts.business",
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to="providers.line"
+                    ),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to="messaging.message"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='MessageStatusEvent',
+            name="MessageStatusEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(max_length=20)),
-                ('error_code', models.CharField(blank=True, max_length=16)),
-                ('detail', models.CharField(blank=True, max_length=300)),
-                ('applied', models.BooleanField(default=True)),
-                ('at', models.DateTimeField()),
-                ('message', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='status_events', to='messaging.message')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("status", models.CharField(max_length=20)),
+                ("error_code", models.CharField(blank=True, max_length=16)),
+                ("detail", models.CharField(blank=True, max_length=300)),
+                ("applied", models.BooleanField(default=True)),
+                ("at", models.DateTimeField()),
+                (
+                    "message",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="status_events",
+                        to="messaging.message",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.UniqueConstraint(fields=('business', 'number'), name='one_contact_per_number'),
+            model_name="contact",
+            constraint=models.UniqueConstraint(fields=("business", "number"), name="one_contact_per_number"),
         ),
         migrations.AddIndex(
-            model_name='conversation',
-            index=models.Index(fields=['business', '-last_message_at'], name='messaging_c_busines_28440d_idx'),
+            model_name="conversation",
+            index=models.Index(fields=["business", "-last_message_at"], name="messaging_c_busines_28440d_idx"),
         ),
         migrations.AddConstraint(
-            model_name='conversation',
-            constraint=models.UniqueConstraint(fields=('line', 'contact'), name='one_conversation_per_line_contact'),
+            model_name="conversation",
+            constraint=models.UniqueConstraint(fields=("line", "contact"), name="one_conversation_per_line_contact"),
         ),
         migrations.AddConstraint(
-            model_name='excludednumber',
-            constraint=models.UniqueConstraint(fields=('business', 'number'), name='one_exclusion_per_number'),
+            model_name="excludednumber",
+            constraint=models.UniqueConstraint(fields=("business", "number"), name="one_exclusion_per_number"),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['conversation', 'created_at'], name='messaging_m_convers_7bc91b_idx'),
+            model_name="message",
+            index=models.Index(fields=["conversation", "created_at"], name="messaging_m_convers_7bc91b_idx"),
         ),
         migrations.AddIndex(
-            model_name='message',
-            index=models.Index(fields=['business', 'contact', 'purpose', 'created_at'], name='messaging_m_busines_97ed99_idx'),
+            model_name="message",
+            index=models.Index(
+                fields=["business", "contact", "purpose", "created_at"], name="messaging_m_busines_97ed99_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='message',
-            constraint=models.UniqueConstraint(condition=models.Q(('provider_message_id__isnull', False)), fields=('provider', 'provider_message_id'), name='one_message_per_provider_id'),
+            model_name="message",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("provider_message_id__isnull", False)),
+                fields=("provider", "provider_message_id"),
+                name="one_message_per_provider_id",
+            ),
         ),
         migrations.AddIndex(
-            model_name='consentevent',
-            index=models.Index(fields=['business', 'number', 'created_at'], name='messaging_c_busines_3d5925_idx'),
+            model_name="consentevent",
+            index=models.Index(fields=["business", "number", "created_at"], name="messaging_c_busines_3d5925_idx"),
         ),
     ]

@@ -18,8 +18,12 @@ def text_in():
     def text_in(line, body: str, *, from_number: str = CALLER, provider_type: str = "") -> Message:
         return actions.do_inbound_sms(
             actions.Inbound(
-                line=line, provider=line.account.provider, provider_message_id=f"SMin{next(_sids):030d}",
-                from_number=from_number, body=body, provider_type=provider_type,
+                line=line,
+                provider=line.account.provider,
+                provider_message_id=f"SMin{next(_sids):030d}",
+                from_number=from_number,
+                body=body,
+                provider_type=provider_type,
             )
         )
 

@@ -117,9 +117,7 @@ def stored(message: Message) -> tuple[str, int, int]:
     return message.encoding, message.units, message.segments
 
 
-@pytest.mark.parametrize(
-    ("length", "segments"), [(100, 1), (160, 1), (161, 2), (306, 2), (307, 3), (459, 3), (460, 4)]
-)
+@pytest.mark.parametrize(("length", "segments"), [(100, 1), (160, 1), (161, 2), (306, 2), (307, 3), (459, 3), (460, 4)])
 def test_gsm7_segments_are_counted_exactly(alpha_sandbox_line, queue, length, segments):
     body = body_of_length(length)
 
@@ -151,7 +149,7 @@ def test_ucs2_segments_are_counted_exactly(alpha_sandbox_line, queue, length, se
 def test_curly_quotes_and_dashes_are_straightened_so_the_text_stays_gsm7(alpha_sandbox_line, queue):
     message = queue(alpha_sandbox_line, f"AlphaPlumbing: we\u2019re sorry \u2014 \u201ccall us\u201d\u2026 {STOP_LINE}")
 
-    assert message.body == f"AlphaPlumbing: we're sorry - \"call us\"... {STOP_LINE}"
+    assert message.body == f'AlphaPlumbing: we\'re sorry - "call us"... {STOP_LINE}'
     assert stored(message) == ("GSM-7", len(message.body), 1)
 
 

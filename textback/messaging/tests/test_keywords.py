@@ -37,8 +37,20 @@ def test_keywords_match_in_any_case(word, spelling):
 
 @pytest.mark.parametrize(
     "body",
-    ["  stop ", "Stop.", "STOP!", "stop!!!", "\nStop\n", "Stop\u00a0", "STOP ALL", "Stop all", "opt out", "Opt Out!",
-     "STOP 🛑", '"stop"'],
+    [
+        "  stop ",
+        "Stop.",
+        "STOP!",
+        "stop!!!",
+        "\nStop\n",
+        "Stop\u00a0",
+        "STOP ALL",
+        "Stop all",
+        "opt out",
+        "Opt Out!",
+        "STOP 🛑",
+        '"stop"',
+    ],
 )
 def test_an_opt_out_keyword_matches_despite_spaces_and_punctuation(body):
     assert kind(body) == OPT_OUT

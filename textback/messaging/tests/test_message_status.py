@@ -1,5 +1,7 @@
 """Delivery reports move a message forward, never backward, and teach us about the number."""
 
+import itertools
+
 import pytest
 
 from textback.conftest import ALPHA_SID, BETA_SID, CALLER
@@ -38,8 +40,15 @@ def test_statuses_move_forward_in_order(sent):
 
 @pytest.mark.parametrize(
     ("first", "late"),
-    [("delivered", "sent"), ("delivered", "sending"), ("sent", "queued"), ("undelivered", "sent"),
-     ("failed", "sending"), ("delivered", "undelivered"), ("read", "delivered")],
+    [
+        ("delivered", "sent"),
+        ("delivered", "sending"),
+        ("sent", "queued"),
+        ("undelivered", "sent"),
+        ("failed", "sending"),
+        ("delivered", "undelivered"),
+        ("read", "delivered"),
+    ],
 )
 def test_a_late_status_never_moves_a_message_backward(sent, first, late):
     report(first)
@@ -114,18 +123,24 @@ def test_a_report_finds_the_message_by_our_reference_before_its_sid_is_known(alp
 
 
 def test_a_report_for_an_unknown_message_is_ignored(sent):
-    assert do_message_status(StatusReport(provider="twilio", provider_message_id="SM" + "9" * 32, status="failed")) is None
+    assert (
+        do_message_status(StatusReport(provider="twilio", provider_message_id="SM" + "9" * 32, status="failed")) is None
+    )
     assert status_of(sent) == MessageStatus.QUEUED
 
 
 def test_a_garbled_reference_is_ignored(sent):
-    assert do_message_status(StatusReport(provider="twilio", provider_message_id="", status="failed", ref="nonsense")) is None
+    assert (
+        do_message_status(StatusReport(provider="twilio", provider_message_id="", status="failed", ref="nonsense"))
+        is None
+    )
 
 
 def test_a_report_signed_by_another_account_cannot_touch_the_message(sent, beta_line):
     found = do_message_status(
-        StatusReport(provider="twilio", provider_message_id=SID, status="failed", account_sid=BETA_SID,
-                     consequence="opted_out")
+        StatusReport(
+            provider="twilio", provider_message_id=SID, status="failed", account_sid=BETA_SID, consequence="opted_out"
+        )
     )
 
     assert found is None
@@ -134,9 +149,12 @@ def test_a_report_signed_by_another_account_cannot_touch_the_message(sent, beta_
 
 
 def test_a_report_from_the_right_account_applies(sent):
-    assert do_message_status(
-        StatusReport(provider="twilio", provider_message_id=SID, status="delivered", account_sid=ALPHA_SID)
-    ) == sent
+    assert (
+        do_message_status(
+            StatusReport(provider="twilio", provider_message_id=SID, status="delivered", account_sid=ALPHA_SID)
+        )
+        == sent
+    )
     assert status_of(sent) == MessageStatus.DELIVERED
 
 
@@ -155,11 +173,22 @@ def test_a_late_delivery_report_cannot_revive_a_text_we_stopped(alpha_line, queu
 
 
 def test_the_ranks_put_every_final_status_after_every_status_on_the_way():
-    on_the_way = [MessageStatus.SCHEDULED, MessageStatus.SUBMITTING, MessageStatus.QUEUED, MessageStatus.SENDING,
-                  MessageStatus.SENT]
-    final = [MessageStatus.DELIVERED, MessageStatus.UNDELIVERED, MessageStatus.FAILED, MessageStatus.CANCELED,
-             MessageStatus.EXPIRED, MessageStatus.SUPPRESSED]
-    for earlier, later in zip(on_the_way, on_the_way[1:]):
+    on_the_way = [
+        MessageStatus.SCHEDULED,
+        MessageStatus.SUBMITTING,
+        MessageStatus.QUEUED,
+        MessageStatus.SENDING,
+        MessageStatus.SENT,
+    ]
+    final = [
+        MessageStatus.DELIVERED,
+        MessageStatus.UNDELIVERED,
+        MessageStatus.FAILED,
+        MessageStatus.CANCELED,
+        MessageStatus.EXPIRED,
+        MessageStatus.SUPPRESSED,
+    ]
+    for earlier, later in itertools.pairwise(on_the_way):
         assert MessageStatus.moves_forward(earlier, later) and not MessageStatus.moves_forward(later, earlier)
     for step in on_the_way:
         for end in final:

@@ -26,8 +26,9 @@ def clock():
 
 
 def miss(line, scenario=carrier.NO_ANSWER, caller=CALLER, voicemail_seconds=0) -> Call:
-    return carrier.place_call(carrier.SimulatedCall(line=line, caller=caller, scenario=scenario,
-                                                    voicemail_seconds=voicemail_seconds))
+    return carrier.place_call(
+        carrier.SimulatedCall(line=line, caller=caller, scenario=scenario, voicemail_seconds=voicemail_seconds)
+    )
 
 
 def textbacks():

@@ -92,9 +92,7 @@ def test_a_second_stop_queues_no_second_confirmation(alpha, alpha_sandbox_line, 
     assert [kind for kind, _, _ in ledger()] == [ConsentEvent.OPT_OUT, ConsentEvent.OPT_OUT]
 
 
-def test_a_second_stop_before_the_first_confirmation_went_out_still_leaves_it_to_be_sent(
-    alpha_sandbox_line, text_in
-):
+def test_a_second_stop_before_the_first_confirmation_went_out_still_leaves_it_to_be_sent(alpha_sandbox_line, text_in):
     # People often send STOP twice in a row; the worker may not have sent the first answer yet.
     text_in(alpha_sandbox_line, "STOP")
     text_in(alpha_sandbox_line, "Stop!")
@@ -123,7 +121,9 @@ def test_a_stop_from_a_number_written_without_country_code_opts_out_that_contact
     assert actions.is_opted_out(alpha, CALLER)
 
 
-def test_opting_out_of_one_business_leaves_another_business_alone(alpha, beta, alpha_sandbox_line, beta_line, queue, text_in):
+def test_opting_out_of_one_business_leaves_another_business_alone(
+    alpha, beta, alpha_sandbox_line, beta_line, queue, text_in
+):
     betas_text = queue(beta_line, due_in=30)
 
     text_in(alpha_sandbox_line, "STOP")

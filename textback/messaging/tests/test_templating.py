@@ -138,7 +138,7 @@ def test_look_alike_characters_in_values_are_made_gsm7(value, expected):
 
 def test_look_alike_characters_in_the_template_itself_are_made_gsm7():
     text = render("We\u2019re on our way \u2014 \u201csee you soon\u201d\u2026 {business}", VALUES)
-    assert text == "We're on our way - \"see you soon\"... AlphaPlumbing"
+    assert text == 'We\'re on our way - "see you soon"... AlphaPlumbing'
     assert gsm7.encoding_for(text) == gsm7.GSM7
 
 

@@ -69,7 +69,9 @@ def bolt(db):
 
 @pytest.fixture
 def twilio_account(acme):
-    return ProviderAccount.objects.create(business=acme, provider=TWILIO, label="main", account_sid=SID, auth_token=TOKEN)
+    return ProviderAccount.objects.create(
+        business=acme, provider=TWILIO, label="main", account_sid=SID, auth_token=TOKEN
+    )
 
 
 @pytest.fixture

@@ -48,8 +48,10 @@ def test_check_says_the_public_url_is_not_set(textback, healthy, settings):
     settings.ALLOWED_HOSTS = ["127.0.0.1"]
     result = textback("check")
     assert result.code == 1
-    assert ("ERROR Twilio cannot reach http://127.0.0.1:8000: set TEXTBACK_PUBLIC_URL to the public https URL "
-            "of this server") in result.out
+    assert (
+        "ERROR Twilio cannot reach http://127.0.0.1:8000: set TEXTBACK_PUBLIC_URL to the public https URL "
+        "of this server"
+    ) in result.out
     assert "textback check: 1 error, 0 warnings." in result.err
 
 
@@ -157,13 +159,17 @@ def test_check_reports_a_forward_screen_line_without_phones(textback, healthy):
     Line.objects.filter(pk=healthy.pk).update(forward_to=[])
     result = textback("check")
     assert result.code == 1
-    assert (f"ERROR line {LINE} (acme): forward_screen rings staff phones but none are set: "
-            f"`textback line set {LINE} --forward-to +15125550199`") in result.out
+    assert (
+        f"ERROR line {LINE} (acme): forward_screen rings staff phones but none are set: "
+        f"`textback line set {LINE} --forward-to +15125550199`"
+    ) in result.out
 
 
 def test_check_reports_numbers_not_in_e164_and_a_line_forwarding_to_itself(textback, healthy):
     Line.objects.filter(pk=healthy.pk).update(number="5125550100", forward_to=["(512) 555-0199", LINE])
-    Line.objects.create(business=healthy.business, account=healthy.account, number="+15125550101", forward_to=["+15125550101"])
+    Line.objects.create(
+        business=healthy.business, account=healthy.account, number="+15125550101", forward_to=["+15125550101"]
+    )
     out = textback("check").out
     assert "ERROR line 5125550100 (acme): '5125550100' is not an E.164 number such as +15125550147" in out
     assert "forward-to number '(512) 555-0199' is not an E.164 number" in out
@@ -198,10 +204,16 @@ class FakeTwilio:
 
     def give(self, account_sid: str, number: str, base: str, **overrides) -> None:
         resource = {
-            "account_sid": account_sid, "phone_number": number, "sid": "PN" + "a" * 32, "friendly_name": number,
-            "voice_url": f"{base}/hooks/twilio/voice", "voice_method": "POST",
-            "status_callback": f"{base}/hooks/twilio/call-status", "status_callback_method": "POST",
-            "sms_url": f"{base}/hooks/twilio/sms", "sms_method": "POST",
+            "account_sid": account_sid,
+            "phone_number": number,
+            "sid": "PN" + "a" * 32,
+            "friendly_name": number,
+            "voice_url": f"{base}/hooks/twilio/voice",
+            "voice_method": "POST",
+            "status_callback": f"{base}/hooks/twilio/call-status",
+            "status_callback_method": "POST",
+            "sms_url": f"{base}/hooks/twilio/sms",
+            "sms_method": "POST",
         }
         self.numbers.setdefault(account_sid, []).append({**resource, **overrides})
 
@@ -216,7 +228,9 @@ def fake_twilio_handler(state: FakeTwilio):
                 return self.reply(401, {"code": 20003, "message": "Authenticate", "status": 401})
             wanted = parse_qs(parts.query).get("PhoneNumber", [""])[0]
             found = [n for n in state.numbers.get(account_sid, []) if wanted in n["phone_number"]]
-            self.reply(200, {"incoming_phone_numbers": found, "page": 0, "page_size": 50, "start": 0, "end": len(found)})
+            self.reply(
+                200, {"incoming_phone_numbers": found, "page": 0, "page_size": 50, "start": 0, "end": len(found)}
+            )
 
         def reply(self, status: int, body: dict) -> None:
             data = json.dumps(body).encode()
@@ -266,7 +280,9 @@ def test_check_online_confirms_a_number_whose_webhooks_point_here(textback, heal
     result = textback("check", "--online")
     assert result.code == 0, result.output
     assert f"ok    line {LINE} (acme): on Twilio, and its webhooks point here" in result.out
-    assert twilio_api.requests[0]["url"].endswith(f"/2010-04-01/Accounts/{SID}/IncomingPhoneNumbers.json?PhoneNumber=%2B15125550100")
+    assert twilio_api.requests[0]["url"].endswith(
+        f"/2010-04-01/Accounts/{SID}/IncomingPhoneNumbers.json?PhoneNumber=%2B15125550100"
+    )
     assert_requests_match_twilios_description(spec, twilio_api)
 
 
@@ -274,7 +290,10 @@ def test_check_online_reports_bad_credentials(textback, healthy, twilio_api, spe
     ProviderAccount.objects.filter(pk=healthy.account.pk).update(auth_token="0" * 32)
     result = textback("check", "--online")
     assert result.code == 1
-    assert "Twilio refused the Account SID and auth token (HTTP 401): copy both again from console.twilio.com" in result.out
+    assert (
+        "Twilio refused the Account SID and auth token (HTTP 401): copy both again from console.twilio.com"
+        in result.out
+    )
     assert "0" * 32 not in result.output
     assert_requests_match_twilios_description(spec, twilio_api)
 
@@ -288,12 +307,23 @@ def test_check_online_reports_a_number_that_is_not_on_the_account(textback, heal
 
 
 def test_check_online_reports_webhooks_that_point_elsewhere(textback, healthy, twilio_api, spec, public_url):
-    twilio_api.give(SID, LINE, public_url, voice_url="https://old-tunnel.ngrok.example/hooks/twilio/voice",
-                    sms_method="GET", status_callback="")
+    twilio_api.give(
+        SID,
+        LINE,
+        public_url,
+        voice_url="https://old-tunnel.ngrok.example/hooks/twilio/voice",
+        sms_method="GET",
+        status_callback="",
+    )
     out = textback("check", "--online").out
-    assert ('Twilio\'s Voice "A call comes in" is https://old-tunnel.ngrok.example/hooks/twilio/voice; '
-            "set it to https://textback.example.com/hooks/twilio/voice (HTTP POST)") in out
-    assert 'Twilio\'s Voice "Call status changes" is empty; set it to https://textback.example.com/hooks/twilio/call-status' in out
+    assert (
+        'Twilio\'s Voice "A call comes in" is https://old-tunnel.ngrok.example/hooks/twilio/voice; '
+        "set it to https://textback.example.com/hooks/twilio/voice (HTTP POST)"
+    ) in out
+    assert (
+        'Twilio\'s Voice "Call status changes" is empty; set it to https://textback.example.com/hooks/twilio/call-status'
+        in out
+    )
     assert 'Twilio\'s Messaging "A message comes in" uses HTTP GET; switch it to HTTP POST' in out
     assert_requests_match_twilios_description(spec, twilio_api)
 
@@ -304,7 +334,9 @@ def test_check_online_does_not_ask_about_the_voice_url_of_a_status_only_line(tex
     assert textback("check", "--online").code == 0
 
 
-def test_check_online_checks_the_credentials_of_an_account_without_lines(textback, twilio_account, twilio_api, spec, public_url):
+def test_check_online_checks_the_credentials_of_an_account_without_lines(
+    textback, twilio_account, twilio_api, spec, public_url
+):
     result = textback("check", "--online")
     assert f"ok    Twilio account {twilio_account.pk} (acme): Twilio accepts its credentials" in result.out
     assert_requests_match_twilios_description(spec, twilio_api)

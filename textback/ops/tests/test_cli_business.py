@@ -9,12 +9,24 @@ from textback.messaging.models import ExcludedNumber
 
 
 def test_it_creates_a_business_and_prints_its_slug(textback):
-    result = textback("business", "create", "--name", "Acme Plumbing", "--time-zone", "America/Denver",
-                      "--help-contact", "call (512) 555-0100")
+    result = textback(
+        "business",
+        "create",
+        "--name",
+        "Acme Plumbing",
+        "--time-zone",
+        "America/Denver",
+        "--help-contact",
+        "call (512) 555-0100",
+    )
     assert result.code == 0
     assert result.out.strip() == "acme-plumbing"
     business = Business.objects.get(slug="acme-plumbing")
-    assert (business.name, business.time_zone, business.help_contact) == ("Acme Plumbing", "America/Denver", "call (512) 555-0100")
+    assert (business.name, business.time_zone, business.help_contact) == (
+        "Acme Plumbing",
+        "America/Denver",
+        "call (512) 555-0100",
+    )
 
 
 def test_it_uses_the_slug_given(textback):
@@ -60,8 +72,21 @@ def test_it_lists_businesses(textback, acme, bolt):
 
 
 def test_it_changes_the_text_back_rules(textback, acme):
-    result = textback("business", "set", "acme", "--outcomes", "no_answer, busy,VOICEMAIL", "--countries", "us,ca,mx",
-                      "--cooldown-hours", "48", "--staleness-minutes", "5", "--help-contact", "acme.example/help")
+    result = textback(
+        "business",
+        "set",
+        "acme",
+        "--outcomes",
+        "no_answer, busy,VOICEMAIL",
+        "--countries",
+        "us,ca,mx",
+        "--cooldown-hours",
+        "48",
+        "--staleness-minutes",
+        "5",
+        "--help-contact",
+        "acme.example/help",
+    )
     assert result.code == 0
     acme.refresh_from_db()
     assert acme.outcome_set == {"no_answer", "busy", "voicemail"}
@@ -101,7 +126,11 @@ def test_it_excludes_a_number_typed_in_any_format(textback, acme):
     result = textback("exclude", "add", "--business", "acme", "--number", "(512) 555-0177", "--label", "Mike's cell")
     assert result.code == 0
     assert ExcludedNumber.objects.get(business=acme).number == "+15125550177"
-    assert textback("exclude", "list", "--business", "acme").out.splitlines()[1].split() == ["+15125550177", "Mike's", "cell"]
+    assert textback("exclude", "list", "--business", "acme").out.splitlines()[1].split() == [
+        "+15125550177",
+        "Mike's",
+        "cell",
+    ]
 
 
 def test_it_excludes_a_number_once(textback, acme):

@@ -10,8 +10,13 @@ STAFF_CELL = "+15125550199"
 
 @pytest.fixture
 def twilio_line(twilio_account):
-    return Line.objects.create(business=twilio_account.business, account=twilio_account, number="+15125550100",
-                               forward_to=[STAFF_CELL], keyword_replies=Line.PROVIDER)
+    return Line.objects.create(
+        business=twilio_account.business,
+        account=twilio_account,
+        number="+15125550100",
+        forward_to=[STAFF_CELL],
+        keyword_replies=Line.PROVIDER,
+    )
 
 
 def add_line(textback, account, *extra, number="(512) 555-0100"):
@@ -29,8 +34,18 @@ def test_it_stores_numbers_in_e164(textback, twilio_account):
 def test_it_reads_numbers_in_the_business_country(textback):
     london = Business.objects.create(name="Thames Boilers", slug="thames", country="GB", time_zone="Europe/London")
     account = ProviderAccount.objects.create(business=london, provider=SANDBOX)
-    textback("line", "add", "--business", "thames", "--account", str(account.pk), "--number", "020 7946 0018",
-             "--forward-to", "07400 123456")
+    textback(
+        "line",
+        "add",
+        "--business",
+        "thames",
+        "--account",
+        str(account.pk),
+        "--number",
+        "020 7946 0018",
+        "--forward-to",
+        "07400 123456",
+    )
     line = Line.objects.get()
     assert (line.number, line.forward_to) == ("+442079460018", ["+447400123456"])
 
@@ -76,7 +91,9 @@ def test_it_warns_when_twilio_cannot_reach_the_public_url(textback, twilio_accou
     assert "Twilio cannot reach these URLs: set TEXTBACK_PUBLIC_URL" in result.err
 
 
-def test_it_lets_twilio_answer_stop_on_twilio_lines_and_answers_it_on_sandbox_lines(textback, twilio_account, sandbox_account):
+def test_it_lets_twilio_answer_stop_on_twilio_lines_and_answers_it_on_sandbox_lines(
+    textback, twilio_account, sandbox_account
+):
     add_line(textback, twilio_account, "--forward-to", STAFF_CELL)
     add_line(textback, sandbox_account, "--forward-to", STAFF_CELL, number="+15125550101")
     assert Line.objects.get(number="+15125550100").keyword_replies == Line.PROVIDER
@@ -84,17 +101,46 @@ def test_it_lets_twilio_answer_stop_on_twilio_lines_and_answers_it_on_sandbox_li
 
 
 def test_it_takes_every_setting(textback, twilio_account):
-    result = add_line(textback, twilio_account, "--label", "Austin", "--mode", "carrier_forward", "--ring-seconds", "25",
-                      "--staff-name", "Mike", "--delay", "30", "--template", "Hi {first_name|there}, {staff} here",
-                      "--voicemail-template", "", "--no-voicemail", "--greeting", "Leave a message",
-                      "--keyword-replies", "ours", "--no-textback")
+    result = add_line(
+        textback,
+        twilio_account,
+        "--label",
+        "Austin",
+        "--mode",
+        "carrier_forward",
+        "--ring-seconds",
+        "25",
+        "--staff-name",
+        "Mike",
+        "--delay",
+        "30",
+        "--template",
+        "Hi {first_name|there}, {staff} here",
+        "--voicemail-template",
+        "",
+        "--no-voicemail",
+        "--greeting",
+        "Leave a message",
+        "--keyword-replies",
+        "ours",
+        "--no-textback",
+    )
     assert result.code == 0
     line = Line.objects.get()
     assert (line.label, line.call_mode, line.ring_seconds, line.staff_name, line.delay_seconds) == (
-        "Austin", Line.CARRIER_FORWARD, 25, "Mike", 30)
+        "Austin",
+        Line.CARRIER_FORWARD,
+        25,
+        "Mike",
+        30,
+    )
     assert (line.textback_template, line.voicemail_template) == ("Hi {first_name|there}, {staff} here", "")
     assert (line.record_voicemail, line.greeting, line.keyword_replies, line.textback_enabled) == (
-        False, "Leave a message", Line.OURS, False)
+        False,
+        "Leave a message",
+        Line.OURS,
+        False,
+    )
 
 
 def test_it_refuses_an_account_of_another_business(textback, twilio_account, bolt):
@@ -137,11 +183,26 @@ def test_it_refuses_ring_seconds_twilio_cannot_use(textback, twilio_account):
 
 
 def test_it_changes_a_line_found_by_its_number_in_any_format(textback, twilio_line):
-    result = textback("line", "set", "(512) 555-0100", "--mode", "carrier_forward", "--no-textback", "--delay", "60",
-                      "--no-voicemail", "--forward-to", "")
+    result = textback(
+        "line",
+        "set",
+        "(512) 555-0100",
+        "--mode",
+        "carrier_forward",
+        "--no-textback",
+        "--delay",
+        "60",
+        "--no-voicemail",
+        "--forward-to",
+        "",
+    )
     assert result.code == 0
     twilio_line.refresh_from_db()
-    assert (twilio_line.call_mode, twilio_line.textback_enabled, twilio_line.delay_seconds) == (Line.CARRIER_FORWARD, False, 60)
+    assert (twilio_line.call_mode, twilio_line.textback_enabled, twilio_line.delay_seconds) == (
+        Line.CARRIER_FORWARD,
+        False,
+        60,
+    )
     assert (twilio_line.record_voicemail, twilio_line.forward_to) == (False, [])
 
 
@@ -170,7 +231,15 @@ def test_it_lists_lines(textback, twilio_line, bolt):
     Line.objects.create(business=bolt, account=account, number="+15125550300", call_mode=Line.CARRIER_FORWARD)
     rows = [row.split() for row in textback("line", "list").out.splitlines()]
     assert rows[0] == ["NUMBER", "BUSINESS", "PROVIDER", "ACCOUNT", "MODE", "RINGS", "TEXTBACK", "LABEL"]
-    assert rows[1] == ["+15125550100", "acme", "twilio", str(twilio_line.account.pk), "forward_screen", STAFF_CELL, "on"]
+    assert rows[1] == [
+        "+15125550100",
+        "acme",
+        "twilio",
+        str(twilio_line.account.pk),
+        "forward_screen",
+        STAFF_CELL,
+        "on",
+    ]
     assert rows[2][:2] == ["+15125550300", "bolt"]
     assert "bolt" not in textback("line", "list", "--business", "acme").out
 

@@ -11,7 +11,9 @@ PASSWORD = "correct horse battery staple"
 
 
 def test_it_makes_the_first_member_an_owner_and_prints_a_generated_password_once(textback, acme):
-    result = textback("user", "add", "--business", "acme", "--email", "Mike@AlphaPlumbing.example", "--name", "Mike Rivera")
+    result = textback(
+        "user", "add", "--business", "acme", "--email", "Mike@AlphaPlumbing.example", "--name", "Mike Rivera"
+    )
     assert result.code == 0
     password = re.search(r"shown only this once\): (\S+)", result.out).group(1)
     user = User.objects.get()
@@ -40,12 +42,16 @@ def test_it_reads_the_password_from_a_file_and_never_prints_it(textback, acme, t
 
 
 def test_it_reads_the_password_from_standard_input(textback, acme):
-    textback("user", "add", "--business", "acme", "--email", "mike@acme.example", "--password-stdin", stdin=PASSWORD + "\n")
+    textback(
+        "user", "add", "--business", "acme", "--email", "mike@acme.example", "--password-stdin", stdin=PASSWORD + "\n"
+    )
     assert User.objects.get().check_password(PASSWORD)
 
 
 def test_it_refuses_a_weak_password_and_creates_no_one(textback, acme):
-    result = textback("user", "add", "--business", "acme", "--email", "mike@acme.example", "--password-stdin", stdin="12345")
+    result = textback(
+        "user", "add", "--business", "acme", "--email", "mike@acme.example", "--password-stdin", stdin="12345"
+    )
     assert result.code == 2
     assert "the password is not accepted: This password is too short" in result.err
     assert not User.objects.exists()
@@ -60,7 +66,16 @@ def test_it_refuses_something_that_is_not_an_email_address(textback, acme):
 
 def test_it_adds_an_existing_user_to_another_business_keeping_their_password(textback, acme, bolt):
     textback("user", "add", "--business", "acme", "--email", "mike@acme.example", "--password-stdin", stdin=PASSWORD)
-    result = textback("user", "add", "--business", "bolt", "--email", "MIKE@acme.example", "--password-stdin", stdin="other password 2")
+    result = textback(
+        "user",
+        "add",
+        "--business",
+        "bolt",
+        "--email",
+        "MIKE@acme.example",
+        "--password-stdin",
+        stdin="other password 2",
+    )
     assert result.code == 0
     user = User.objects.get()
     assert user.check_password(PASSWORD)
@@ -80,7 +95,10 @@ def test_it_lists_a_business_s_members_only(textback, acme, bolt):
     textback("user", "add", "--business", "acme", "--email", "mike@acme.example", "--name", "Mike Rivera")
     textback("user", "add", "--business", "bolt", "--email", "bo@bolt.example")
     rows = [row.split() for row in textback("user", "list", "--business", "acme").out.splitlines()]
-    assert rows == [["EMAIL", "NAME", "ROLE", "ACTIVE", "LAST", "LOGIN"], ["mike@acme.example", "Mike", "Rivera", "owner", "yes", "never"]]
+    assert rows == [
+        ["EMAIL", "NAME", "ROLE", "ACTIVE", "LAST", "LOGIN"],
+        ["mike@acme.example", "Mike", "Rivera", "owner", "yes", "never"],
+    ]
 
 
 def test_it_removes_a_member_but_keeps_the_user(textback, acme, bolt):

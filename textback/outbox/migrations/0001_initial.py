@@ -5,38 +5,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('messaging', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("messaging", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OutboxItem',
+            name="OutboxItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(default='sms', max_length=20)),
-                ('idempotency_key', models.CharField(max_length=120, unique=True)),
-                ('payload', models.JSONField(blank=True, default=dict, help_text='What a kind other than sms needs to know.')),
-                ('status', models.CharField(choices=[('pending', 'pending'), ('claimed', 'claimed'), ('done', 'done'), ('dead', 'dead'), ('canceled', 'canceled')], default='pending', max_length=10)),
-                ('due_at', models.DateTimeField()),
-                ('expires_at', models.DateTimeField(blank=True, help_text='Not worth doing after this.', null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('lease_until', models.DateTimeField(blank=True, null=True)),
-                ('claimed_by', models.CharField(blank=True, max_length=80)),
-                ('last_attempt_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.CharField(blank=True, max_length=300)),
-                ('result', models.CharField(blank=True, max_length=40)),
-                ('created_at', models.DateTimeField()),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('business', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outbox_items', to='accounts.business')),
-                ('message', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='outbox_item', to='messaging.message')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(default="sms", max_length=20)),
+                ("idempotency_key", models.CharField(max_length=120, unique=True)),
+                (
+                    "payload",
+                    models.JSONField(blank=True, default=dict, help_text="What a kind other than sms needs to know."),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "pending"),
+                            ("claimed", "claimed"),
+                            ("done", "done"),
+                            ("dead", "dead"),
+                            ("canceled", "canceled"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("due_at", models.DateTimeField()),
+                ("expires_at", models.DateTimeField(blank=True, help_text="Not worth doing after this.", null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("lease_until", models.DateTimeField(blank=True, null=True)),
+                ("claimed_by", models.CharField(blank=True, max_length=80)),
+                ("last_attempt_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.CharField(blank=True, max_length=300)),
+                ("result", models.CharField(blank=True, max_length=40)),
+                ("created_at", models.DateTimeField()),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "business",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="outbox_items", to="accounts.business"
+                    ),
+                ),
+                (
+                    "message",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outbox_item",
+                        to="messaging.message",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(condition=models.Q(('status', 'pending')), fields=['due_at'], name='outbox_pending_due'), models.Index(condition=models.Q(('status', 'claimed')), fields=['lease_until'], name='outbox_claimed_lease')],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("status", "pending")), fields=["due_at"], name="outbox_pending_due"
+                    ),
+                    models.Index(
+                        condition=models.Q(("status", "claimed")), fields=["lease_until"], name="outbox_claimed_lease"
+                    ),
+                ],
             },
         ),
     ]

@@ -23,7 +23,6 @@ from django.utils import timezone
 from textback.messaging.models import Message
 from textback.providers import registry
 
-
 Step = Callable[["FakeTwilio", httpx.Request], httpx.Response]
 
 
@@ -56,8 +55,12 @@ class FakeTwilio:
     def create(self, request: httpx.Request) -> dict:
         form = {key: values[0] for key, values in parse_qs(request.content.decode()).items()}
         message = {
-            "sid": "SM" + uuid.uuid4().hex, "to": form["To"], "from": form["From"], "body": form["Body"],
-            "status": "queued", "direction": "outbound-api",
+            "sid": "SM" + uuid.uuid4().hex,
+            "to": form["To"],
+            "from": form["From"],
+            "body": form["Body"],
+            "status": "queued",
+            "direction": "outbound-api",
             "date_created": format_datetime(timezone.now().astimezone(UTC), usegmt=True),
             "status_callback": form.get("StatusCallback"),
         }
@@ -73,8 +76,14 @@ class FakeTwilio:
         return httpx.Response(200, json={"messages": found, "page": 0, "page_size": 50})
 
     def preload(self, to: str, from_: str, body: str, created) -> dict:
-        message = {"sid": "SM" + uuid.uuid4().hex, "to": to, "from": from_, "body": body, "status": "delivered",
-                   "date_created": format_datetime(created.astimezone(UTC), usegmt=True)}
+        message = {
+            "sid": "SM" + uuid.uuid4().hex,
+            "to": to,
+            "from": from_,
+            "body": body,
+            "status": "delivered",
+            "date_created": format_datetime(created.astimezone(UTC), usegmt=True),
+        }
         self.messages.append(message)
         return message
 

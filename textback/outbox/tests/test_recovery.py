@@ -147,7 +147,10 @@ def test_an_unexpected_error_that_ends_a_row_marks_its_text_failed(alpha_sandbox
     worker.Worker(name="worker-a")._give_back(item, RuntimeError("bug"))
 
     assert fresh(item).status == OutboxItem.DEAD
-    assert (fresh(message).status, fresh(message).error_message) == (MessageStatus.FAILED, "internal error: RuntimeError('bug')")
+    assert (fresh(message).status, fresh(message).error_message) == (
+        MessageStatus.FAILED,
+        "internal error: RuntimeError('bug')",
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -42,8 +42,9 @@ def carried_to(number: str = CALLER) -> list[SandboxMessage]:
 
 def text_in(line, body: str, number: str = CALLER) -> Message:
     return actions.do_inbound_sms(
-        actions.Inbound(line=line, provider=line.account.provider, provider_message_id="",
-                        from_number=number, body=body)
+        actions.Inbound(
+            line=line, provider=line.account.provider, provider_message_id="", from_number=number, body=body
+        )
     )
 
 
@@ -231,8 +232,9 @@ def test_a_delivery_report_that_beats_the_api_response_is_not_overwritten(alpha_
     def accept_and_report_at_once(fake, request):
         created = fake.create(request)
         ref = parse_qs(urlsplit(fake.form(request)["StatusCallback"]).query)["m"][0]
-        actions.do_message_status(actions.StatusReport(provider="twilio", provider_message_id=created["sid"],
-                                                       status="delivered", ref=ref))
+        actions.do_message_status(
+            actions.StatusReport(provider="twilio", provider_message_id=created["sid"], status="delivered", ref=ref)
+        )
         return httpx.Response(201, json=created)
 
     message = queue(alpha_line)
@@ -330,7 +332,9 @@ def test_a_text_that_keeps_failing_gives_up_after_the_last_attempt(alpha_line, q
     assert len(fake_twilio.posts) == worker.MAX_ATTEMPTS
 
 
-def test_a_retry_that_would_come_after_the_text_expires_is_not_scheduled(alpha_line, queue, fake_twilio, run_outbox, clock):
+def test_a_retry_that_would_come_after_the_text_expires_is_not_scheduled(
+    alpha_line, queue, fake_twilio, run_outbox, clock
+):
     message = queue(alpha_line, expires_in=0.5)  # backoff after the first attempt is at least 1 s
     fake_twilio.script = [error(503, 20503)]
 
@@ -381,7 +385,9 @@ def test_a_stop_while_a_retry_is_pending_means_it_is_never_sent(alpha_line, queu
 # --- permanent errors -----------------------------------------------------------------------
 
 
-def test_21610_fails_the_text_and_records_an_opt_out_from_the_provider(alpha, alpha_line, queue, fake_twilio, run_outbox, clock):
+def test_21610_fails_the_text_and_records_an_opt_out_from_the_provider(
+    alpha, alpha_line, queue, fake_twilio, run_outbox, clock
+):
     message = queue(alpha_line)
     fake_twilio.script = [error(400, 21610, "Attempt to send to unsubscribed recipient")]
 
@@ -391,7 +397,11 @@ def test_21610_fails_the_text_and_records_an_opt_out_from_the_provider(alpha, al
     assert item_of(message).status == OutboxItem.DEAD
     [event] = ConsentEvent.objects.all()
     assert (event.kind, event.source, event.number, event.line) == (
-        ConsentEvent.OPT_OUT, ConsentEvent.PROVIDER, CALLER, alpha_line)
+        ConsentEvent.OPT_OUT,
+        ConsentEvent.PROVIDER,
+        CALLER,
+        alpha_line,
+    )
     assert actions.is_opted_out(alpha, CALLER)
     clock.shift(timedelta(hours=1))
     run_outbox()
@@ -446,7 +456,9 @@ def test_an_unknown_client_error_fails_at_once_without_teaching_anything(alpha_l
 # --- too late, opted out, canceled ----------------------------------------------------------
 
 
-def test_a_text_past_its_expiry_is_recorded_as_expired_and_never_sent(alpha_line, queue, fake_twilio, run_outbox, clock):
+def test_a_text_past_its_expiry_is_recorded_as_expired_and_never_sent(
+    alpha_line, queue, fake_twilio, run_outbox, clock
+):
     message = queue(alpha_line, expires_in=900)
 
     clock.shift(timedelta(minutes=15, seconds=1))
@@ -457,7 +469,9 @@ def test_a_text_past_its_expiry_is_recorded_as_expired_and_never_sent(alpha_line
     assert item_of(message).status == OutboxItem.DEAD
 
 
-def test_a_text_just_inside_its_expiry_is_sent_with_the_time_it_has_left(alpha_line, queue, fake_twilio, run_outbox, clock):
+def test_a_text_just_inside_its_expiry_is_sent_with_the_time_it_has_left(
+    alpha_line, queue, fake_twilio, run_outbox, clock
+):
     queue(alpha_line, expires_in=900)
 
     clock.shift(timedelta(minutes=14))
@@ -468,7 +482,9 @@ def test_a_text_just_inside_its_expiry_is_sent_with_the_time_it_has_left(alpha_l
 
 
 @pytest.mark.parametrize("source", [ConsentEvent.STAFF, ConsentEvent.PROVIDER])
-def test_a_contact_who_opted_out_after_the_text_was_queued_gets_nothing(alpha, alpha_line, queue, fake_twilio, run_outbox, source):
+def test_a_contact_who_opted_out_after_the_text_was_queued_gets_nothing(
+    alpha, alpha_line, queue, fake_twilio, run_outbox, source
+):
     message = queue(alpha_line)
     actions.record_consent(alpha, CALLER, ConsentEvent.OPT_OUT, source=source)
 
@@ -609,7 +625,9 @@ def test_the_sandbox_refuses_a_landline_and_the_contact_is_marked(alpha_sandbox_
 # --- what goes over the wire to Twilio ------------------------------------------------------
 
 
-def test_twilio_gets_to_from_body_and_a_status_callback_that_finds_the_message(alpha_line, queue, fake_twilio, run_outbox):
+def test_twilio_gets_to_from_body_and_a_status_callback_that_finds_the_message(
+    alpha_line, queue, fake_twilio, run_outbox
+):
     message = queue(alpha_line)
 
     run_outbox()
@@ -636,4 +654,3 @@ def test_every_request_to_twilio_matches_its_openapi_description(alpha_line, que
         content_type = request.headers.get("Content-Type")
         assert request_problems(spec, request.method, str(request.url), request.content or None, content_type) == []
         assert auth_problems(request.headers, ALPHA_SID) == []
-

@@ -37,8 +37,13 @@ def queue_committed(line, *, due_in: float = 0.0, to: str = CALLER, key: str = "
     with transaction.atomic():
         due = timezone.now() + timedelta(seconds=due_in)
         return actions.queue_text(
-            line=line, contact=actions.contact_for(line.business, to), body=BODY, purpose=Message.TEXTBACK,
-            key=key, due_at=due, expires_at=due + timedelta(minutes=15),
+            line=line,
+            contact=actions.contact_for(line.business, to),
+            body=BODY,
+            purpose=Message.TEXTBACK,
+            key=key,
+            due_at=due,
+            expires_at=due + timedelta(minutes=15),
         )
 
 
@@ -241,7 +246,9 @@ def test_a_waiter_that_is_not_poked_sleeps_its_whole_timeout():
 
 
 @pytest.mark.django_db
-def test_queuing_a_text_wakes_the_worker_only_once_it_is_committed(alpha_sandbox_line, queue, django_capture_on_commit_callbacks):
+def test_queuing_a_text_wakes_the_worker_only_once_it_is_committed(
+    alpha_sandbox_line, queue, django_capture_on_commit_callbacks
+):
     drain_wakeups()
     read_end = wake._pipe()[0]
 

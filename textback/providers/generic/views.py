@@ -109,18 +109,30 @@ def _record(fields: Fields, line: Line) -> HttpResponse:
     if caller and not phone.is_anonymous(caller) and len(caller) > 40:
         raise bad_request("from is too long")
     new = record_event(
-        provider=PROVIDER, endpoint="call", key=f"{line.business_id}:{call_id}", business=line.business,
+        provider=PROVIDER,
+        endpoint="call",
+        key=f"{line.business_id}:{call_id}",
+        business=line.business,
         payload=clean_payload(fields.data),
     )
     if new:
         call, created = calls.start_call(
-            calls.CallStart(line=line, provider=PROVIDER, call_id=f"{line.business_id}:{call_id}",
-                            from_number=caller, to_number=line.number, caller_name=fields.get("caller_name")),
+            calls.CallStart(
+                line=line,
+                provider=PROVIDER,
+                call_id=f"{line.business_id}:{call_id}",
+                from_number=caller,
+                to_number=line.number,
+                caller_name=fields.get("caller_name"),
+            ),
             expect_new=True,
         )
         call = calls.do_outcome(call, outcome, decide_now=seconds == 0, locked=created)
         if seconds:
             call = calls.do_voicemail(call, seconds)
-        return HttpResponse(json.dumps({"decision": call.decision, "reason": call.decision_reason}),
-                            status=201, content_type="application/json")
+        return HttpResponse(
+            json.dumps({"decision": call.decision, "reason": call.decision_reason}),
+            status=201,
+            content_type="application/json",
+        )
     return HttpResponse(json.dumps({"duplicate": True}), status=200, content_type="application/json")

@@ -6,54 +6,133 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProviderAccount',
+            name="ProviderAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(choices=[('twilio', 'Twilio'), ('sandbox', 'Sandbox carrier (simulated)')], max_length=20)),
-                ('label', models.CharField(blank=True, max_length=60)),
-                ('account_sid', models.CharField(blank=True, help_text='Twilio Account SID (AC…).', max_length=64)),
-                ('auth_token', models.CharField(blank=True, max_length=128)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('business', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='provider_accounts', to='accounts.business')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "provider",
+                    models.CharField(
+                        choices=[("twilio", "Twilio"), ("sandbox", "Sandbox carrier (simulated)")], max_length=20
+                    ),
+                ),
+                ("label", models.CharField(blank=True, max_length=60)),
+                ("account_sid", models.CharField(blank=True, help_text="Twilio Account SID (AC…).", max_length=64)),
+                ("auth_token", models.CharField(blank=True, max_length=128)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "business",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="provider_accounts",
+                        to="accounts.business",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Line',
+            name="Line",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20, validators=[textback.providers.models.validate_e164])),
-                ('label', models.CharField(blank=True, help_text="Location or purpose, e.g. 'Austin office'.", max_length=60)),
-                ('call_mode', models.CharField(choices=[('forward_screen', 'Forward and screen (ring staff phones, press 1 to accept)'), ('carrier_forward', 'Carrier forwarding (every call that arrives was missed)'), ('status_only', 'Status only (your own call flow, status callbacks to textback)'), ('generic', 'Generic (a PBX reports finished calls)')], default='forward_screen', max_length=20)),
-                ('forward_to', models.JSONField(blank=True, default=list, help_text='E.164 numbers rung at the same time.')),
-                ('ring_seconds', models.PositiveSmallIntegerField(default=20)),
-                ('staff_name', models.CharField(blank=True, help_text="Signs the text-back: 'this is Mike at …'.", max_length=60)),
-                ('textback_enabled', models.BooleanField(default=True)),
-                ('delay_seconds', models.PositiveIntegerField(default=0, help_text='Wait this long after the call before texting.')),
-                ('textback_template', models.TextField(default="Hi {first_name|there}, this is {staff|the team} at {business}, sorry we missed your call. What's going on? Reply STOP to opt out.", validators=[textback.providers.models.validate_template])),
-                ('voicemail_template', models.TextField(blank=True, default='Hi {first_name|there}, this is {staff|the team} at {business}. We got your voicemail and will get back to you shortly. Anything to add? Just reply here. Reply STOP to opt out.', help_text='Used instead when the caller left a voicemail; blank means use the text-back template.', validators=[textback.providers.models.validate_template])),
-                ('record_voicemail', models.BooleanField(default=True)),
-                ('greeting', models.CharField(blank=True, default='Sorry, nobody could take your call. Please leave a message after the tone, or hang up and we will text you.', max_length=300)),
-                ('keyword_replies', models.CharField(blank=True, choices=[('ours', 'textback answers STOP, START and HELP'), ('provider', 'the provider answers STOP, START and HELP itself')], help_text="Blank: the provider's usual (Twilio answers STOP/START/HELP on long codes itself; the sandbox does not).", max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('business', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='accounts.business')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='providers.provideraccount')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=20, validators=[textback.providers.models.validate_e164])),
+                (
+                    "label",
+                    models.CharField(blank=True, help_text="Location or purpose, e.g. 'Austin office'.", max_length=60),
+                ),
+                (
+                    "call_mode",
+                    models.CharField(
+                        choices=[
+                            ("forward_screen", "Forward and screen (ring staff phones, press 1 to accept)"),
+                            ("carrier_forward", "Carrier forwarding (every call that arrives was missed)"),
+                            ("status_only", "Status only (your own call flow, status callbacks to textback)"),
+                            ("generic", "Generic (a PBX reports finished calls)"),
+                        ],
+                        default="forward_screen",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "forward_to",
+                    models.JSONField(blank=True, default=list, help_text="E.164 numbers rung at the same time."),
+                ),
+                ("ring_seconds", models.PositiveSmallIntegerField(default=20)),
+                (
+                    "staff_name",
+                    models.CharField(blank=True, help_text="Signs the text-back: 'this is Mike at …'.", max_length=60),
+                ),
+                ("textback_enabled", models.BooleanField(default=True)),
+                (
+                    "delay_seconds",
+                    models.PositiveIntegerField(default=0, help_text="Wait this long after the call before texting."),
+                ),
+                (
+                    "textback_template",
+                    models.TextField(
+                        default="Hi {first_name|there}, this is {staff|the team} at {business}, sorry we missed your call. What's going on? Reply STOP to opt out.",
+                        validators=[textback.providers.models.validate_template],
+                    ),
+                ),
+                (
+                    "voicemail_template",
+                    models.TextField(
+                        blank=True,
+                        default="Hi {first_name|there}, this is {staff|the team} at {business}. We got your voicemail and will get back to you shortly. Anything to add? Just reply here. Reply STOP to opt out.",
+                        help_text="Used instead when the caller left a voicemail; blank means use the text-back template.",
+                        validators=[textback.providers.models.validate_template],
+                    ),
+                ),
+                ("record_voicemail", models.BooleanField(default=True)),
+                (
+                    "greeting",
+                    models.CharField(
+                        blank=True,
+                        default="Sorry, nobody could take your call. Please leave a message after the tone, or hang up and we will text you.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "keyword_replies",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("ours", "textback answers STOP, START and HELP"),
+                            ("provider", "the provider answers STOP, START and HELP itself"),
+                        ],
+                        help_text="Blank: the provider's usual (Twilio answers STOP/START/HELP on long codes itself; the sandbox does not).",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "business",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="accounts.business"
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lines",
+                        to="providers.provideraccount",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='provideraccount',
-            index=models.Index(fields=['provider', 'account_sid'], name='providers_p_provide_283842_idx'),
+            model_name="provideraccount",
+            index=models.Index(fields=["provider", "account_sid"], name="providers_p_provide_283842_idx"),
         ),
         migrations.AddConstraint(
-            model_name='line',
-            constraint=models.UniqueConstraint(fields=('number',), name='one_line_per_number'),
+            model_name="line",
+            constraint=models.UniqueConstraint(fields=("number",), name="one_line_per_number"),
         ),
     ]

@@ -39,20 +39,33 @@ class SandboxCarrier:
 
     def send_sms(self, sms: OutgoingSms) -> Submitted:
         if not phone.is_e164(sms.to):
-            raise ProviderError("the sandbox network has no such number", code="invalid", permanent=True, consequence="invalid")
+            raise ProviderError(
+                "the sandbox network has no such number", code="invalid", permanent=True, consequence="invalid"
+            )
         if SandboxHandset.objects.filter(number=sms.to, landline=True).exists():
             raise ProviderError("the number is a landline", code="landline", permanent=True, consequence="landline")
         now = timezone.now()
         with transaction.atomic():
             carried = SandboxMessage.objects.create(
-                account=self.account, sid=new_sid("SM"), direction=SandboxMessage.TO_HANDSET, from_number=sms.from_,
-                to_number=sms.to, body=sms.body, status="sent", client_ref=sms.ref,
-                status_callback=sms.status_callback or "", created_at=now,
+                account=self.account,
+                sid=new_sid("SM"),
+                direction=SandboxMessage.TO_HANDSET,
+                from_number=sms.from_,
+                to_number=sms.to,
+                body=sms.body,
+                status="sent",
+                client_ref=sms.ref,
+                status_callback=sms.status_callback or "",
+                created_at=now,
             )
             due = now + DELIVERY_DELAY
             OutboxItem.objects.create(
-                business=self.account.business, kind=DELIVERY_REPORT, idempotency_key=f"{DELIVERY_REPORT}:{carried.sid}",
-                payload={"sid": carried.sid}, due_at=due, created_at=now,
+                business=self.account.business,
+                kind=DELIVERY_REPORT,
+                idempotency_key=f"{DELIVERY_REPORT}:{carried.sid}",
+                payload={"sid": carried.sid},
+                due_at=due,
+                created_at=now,
             )
             wake.after_commit(due)
         return Submitted(provider_message_id=carried.sid, status="sent")
@@ -72,8 +85,12 @@ def report_delivery(item: OutboxItem, reconcile: bool) -> None:
         carried = SandboxMessage.objects.filter(sid=sid).first()
         SandboxMessage.objects.filter(sid=sid).update(status="delivered")
         messaging.do_message_status(  # the ref finds the message even if its sender has not recorded the sid yet
-            messaging.StatusReport(provider=PROVIDER, provider_message_id=sid, status="delivered",
-                                   ref=carried.client_ref if carried else "")
+            messaging.StatusReport(
+                provider=PROVIDER,
+                provider_message_id=sid,
+                status="delivered",
+                ref=carried.client_ref if carried else "",
+            )
         )
         worker.finish(item, OutboxItem.DONE, "delivered")
 
@@ -105,8 +122,13 @@ def place_call(sim: SimulatedCall):
     outcome = SCENARIOS[sim.scenario][1]
     with transaction.atomic():
         call, _ = calls.start_call(
-            calls.CallStart(line=sim.line, provider=PROVIDER, call_id=new_sid("CA"), from_number=sim.caller,
-                            to_number=sim.line.number),
+            calls.CallStart(
+                line=sim.line,
+                provider=PROVIDER,
+                call_id=new_sid("CA"),
+                from_number=sim.caller,
+                to_number=sim.line.number,
+            ),
             expect_new=True,
         )
         if outcome == outcomes.ANSWERED:
@@ -123,9 +145,17 @@ def text_from_handset(line, from_number: str, body: str):
     """A simulated handset texts a business line."""
     with transaction.atomic():
         carried = SandboxMessage.objects.create(
-            account=line.account, sid=new_sid("SM"), direction=SandboxMessage.FROM_HANDSET, from_number=from_number,
-            to_number=line.number, body=body, status="received", created_at=timezone.now(),
+            account=line.account,
+            sid=new_sid("SM"),
+            direction=SandboxMessage.FROM_HANDSET,
+            from_number=from_number,
+            to_number=line.number,
+            body=body,
+            status="received",
+            created_at=timezone.now(),
         )
         return messaging.do_inbound_sms(
-            messaging.Inbound(line=line, provider=PROVIDER, provider_message_id=carried.sid, from_number=from_number, body=body)
+            messaging.Inbound(
+                line=line, provider=PROVIDER, provider_message_id=carried.sid, from_number=from_number, body=body
+            )
         )

@@ -29,7 +29,9 @@ def _handset_context(business, lines, number: str) -> dict:
         Q(to_number=number, from_number__in=numbers) | Q(from_number=number, to_number__in=numbers),
         account__business=business,
     ).order_by("created_at", "pk")
-    calls = Call.objects.filter(business=business, from_number=number).select_related("line").order_by("-started_at")[:5]
+    calls = (
+        Call.objects.filter(business=business, from_number=number).select_related("line").order_by("-started_at")[:5]
+    )
     return {"handset": number, "carried": carried, "recent_calls": calls, "reasons": REASONS}
 
 
@@ -57,7 +59,9 @@ def handset(request, slug: str):
     """The handset's screen alone, for the page to refresh it every second."""
     business = business_or_404(request, slug)
     number = request.GET.get("handset", "")[:40]
-    return render(request, "sandbox/_handset.html", {"business": business, **_handset_context(business, _lines(business), number)})
+    return render(
+        request, "sandbox/_handset.html", {"business": business, **_handset_context(business, _lines(business), number)}
+    )
 
 
 @login_required
@@ -67,14 +71,28 @@ def place_call(request, slug: str):
     lines = _lines(business)
     form = CallForm(request.POST, lines=lines)
     if not form.is_valid():
-        context = {"business": business, "lines": lines, "call_form": form, "text_form": TextForm(lines=lines),
-                   **_handset_context(business, lines, request.POST.get("caller", "")[:40])}
+        context = {
+            "business": business,
+            "lines": lines,
+            "call_form": form,
+            "text_form": TextForm(lines=lines),
+            **_handset_context(business, lines, request.POST.get("caller", "")[:40]),
+        }
         return render(request, "sandbox/simulator.html", context, status=400)
     data = form.cleaned_data
-    call = carrier.place_call(carrier.SimulatedCall(
-        line=data["line"], caller=data["caller"], scenario=data["scenario"], voicemail_seconds=data["voicemail_seconds"] or 0,
-    ))
-    verdict = "text-back queued" if call.decision == Call.TEXT else f"not texted: {REASONS.get(call.decision_reason, 'waiting')}"
+    call = carrier.place_call(
+        carrier.SimulatedCall(
+            line=data["line"],
+            caller=data["caller"],
+            scenario=data["scenario"],
+            voicemail_seconds=data["voicemail_seconds"] or 0,
+        )
+    )
+    verdict = (
+        "text-back queued"
+        if call.decision == Call.TEXT
+        else f"not texted: {REASONS.get(call.decision_reason, 'waiting')}"
+    )
     messages.info(request, f"Call from {phone.pretty(data['caller'])}: {call.get_outcome_display()}; {verdict}.")
     return redirect(_simulator_url(business, data["caller"]))
 
@@ -86,8 +104,13 @@ def send_text(request, slug: str):
     lines = _lines(business)
     form = TextForm(request.POST, lines=lines)
     if not form.is_valid():
-        context = {"business": business, "lines": lines, "call_form": CallForm(lines=lines), "text_form": form,
-                   **_handset_context(business, lines, request.POST.get("handset", "")[:40])}
+        context = {
+            "business": business,
+            "lines": lines,
+            "call_form": CallForm(lines=lines),
+            "text_form": form,
+            **_handset_context(business, lines, request.POST.get("handset", "")[:40]),
+        }
         return render(request, "sandbox/simulator.html", context, status=400)
     data = form.cleaned_data
     carrier.text_from_handset(data["line"], data["handset"], data["body"])

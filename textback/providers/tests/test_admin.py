@@ -19,9 +19,17 @@ def operator(client, django_user_model):
 def add_line(operator, account, **fields):
     """POST the admin's "add line" form: a carrier-forwarding line on `account` unless fields say otherwise."""
     form = {
-        "business": account.business_id, "account": account.pk, "call_mode": "carrier_forward", "forward_to": "[]",
-        "ring_seconds": 20, "delay_seconds": 0, "textback_template": "Sorry we missed you", "voicemail_template": "",
-        "greeting": "", "keyword_replies": "", **fields,
+        "business": account.business_id,
+        "account": account.pk,
+        "call_mode": "carrier_forward",
+        "forward_to": "[]",
+        "ring_seconds": 20,
+        "delay_seconds": 0,
+        "textback_template": "Sorry we missed you",
+        "voicemail_template": "",
+        "greeting": "",
+        "keyword_replies": "",
+        **fields,
     }
     return operator.post("/admin/providers/line/add/", form)
 
@@ -37,8 +45,13 @@ def test_the_account_page_never_shows_the_auth_token(operator, alpha_twilio):
 def test_saving_the_account_without_typing_a_token_keeps_the_old_one(operator, alpha_twilio):
     response = operator.post(
         f"/admin/providers/provideraccount/{alpha_twilio.pk}/change/",
-        {"business": alpha_twilio.business_id, "provider": "twilio", "label": "main", "account_sid": alpha_twilio.account_sid,
-         "auth_token": ""},
+        {
+            "business": alpha_twilio.business_id,
+            "provider": "twilio",
+            "label": "main",
+            "account_sid": alpha_twilio.account_sid,
+            "auth_token": "",
+        },
     )
 
     assert response.status_code == 302
@@ -48,8 +61,14 @@ def test_saving_the_account_without_typing_a_token_keeps_the_old_one(operator, a
 
 def test_a_line_added_in_the_admin_follows_its_providers_keyword_replies(operator, alpha_twilio):
     response = add_line(
-        operator, alpha_twilio, number="+15125550120", call_mode="forward_screen", forward_to='["+15125550199"]',
-        staff_name="Mike", textback_enabled="on", textback_template="Sorry we missed you - {business}",
+        operator,
+        alpha_twilio,
+        number="+15125550120",
+        call_mode="forward_screen",
+        forward_to='["+15125550199"]',
+        staff_name="Mike",
+        textback_enabled="on",
+        textback_template="Sorry we missed you - {business}",
     )
 
     assert response.status_code == 302, response.content.decode()[:2000]
@@ -96,8 +115,9 @@ def test_calls_and_messages_cannot_be_deleted_in_the_admin(operator, alpha_sandb
 
 
 def test_the_admin_refuses_what_would_never_work_as_the_cli_does(operator, alpha_twilio):
-    itself = add_line(operator, alpha_twilio, number="+15125550122", call_mode="forward_screen",
-                      forward_to='["+15125550122"]')
+    itself = add_line(
+        operator, alpha_twilio, number="+15125550122", call_mode="forward_screen", forward_to='["+15125550122"]'
+    )
     too_short = add_line(operator, alpha_twilio, number="+15125550123", ring_seconds=2)
 
     assert "is this line&#x27;s own number" in itself.content.decode()

@@ -1,6 +1,6 @@
 """Twilio's Messages REST API over httpx: send one SMS, or find one we may have sent already."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import httpx
@@ -39,7 +39,8 @@ class TwilioClient:
         params = {"To": sms.to, "From": sms.from_, "PageSize": "50"}
         payload = self._json(self._request("GET", self.messages_url, params=params))
         found = [
-            message for message in payload.get("messages", [])
+            message
+            for message in payload.get("messages", [])
             if (message.get("body") or "").endswith(sms.body) and _created(message) >= since
         ]
         found.sort(key=_created)
@@ -78,7 +79,10 @@ def _error(response: httpx.Response) -> ProviderError:
     permanent, consequence = errors.classify(code, response.status_code)
     text = body.get("message") or response.reason_phrase or "error"
     return ProviderError(
-        f"Twilio HTTP {response.status_code}: {text}", code=code, permanent=permanent, consequence=consequence,
+        f"Twilio HTTP {response.status_code}: {text}",
+        code=code,
+        permanent=permanent,
+        consequence=consequence,
         maybe_sent=response.status_code >= 500,  # a server error may come after the message was created
     )
 
@@ -87,4 +91,4 @@ def _created(message: dict) -> datetime:
     try:
         return parsedate_to_datetime(message.get("date_created") or "")
     except (TypeError, ValueError):
-        return datetime.min.replace(tzinfo=timezone.utc)
+        return datetime.min.replace(tzinfo=UTC)

@@ -18,8 +18,12 @@ def forward_and_screen(line) -> str:
     dial = response.dial(timeout=line.ring_seconds, answer_on_bridge=True, action=hook("dial"), method="POST")
     for number in line.forward_to:
         dial.number(
-            number, url=hook("screen"), method="POST",
-            status_callback=hook("call-status"), status_callback_event="completed", status_callback_method="POST",
+            number,
+            url=hook("screen"),
+            method="POST",
+            status_callback=hook("call-status"),
+            status_callback_event="completed",
+            status_callback_method="POST",
         )
     return str(response)
 
@@ -50,8 +54,13 @@ def voicemail(line) -> str:
     if line.greeting:
         response.say(line.greeting)
     response.record(
-        action=hook("recording"), method="POST", max_length=VOICEMAIL_MAX_SECONDS, trim="trim-silence", play_beep=True,
-        recording_status_callback=hook("recording"), recording_status_callback_method="POST",
+        action=hook("recording"),
+        method="POST",
+        max_length=VOICEMAIL_MAX_SECONDS,
+        trim="trim-silence",
+        play_beep=True,
+        recording_status_callback=hook("recording"),
+        recording_status_callback_method="POST",
         recording_status_callback_event="completed absent",
     )
     response.hangup()

@@ -125,7 +125,11 @@ def _no_content() -> HttpResponse:
 
 def _event(request, endpoint: str, key: str, business) -> bool:
     return record_event(
-        provider=TWILIO, endpoint=endpoint, key=key, business=business, payload=clean_payload(request.POST.dict()),
+        provider=TWILIO,
+        endpoint=endpoint,
+        key=key,
+        business=business,
+        payload=clean_payload(request.POST.dict()),
         token=request.headers.get("I-Twilio-Idempotency-Token", ""),
     )
 
@@ -139,8 +143,14 @@ def _call_for(fields: Fields, hook: Hook, call_sid: str, *, expect_new: bool = F
     if hook.line is None:
         return None, False
     return calls.start_call(
-        calls.CallStart(line=hook.line, provider=TWILIO, call_id=call_sid, from_number=fields.get("From"),
-                        to_number=fields.get("To"), caller_name=fields.get("CallerName")),
+        calls.CallStart(
+            line=hook.line,
+            provider=TWILIO,
+            call_id=call_sid,
+            from_number=fields.get("From"),
+            to_number=fields.get("To"),
+            caller_name=fields.get("CallerName"),
+        ),
         expect_new=expect_new,
     )
 
@@ -160,7 +170,10 @@ def voice(request, fields: Fields, hook: Hook) -> HttpResponse:
     if new:  # carrier forwarding (and any other mode reaching /voice): every call here was missed
         call, created = _call_for(fields, hook, call_sid, expect_new=True)
         calls.do_outcome(
-            call, outcomes.NO_ANSWER, ended=not line.record_voicemail, awaiting_voicemail=line.record_voicemail,
+            call,
+            outcomes.NO_ANSWER,
+            ended=not line.record_voicemail,
+            awaiting_voicemail=line.record_voicemail,
             locked=created,
         )
     return _xml(twiml.missed(line))
@@ -211,7 +224,9 @@ def recording(request, fields: Fields, hook: Hook) -> HttpResponse:
     call = calls.find_call(TWILIO, call_sid, account_sid=hook.account.account_sid)
     status = fields.get("RecordingStatus", max_length=20)
     recording_sid = fields.get("RecordingSid") or "none"
-    new = _event(request, "recording", f"{call_sid}:{recording_sid}:{status or 'action'}", call.line.business if call else None)
+    new = _event(
+        request, "recording", f"{call_sid}:{recording_sid}:{status or 'action'}", call.line.business if call else None
+    )
     if call is not None and new:
         seconds = fields.integer("RecordingDuration", maximum=86400) if status in ("", "completed") else 0
         calls.do_voicemail(call, seconds, fields.get("RecordingUrl", max_length=500))
@@ -246,7 +261,9 @@ def _legs(parent_sid: str) -> tuple[int, bool]:
 
     They may have arrived before we knew the call; their events are keyed by the parent's SID."""
     keys = WebhookEvent.objects.filter(
-        provider=TWILIO, endpoint="call-status", key__startswith=f"{parent_sid}:CA"  # not the parent's own
+        provider=TWILIO,
+        endpoint="call-status",
+        key__startswith=f"{parent_sid}:CA",  # not the parent's own
     ).values_list("key", flat=True)
     statuses = [key.rsplit(":", 1)[-1] for key in keys]
     return len(statuses), any(mapping.child_outcome(s) == outcomes.ANSWERED for s in statuses)
@@ -273,9 +290,14 @@ def sms(request, fields: Fields, hook: Hook) -> HttpResponse:
     new = _event(request, "sms", message_sid, line.business if line else None)
     if line is not None and new:
         messaging.do_inbound_sms(
-            messaging.Inbound(line=line, provider=TWILIO, provider_message_id=message_sid,
-                              from_number=fields.required("From", max_length=64), body=fields.get("Body"),
-                              provider_type=fields.get("OptOutType", max_length=20))
+            messaging.Inbound(
+                line=line,
+                provider=TWILIO,
+                provider_message_id=message_sid,
+                from_number=fields.required("From", max_length=64),
+                body=fields.get("Body"),
+                provider_type=fields.get("OptOutType", max_length=20),
+            )
         )
     return _xml(twiml.empty_messaging())
 
@@ -289,8 +311,13 @@ def sms_status(request, fields: Fields, hook: Hook) -> HttpResponse:
     if _event(request, "sms-status", f"{message_sid}:{status}", None):
         messaging.do_message_status(
             messaging.StatusReport(
-                provider=TWILIO, provider_message_id=message_sid, status=status, ref=request.GET.get("m", ""),
-                error_code=error_code, consequence=errors.consequence(error_code), account_sid=hook.account.account_sid,
+                provider=TWILIO,
+                provider_message_id=message_sid,
+                status=status,
+                ref=request.GET.get("m", ""),
+                error_code=error_code,
+                consequence=errors.consequence(error_code),
+                account_sid=hook.account.account_sid,
             )
         )
     return _no_content()

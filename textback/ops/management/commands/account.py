@@ -23,7 +23,9 @@ NO_TOKEN = (
 def add_token_arguments(parser) -> None:
     source = parser.add_mutually_exclusive_group()
     source.add_argument(
-        "--token-file", metavar="PATH", help="read the Twilio auth token from this file (or set TEXTBACK_TWILIO_AUTH_TOKEN)"
+        "--token-file",
+        metavar="PATH",
+        help="read the Twilio auth token from this file (or set TEXTBACK_TWILIO_AUTH_TOKEN)",
     )
     source.add_argument("--token-stdin", action="store_true", help="read the Twilio auth token from standard input")
 
@@ -89,7 +91,9 @@ class Command(cli.VerbCommand):
         self.stdout.write(str(account.pk))
 
     def _refuse_duplicate(self, account: ProviderAccount) -> None:
-        same = ProviderAccount.objects.filter(business=account.business, provider=TWILIO, account_sid=account.account_sid)
+        same = ProviderAccount.objects.filter(
+            business=account.business, provider=TWILIO, account_sid=account.account_sid
+        )
         if same.exists():
             raise cli.fail(
                 f"{account.business.slug} has this Twilio account already (id {same.first().pk}); "

@@ -55,7 +55,9 @@ def add_settings_arguments(parser, *, name_required: bool) -> None:
     parser.add_argument(
         "--outcomes", metavar="LIST", help=f"call outcomes that get a text-back, comma-separated: {', '.join(OUTCOMES)}"
     )
-    parser.add_argument("--countries", metavar="LIST", help="callers from outside these countries are not texted (US,CA)")
+    parser.add_argument(
+        "--countries", metavar="LIST", help="callers from outside these countries are not texted (US,CA)"
+    )
     parser.add_argument(
         "--cooldown-hours", type=int, metavar="N", help="do not text a caller automatically twice in N hours"
     )
@@ -86,7 +88,9 @@ class Command(cli.VerbCommand):
 
     def add_secret_arguments(self, parser):
         parser.add_argument("slug")
-        parser.add_argument("--rotate", action="store_true", help="make a new secret; the old one stops working at once")
+        parser.add_argument(
+            "--rotate", action="store_true", help="make a new secret; the old one stops working at once"
+        )
 
     def do_create(self, *, slug, **options):
         slug = slug or slugify(options["name"])[:60]

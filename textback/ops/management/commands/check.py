@@ -70,7 +70,9 @@ class Command(check.Command):
     def add_arguments(self, parser):
         super().add_arguments(parser)
         parser.add_argument(
-            "--online", action="store_true", help="also ask Twilio whether each number is on its account and points here"
+            "--online",
+            action="store_true",
+            help="also ask Twilio whether each number is on its account and points here",
         )
 
     def handle(self, *app_labels, **options):
@@ -179,7 +181,9 @@ def check_database(report: Report) -> bool:
         connection.ensure_connection()
         pending = unapplied_migrations()
     except DatabaseError as exc:
-        report.error(f"cannot use the {where} ({exc}): check TEXTBACK_DATABASE_URL and that the database server is running")
+        report.error(
+            f"cannot use the {where} ({exc}): check TEXTBACK_DATABASE_URL and that the database server is running"
+        )
         return False
     if pending:
         missing = plural(len(pending), "migration")
@@ -364,7 +368,9 @@ def hook_problems(line: Line, resource: dict) -> list[str]:
         current = resource.get(field) or ""
         method = (resource.get(METHOD_FIELDS[field]) or "POST").upper()
         if current != url:
-            problems.append(f"Twilio's {label} is {current or 'empty'}; set it to {url} (HTTP POST) in the Twilio console")
+            problems.append(
+                f"Twilio's {label} is {current or 'empty'}; set it to {url} (HTTP POST) in the Twilio console"
+            )
         elif method != "POST":
             problems.append(f"Twilio's {label} uses HTTP {method}; switch it to HTTP POST in the Twilio console")
     return problems

@@ -23,14 +23,24 @@ class Command(BaseCommand):
         with transaction.atomic():
             business, created = Business.objects.get_or_create(
                 slug=SLUG,
-                defaults={"name": "AlphaPlumbing", "time_zone": "America/Chicago", "help_contact": "call (737) 555-0100"},
+                defaults={
+                    "name": "AlphaPlumbing",
+                    "time_zone": "America/Chicago",
+                    "help_contact": "call (737) 555-0100",
+                },
             )
-            account, _ = ProviderAccount.objects.get_or_create(business=business, provider=SANDBOX, defaults={"label": "demo"})
+            account, _ = ProviderAccount.objects.get_or_create(
+                business=business, provider=SANDBOX, defaults={"label": "demo"}
+            )
             Line.objects.get_or_create(
                 number=LINE_NUMBER,
                 defaults={
-                    "business": business, "account": account, "label": "Main line", "forward_to": [STAFF_CELL],
-                    "staff_name": "Mike", "keyword_replies": Line.OURS,
+                    "business": business,
+                    "account": account,
+                    "label": "Main line",
+                    "forward_to": [STAFF_CELL],
+                    "staff_name": "Mike",
+                    "keyword_replies": Line.OURS,
                 },
             )
             password = self._owner(business)

@@ -52,12 +52,16 @@ def add_line_arguments(parser, *, creating: bool) -> None:
     parser.add_argument("--label", help="location or purpose, e.g. 'Austin office'")
     parser.add_argument("--mode", choices=MODES, help="how calls are handled (default forward_screen)")
     parser.add_argument("--forward-to", metavar="N1,N2", help="staff phones rung at the same time (forward_screen)")
-    parser.add_argument("--ring-seconds", type=int, metavar="N", help=f"how long staff phones ring ({MIN_RING}-{MAX_RING})")
+    parser.add_argument(
+        "--ring-seconds", type=int, metavar="N", help=f"how long staff phones ring ({MIN_RING}-{MAX_RING})"
+    )
     parser.add_argument("--staff-name", metavar="NAME", help="signs the text: 'this is NAME at …'")
     parser.add_argument("--delay", type=int, metavar="SECONDS", help="wait this long after the call before texting")
     parser.add_argument("--template", metavar="TEXT", help=f"the text-back; fields: {fields}")
     parser.add_argument("--voicemail-template", metavar="TEXT", help="the text after a voicemail ('' = use --template)")
-    parser.add_argument("--voicemail", action=argparse.BooleanOptionalAction, help="record a voicemail if nobody answers")
+    parser.add_argument(
+        "--voicemail", action=argparse.BooleanOptionalAction, help="record a voicemail if nobody answers"
+    )
     parser.add_argument("--greeting", metavar="TEXT", help="what the caller hears before the voicemail tone")
     parser.add_argument("--keyword-replies", choices=KEYWORD_REPLIES, help="who answers STOP/START/HELP")
     parser.add_argument("--textback", action=argparse.BooleanOptionalAction, help="text missed callers from this line")
@@ -183,8 +187,16 @@ class Command(cli.VerbCommand):
             self.stdout,
             ["NUMBER", "BUSINESS", "PROVIDER", "ACCOUNT", "MODE", "RINGS", "TEXTBACK", "LABEL"],
             [
-                (n.number, n.business.slug, n.account.provider, n.account.pk, n.call_mode,
-                 ",".join(n.forward_to) or "-", "on" if n.textback_enabled else "off", n.label)
+                (
+                    n.number,
+                    n.business.slug,
+                    n.account.provider,
+                    n.account.pk,
+                    n.call_mode,
+                    ",".join(n.forward_to) or "-",
+                    "on" if n.textback_enabled else "off",
+                    n.label,
+                )
                 for n in lines
             ],
         )

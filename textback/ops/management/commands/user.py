@@ -106,8 +106,13 @@ class Command(cli.VerbCommand):
             self.stdout,
             ["EMAIL", "NAME", "ROLE", "ACTIVE", "LAST LOGIN"],
             [
-                (m.user.username, m.user.get_full_name(), m.role, "yes" if m.user.is_active else "no",
-                 m.user.last_login.strftime("%Y-%m-%d %H:%M") if m.user.last_login else "never")
+                (
+                    m.user.username,
+                    m.user.get_full_name(),
+                    m.role,
+                    "yes" if m.user.is_active else "no",
+                    m.user.last_login.strftime("%Y-%m-%d %H:%M") if m.user.last_login else "never",
+                )
                 for m in members.order_by("user__username")
             ],
         )

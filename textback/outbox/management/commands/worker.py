@@ -13,7 +13,9 @@ class Command(BaseCommand):
     help = "Send due texts and other outbound work. Stops cleanly on SIGTERM or Ctrl-C."
 
     def add_arguments(self, parser):
-        parser.add_argument("--threads", type=int, default=0, help="sending threads (default TEXTBACK_WORKER_THREADS or 4)")
+        parser.add_argument(
+            "--threads", type=int, default=0, help="sending threads (default TEXTBACK_WORKER_THREADS or 4)"
+        )
 
     def handle(self, *args, threads: int, **options):
         stop = threading.Event()

@@ -23,20 +23,33 @@ def body_for(**overrides) -> dict:
     return {k: v for k, v in payload.items() if v is not None}
 
 
-def post(client, business, payload=None, *, raw: bytes | None = None, timestamp: str | None = None,
-         signature: str | None = None, headers: dict | None = None):
+def post(
+    client,
+    business,
+    payload=None,
+    *,
+    raw: bytes | None = None,
+    timestamp: str | None = None,
+    signature: str | None = None,
+    headers: dict | None = None,
+):
     """POST as a PBX does: the body signed with the business's secret over '<timestamp>.<body>'."""
     body = raw if raw is not None else json.dumps(payload if payload is not None else body_for()).encode()
     timestamp = str(int(time.time())) if timestamp is None else timestamp
-    extra = {"HTTP_X_TEXTBACK_TIMESTAMP": timestamp,
-             "HTTP_X_TEXTBACK_SIGNATURE": signature or sign(business.signing_secret, timestamp, body)}
+    extra = {
+        "HTTP_X_TEXTBACK_TIMESTAMP": timestamp,
+        "HTTP_X_TEXTBACK_SIGNATURE": signature or sign(business.signing_secret, timestamp, body),
+    }
     extra.update(headers or {})
     return client.post(URL, data=body, content_type="application/json", **extra)
 
 
 def nothing_written():
     return (Call.objects.count(), WebhookEvent.objects.count(), Message.objects.count(), Contact.objects.count()) == (
-        0, 0, 0, 0,
+        0,
+        0,
+        0,
+        0,
     )
 
 
@@ -160,8 +173,9 @@ def test_a_signature_over_another_body_is_refused(client, alpha, alpha_line):
 
 def test_a_missing_signature_is_refused(client, alpha, alpha_line):
     body = json.dumps(body_for()).encode()
-    response = client.post(URL, data=body, content_type="application/json",
-                           HTTP_X_TEXTBACK_TIMESTAMP=str(int(time.time())))
+    response = client.post(
+        URL, data=body, content_type="application/json", HTTP_X_TEXTBACK_TIMESTAMP=str(int(time.time()))
+    )
 
     assert response.status_code == 403
     assert nothing_written()
@@ -169,8 +183,9 @@ def test_a_missing_signature_is_refused(client, alpha, alpha_line):
 
 def test_a_missing_timestamp_is_refused(client, alpha, alpha_line):
     body = json.dumps(body_for()).encode()
-    response = client.post(URL, data=body, content_type="application/json",
-                           HTTP_X_TEXTBACK_SIGNATURE=sign(alpha.signing_secret, "", body))
+    response = client.post(
+        URL, data=body, content_type="application/json", HTTP_X_TEXTBACK_SIGNATURE=sign(alpha.signing_secret, "", body)
+    )
 
     assert response.status_code == 403
     assert nothing_written()
@@ -213,10 +228,10 @@ def test_one_business_secret_cannot_report_a_call_to_another_business_line(clien
     "raw, reason",
     [
         (b"call_id=1&outcome=no_answer", "not JSON"),
-        (b"{\"call_id\": ", "not JSON"),
+        (b'{"call_id": ', "not JSON"),
         (b"\xff\xfe\x00garbage", "not JSON"),
         (b"[1, 2, 3]", "JSON object"),
-        (b"\"no_answer\"", "JSON object"),
+        (b'"no_answer"', "JSON object"),
         (b"null", "JSON object"),
     ],
 )

@@ -5,40 +5,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('providers', '0001_initial'),
+        ("providers", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SandboxHandset',
+            name="SandboxHandset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(max_length=20, unique=True)),
-                ('landline', models.BooleanField(default=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.CharField(max_length=20, unique=True)),
+                ("landline", models.BooleanField(default=False)),
             ],
         ),
         migrations.CreateModel(
-            name='SandboxMessage',
+            name="SandboxMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sid', models.CharField(max_length=40, unique=True)),
-                ('direction', models.CharField(choices=[('mt', 'to handset'), ('mo', 'from handset')], max_length=2)),
-                ('from_number', models.CharField(max_length=20)),
-                ('to_number', models.CharField(max_length=20)),
-                ('body', models.TextField()),
-                ('status', models.CharField(max_length=20)),
-                ('client_ref', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('status_callback', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField()),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='providers.provideraccount')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sid", models.CharField(max_length=40, unique=True)),
+                ("direction", models.CharField(choices=[("mt", "to handset"), ("mo", "from handset")], max_length=2)),
+                ("from_number", models.CharField(max_length=20)),
+                ("to_number", models.CharField(max_length=20)),
+                ("body", models.TextField()),
+                ("status", models.CharField(max_length=20)),
+                ("client_ref", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("status_callback", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="providers.provideraccount"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
-                'indexes': [models.Index(fields=['to_number', 'created_at'], name='sandbox_san_to_numb_0428b9_idx'), models.Index(fields=['from_number', 'created_at'], name='sandbox_san_from_nu_86254d_idx')],
+                "ordering": ["created_at", "pk"],
+                "indexes": [
+                    models.Index(fields=["to_number", "created_at"], name="sandbox_san_to_numb_0428b9_idx"),
+                    models.Index(fields=["from_number", "created_at"], name="sandbox_san_from_nu_86254d_idx"),
+                ],
             },
         ),
     ]

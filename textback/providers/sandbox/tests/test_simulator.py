@@ -22,8 +22,11 @@ def simulator(client, alice, alpha_sandbox_line):
 
 
 def place(client, line, scenario: str = "no_answer", caller: str = CALLER, voicemail_seconds=0, **kwargs):
-    return client.post("/sandbox/alpha/call", {"line": line.pk, "caller": caller, "scenario": scenario,
-                                               "voicemail_seconds": voicemail_seconds}, **kwargs)
+    return client.post(
+        "/sandbox/alpha/call",
+        {"line": line.pk, "caller": caller, "scenario": scenario, "voicemail_seconds": voicemail_seconds},
+        **kwargs,
+    )
 
 
 def text(client, line, body: str, handset: str = CALLER, **kwargs):
@@ -86,7 +89,10 @@ def test_a_ten_second_voicemail_makes_the_outcome_voicemail(simulator, alpha_san
 
     call = Call.objects.get()
     assert (call.outcome, call.voicemail, call.voicemail_seconds, call.decision) == (
-        outcomes.VOICEMAIL, True, 10, Call.TEXT,
+        outcomes.VOICEMAIL,
+        True,
+        10,
+        Call.TEXT,
     )
     assert "We got your voicemail" in textbacks()[0].body
 
@@ -184,11 +190,18 @@ def test_a_reply_from_the_handset_lands_in_the_conversation(simulator, alpha_san
     assert response.status_code == 302
     inbound = Message.objects.get(direction=Message.IN)
     assert (inbound.body, inbound.contact.number, inbound.conversation, inbound.status) == (
-        "Hi, my sink is clogged", CALLER, conversation(), "received",
+        "Hi, my sink is clogged",
+        CALLER,
+        conversation(),
+        "received",
     )
     assert ConsentEvent.objects.count() == 0
     carried = SandboxMessage.objects.get(direction=SandboxMessage.FROM_HANDSET)
-    assert (carried.from_number, carried.to_number, carried.body) == (CALLER, alpha_sandbox_line.number, "Hi, my sink is clogged")
+    assert (carried.from_number, carried.to_number, carried.body) == (
+        CALLER,
+        alpha_sandbox_line.number,
+        "Hi, my sink is clogged",
+    )
 
 
 def test_a_reply_before_the_text_back_is_sent_cancels_it(simulator, alpha_sandbox_line):
@@ -206,7 +219,11 @@ def test_stop_from_the_handset_opts_out_and_is_confirmed(simulator, alpha, alpha
 
     [event] = ConsentEvent.objects.all()
     assert (event.business, event.number, event.kind, event.keyword, event.line) == (
-        alpha, CALLER, ConsentEvent.OPT_OUT, "STOP", alpha_sandbox_line,
+        alpha,
+        CALLER,
+        ConsentEvent.OPT_OUT,
+        "STOP",
+        alpha_sandbox_line,
     )
     assert event.message.body == "STOP" and event.message.conversation == conversation()
     assert textbacks()[0].status == "canceled"
@@ -254,7 +271,12 @@ def test_the_consent_ledger_page_shows_what_the_handset_sent(simulator, alpha_sa
 
 @pytest.mark.parametrize(
     "changes, field",
-    [({"body": ""}, "body"), ({"body": "   "}, "body"), ({"handset": "12345"}, "handset"), ({"body": "x" * 1601}, "body")],
+    [
+        ({"body": ""}, "body"),
+        ({"body": "   "}, "body"),
+        ({"handset": "12345"}, "handset"),
+        ({"body": "x" * 1601}, "body"),
+    ],
 )
 def test_a_bad_text_form_is_a_bad_request_and_nothing_is_sent(simulator, alpha_sandbox_line, changes, field):
     data = {"line": alpha_sandbox_line.pk, "handset": CALLER, "body": "hello", **changes}
@@ -273,8 +295,13 @@ def test_the_handset_shows_texts_to_and_from_that_number_only(simulator, alpha_s
     carrier.text_from_handset(alpha_sandbox_line, CALLER, "from our caller")
     carrier.text_from_handset(alpha_sandbox_line, "+15125550148", "from someone else")
     SandboxMessage.objects.create(
-        account=alpha_sandbox_line.account, sid="SMto-caller", direction=SandboxMessage.TO_HANDSET,
-        from_number=alpha_sandbox_line.number, to_number=CALLER, body="to our caller", status="delivered",
+        account=alpha_sandbox_line.account,
+        sid="SMto-caller",
+        direction=SandboxMessage.TO_HANDSET,
+        from_number=alpha_sandbox_line.number,
+        to_number=CALLER,
+        body="to our caller",
+        status="delivered",
         created_at=SandboxMessage.objects.first().created_at,
     )
 
@@ -286,7 +313,9 @@ def test_the_handset_shows_texts_to_and_from_that_number_only(simulator, alpha_s
 
 def test_the_handset_never_shows_another_business_texts(simulator, alpha_sandbox_line, beta):
     beta_account = ProviderAccount.objects.create(business=beta, provider=SANDBOX)
-    beta_line = Line.objects.create(business=beta, account=beta_account, number="+12145550111", forward_to=["+12145550199"])
+    beta_line = Line.objects.create(
+        business=beta, account=beta_account, number="+12145550111", forward_to=["+12145550199"]
+    )
     carrier.text_from_handset(beta_line, CALLER, "a text to beta")
     carrier.place_call(carrier.SimulatedCall(line=beta_line, caller=CALLER, scenario="busy"))
 

@@ -13,7 +13,9 @@ def twilio_post(client):
         url, body, headers = signed(signed_for or settings.PUBLIC_URL, endpoint, fields, token, query)
         path = f"/hooks/twilio/{endpoint}" + (f"?{query}" if query else "")
         return client.post(
-            path, data=body, content_type=headers["Content-Type"],
+            path,
+            data=body,
+            content_type=headers["Content-Type"],
             HTTP_X_TWILIO_SIGNATURE=headers["X-Twilio-Signature"],
             HTTP_I_TWILIO_IDEMPOTENCY_TOKEN=headers["I-Twilio-Idempotency-Token"],
             HTTP_HOST="textback.example.com",

@@ -125,7 +125,7 @@ def _match_path(spec: dict, path: str) -> tuple[str, dict[str, str]] | None:
         regex, names = _compiled_template(template)
         found = regex.fullmatch(path)
         if found:
-            values = {n: unquote(v) for n, v in zip(names, found.groups())}
+            values = {n: unquote(v) for n, v in zip(names, found.groups(), strict=True)}
             literal_length = len(re.sub(r"\{[^}]+\}", "", template))
             matches.append((literal_length, template, values))
     if not matches:

@@ -13,23 +13,31 @@ PARENT_GONE = ("completed", "canceled")
 # (DialCallStatus, parent CallStatus) -> outcome when nobody pressed 1 and Twilio bridged nothing.
 DIAL_TABLE = [
     # The caller is still on the line when the <Dial> action arrives.
-    *[(d, p, o) for p in PARENT_STILL_THERE for d, o in [
-        ("no-answer", NO_ANSWER),
-        ("busy", BUSY),
-        ("failed", FAILED),
-        ("canceled", CALLER_HUNG_UP),
-        ("completed", SCREENED_OUT),  # a cell's voicemail picked up and nobody pressed 1
-        ("answered", SCREENED_OUT),
-    ]],
+    *[
+        (d, p, o)
+        for p in PARENT_STILL_THERE
+        for d, o in [
+            ("no-answer", NO_ANSWER),
+            ("busy", BUSY),
+            ("failed", FAILED),
+            ("canceled", CALLER_HUNG_UP),
+            ("completed", SCREENED_OUT),  # a cell's voicemail picked up and nobody pressed 1
+            ("answered", SCREENED_OUT),
+        ]
+    ],
     # The caller hung up while it rang: the parent call has already ended.
-    *[(d, p, o) for p in PARENT_GONE for d, o in [
-        ("no-answer", CALLER_HUNG_UP),
-        ("canceled", CALLER_HUNG_UP),
-        ("completed", CALLER_HUNG_UP),
-        ("answered", CALLER_HUNG_UP),
-        ("busy", BUSY),  # the staff phone said busy before the caller gave up
-        ("failed", FAILED),
-    ]],
+    *[
+        (d, p, o)
+        for p in PARENT_GONE
+        for d, o in [
+            ("no-answer", CALLER_HUNG_UP),
+            ("canceled", CALLER_HUNG_UP),
+            ("completed", CALLER_HUNG_UP),
+            ("answered", CALLER_HUNG_UP),
+            ("busy", BUSY),  # the staff phone said busy before the caller gave up
+            ("failed", FAILED),
+        ]
+    ],
 ]
 
 

@@ -168,7 +168,9 @@ def test_it_rejects_a_path_without_the_json_suffix(spec):
 
 def test_it_rejects_a_method_the_path_does_not_allow(spec):
     problems = request_problems(spec, "PUT", MESSAGES)
-    assert problems == ["PUT is not allowed on /2010-04-01/Accounts/{AccountSid}/Messages.json (allowed: ['GET', 'POST'])"]
+    assert problems == [
+        "PUT is not allowed on /2010-04-01/Accounts/{AccountSid}/Messages.json (allowed: ['GET', 'POST'])"
+    ]
 
 
 def test_it_prefers_a_literal_path_segment_over_a_template(spec):
@@ -228,7 +230,9 @@ def test_it_rejects_a_malformed_date_filter(spec):
 
 def test_it_rejects_a_body_on_a_get(spec):
     problems = request_problems(spec, "GET", MESSAGES, "To=%2B15558675310", FORM)
-    assert problems == ["GET /2010-04-01/Accounts/{AccountSid}/Messages.json: operation takes no request body but one was sent"]
+    assert problems == [
+        "GET /2010-04-01/Accounts/{AccountSid}/Messages.json: operation takes no request body but one was sent"
+    ]
 
 
 # --- authentication ----------------------------------------------------------

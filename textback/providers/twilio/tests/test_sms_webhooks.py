@@ -23,8 +23,13 @@ def sent_text(alpha_line) -> Message:
 
     now = timezone.now()
     message = queue_text(
-        line=alpha_line, contact=contact_for(alpha_line.business, CALLER), body="Sorry we missed you",
-        purpose=Message.TEXTBACK, key="t1", due_at=now, expires_at=None,
+        line=alpha_line,
+        contact=contact_for(alpha_line.business, CALLER),
+        body="Sorry we missed you",
+        purpose=Message.TEXTBACK,
+        key="t1",
+        due_at=now,
+        expires_at=None,
     )
     Message.objects.filter(pk=message.pk).update(provider_message_id=OUT_SID, status=MessageStatus.QUEUED)
     return message
@@ -51,8 +56,13 @@ def test_a_reply_cancels_a_text_back_that_has_not_gone_out_yet(alpha_line, twili
 
     later = timezone.now() + timezone.timedelta(minutes=1)
     pending = queue_text(
-        line=alpha_line, contact=contact_for(alpha_line.business, CALLER), body="Sorry we missed you",
-        purpose=Message.TEXTBACK, key="t1", due_at=later, expires_at=None,
+        line=alpha_line,
+        contact=contact_for(alpha_line.business, CALLER),
+        body="Sorry we missed you",
+        purpose=Message.TEXTBACK,
+        key="t1",
+        due_at=later,
+        expires_at=None,
     )
     twilio_post("sms", fixture("sms_incoming"))
 
@@ -65,8 +75,13 @@ def test_stop_opts_the_caller_out_and_cancels_everything_pending(alpha_line, twi
     from textback.messaging.actions import contact_for
 
     pending = queue_text(
-        line=alpha_line, contact=contact_for(alpha_line.business, CALLER), body="Sorry we missed you",
-        purpose=Message.TEXTBACK, key="t1", due_at=timezone.now() + timezone.timedelta(seconds=1), expires_at=None,
+        line=alpha_line,
+        contact=contact_for(alpha_line.business, CALLER),
+        body="Sorry we missed you",
+        purpose=Message.TEXTBACK,
+        key="t1",
+        due_at=timezone.now() + timezone.timedelta(seconds=1),
+        expires_at=None,
     )
     twilio_post("sms", fixture("sms_stop"))
 
@@ -126,8 +141,13 @@ def test_a_report_naming_our_reference_adopts_the_provider_id(alpha_line, twilio
     from textback.messaging.actions import contact_for
 
     message = queue_text(
-        line=alpha_line, contact=contact_for(alpha_line.business, CALLER), body="Hello",
-        purpose=Message.TEXTBACK, key="t1", due_at=timezone.now(), expires_at=None,
+        line=alpha_line,
+        contact=contact_for(alpha_line.business, CALLER),
+        body="Hello",
+        purpose=Message.TEXTBACK,
+        key="t1",
+        due_at=timezone.now(),
+        expires_at=None,
     )
     twilio_post("sms-status", fixture("sms_status_sent"), query=f"m={message.ref}")
 

@@ -64,7 +64,11 @@ def test_a_call_nobody_answers_gets_one_text_back(alpha_line, twilio_post):
 
     assert "<Hangup" in response.content.decode()
     call = the_call()
-    assert (call.outcome, call.decision, call.decision_reason) == (outcomes.NO_ANSWER, Call.TEXT, decide.TEXT_MISSED_CALL)
+    assert (call.outcome, call.decision, call.decision_reason) == (
+        outcomes.NO_ANSWER,
+        Call.TEXT,
+        decide.TEXT_MISSED_CALL,
+    )
     [text] = textbacks()
     assert text.contact.number == "+15125550147" and text.call == call
     assert text.body == (

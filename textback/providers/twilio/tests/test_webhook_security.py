@@ -43,7 +43,9 @@ def test_a_tampered_field_breaks_the_signature(alpha_line, client, settings):
     _, _, headers = signed(settings.PUBLIC_URL, "voice", fields, ALPHA_TOKEN)
     fields["From"] = "+15125550000"
     response = client.post(
-        "/hooks/twilio/voice", fields, HTTP_X_TWILIO_SIGNATURE=headers["X-Twilio-Signature"],
+        "/hooks/twilio/voice",
+        fields,
+        HTTP_X_TWILIO_SIGNATURE=headers["X-Twilio-Signature"],
         HTTP_HOST="textback.example.com",
     )
 
@@ -62,7 +64,9 @@ def test_a_tampered_field_breaks_the_signature(alpha_line, client, settings):
     ],
 )
 def test_a_signed_but_malformed_request_gets_400_with_the_reason(endpoint, fields, reason, alpha_line, twilio_post):
-    base = {"dial": "dial_no_answer", "recording": "recording_action", "screen": "screen_prompt"}.get(endpoint, "voice_incoming")
+    base = {"dial": "dial_no_answer", "recording": "recording_action", "screen": "screen_prompt"}.get(
+        endpoint, "voice_incoming"
+    )
     if endpoint in ("dial", "recording"):
         twilio_post("voice", fixture("voice_incoming"))
     response = twilio_post(endpoint, fixture(base, **fields))
@@ -89,7 +93,10 @@ def test_a_malformed_request_writes_nothing_half_way(alpha_line, twilio_post):
 )
 def test_garbage_bodies_get_a_4xx_never_a_500(body, content_type, alpha_line, client):
     response = client.post(
-        "/hooks/twilio/voice", data=body, content_type=content_type, HTTP_X_TWILIO_SIGNATURE="abc",
+        "/hooks/twilio/voice",
+        data=body,
+        content_type=content_type,
+        HTTP_X_TWILIO_SIGNATURE="abc",
         HTTP_HOST="textback.example.com",
     )
 
@@ -98,8 +105,11 @@ def test_garbage_bodies_get_a_4xx_never_a_500(body, content_type, alpha_line, cl
 
 def test_an_oversized_body_gets_a_4xx(alpha_line, client):
     response = client.post(
-        "/hooks/twilio/sms", data=b"Body=" + b"x" * 400_000, content_type="application/x-www-form-urlencoded",
-        HTTP_X_TWILIO_SIGNATURE="abc", HTTP_HOST="textback.example.com",
+        "/hooks/twilio/sms",
+        data=b"Body=" + b"x" * 400_000,
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_TWILIO_SIGNATURE="abc",
+        HTTP_HOST="textback.example.com",
     )
 
     assert 400 <= response.status_code < 500
