@@ -4,10 +4,14 @@ The carrier keywords (telephony-facts §3.4) match when they are the whole
 message, ignoring case, spaces and trailing punctuation ("Stop.", "stop all",
 "OPT OUT"). Revocation by "any reasonable means" (47 CFR 64.1200(a)(10)) also
 covers plain requests such as "stop texting me"; a short list of unmistakable
-phrases is treated as an opt-out too. We err on the side of stopping.
+phrases is treated as an opt-out too, and so is an opt-out keyword said with
+nothing but politeness around it ("please stop", "stop it", "STOP STOP").
+Compatibility forms (fullwidth "ＳＴＯＰ") are folded first. We err on the side
+of stopping.
 """
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from textback.lib.text import normalise_sms_text
@@ -33,6 +37,10 @@ _PHRASES = re.compile(
     r")(\s+please)?$"
 )
 _EDGE_PUNCTUATION = re.compile(r"^[\s\W_]+|[\s\W_]+$")
+_INNER_MARKS = re.compile(r"[\s\-_.]+")  # "OPT-OUT", "stop all", "S.T.O.P"
+_WORDS = re.compile(r"[^\W_]+(?:['\-][^\W_]+)*")
+# Words that change nothing about "stop": "stop it", "please stop", "stop pls, thanks".
+_POLITENESS = frozenset({"please", "pls", "plz", "plez", "thanks", "thank", "you", "thx", "ty", "it", "now", "asap"})
 
 
 @dataclass(frozen=True)
@@ -46,10 +54,18 @@ def classify(body: str, provider_type: str = "") -> Keyword | None:
     """The keyword an inbound text is, if any."""
     if provider_type.upper() in PROVIDER_TYPES:
         return Keyword(PROVIDER_TYPES[provider_type.upper()], body.strip()[:40] or provider_type.upper())
-    trimmed = _EDGE_PUNCTUATION.sub("", normalise_sms_text(body or ""))  # phones type ’ for '; match both
-    word = re.sub(r"\s+", "", trimmed).upper()
+    text = unicodedata.normalize("NFKC", normalise_sms_text(body or ""))  # phones type ’ for '; match both
+    trimmed = _EDGE_PUNCTUATION.sub("", text)
+    word = _INNER_MARKS.sub("", trimmed).upper()
     if word in KEYWORDS:
         return Keyword(KEYWORDS[word], word)
-    if _PHRASES.match(re.sub(r"\s+", " ", trimmed.lower())):
+    if _PHRASES.match(re.sub(r"\s+", " ", trimmed.lower())) or _politely_stopping(trimmed):
         return Keyword(OPT_OUT, trimmed[:40], phrase=True)
     return None
+
+
+def _politely_stopping(text: str) -> bool:
+    """Only opt-out keywords, repeated or wrapped in politeness: "Stop please", "STOP STOP", "stop it"."""
+    words = [w.lower() for w in _WORDS.findall(text)]
+    keywords = [w for w in words if w not in _POLITENESS]
+    return bool(keywords) and all(KEYWORDS.get(w.upper()) == OPT_OUT for w in keywords)

@@ -96,6 +96,42 @@ def test_a_plain_request_to_stop_opts_out(body):
     assert found.phrase is True
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Please stop",
+        "Stop please",
+        "stop it",
+        "stop pls",
+        "STOP STOP",
+        "stop, stop!",
+        "Stop it please, thanks",
+        "quit it",
+        "please unsubscribe",
+        "OPT-OUT",
+        "opt_out",
+        "S.T.O.P.",
+    ],
+)
+def test_an_opt_out_keyword_with_only_politeness_or_repetition_around_it_opts_out(body):
+    assert kind(body) == OPT_OUT
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("ＳＴＯＰ", OPT_OUT),
+        ("ｓｔｏｐ", OPT_OUT),
+        ("ＳＴＯＰ ＡＬＬ", OPT_OUT),
+        ("Ｐｌｅａｓｅ ｓｔｏｐ", OPT_OUT),
+        ("ＵＮＳＴＯＰ", OPT_IN),
+        ("ＨＥＬＰ", HELP),
+    ],
+)
+def test_fullwidth_letters_are_read_as_the_keywords_they_show(body, expected):
+    assert kind(body) == expected
+
+
 @pytest.mark.parametrize("body", ["Don\u2019t text me again", "don\u2019t message me", "Don\u2019t text me"])
 def test_a_plain_request_typed_on_an_iphone_with_a_curly_apostrophe_opts_out(body):
     # iOS "smart punctuation" (on by default) turns ' into ’ as people type.
@@ -120,7 +156,9 @@ def test_a_phrase_is_recorded_as_typed_for_the_ledger():
         "At the end of the street",
         "Don't stop, keep it coming",
         "started leaking again",
-        "stop stop",
+        "Thank you",
+        "it's fine, thanks",
+        "end of the week please",
         "",
         "   ",
         "🛑",
