@@ -33,6 +33,7 @@ def _fast_and_isolated(settings, tmp_path):
     settings.PUBLIC_URL = "https://textback.example.com"
     settings.ALLOWED_HOSTS = ["testserver", "textback.example.com", "127.0.0.1", "localhost"]
     settings.DATA_DIR = tmp_path
+    settings.TWILIO_API_URL = "http://127.0.0.1:9"  # a test that forgets its stub fails at once, never reaches Twilio
 
 
 @pytest.fixture

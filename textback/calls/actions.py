@@ -1,18 +1,30 @@
 """Recording calls as providers report them, and making the one text-back decision per call.
 
-Provider adapters translate their events into these calls. Everything runs in
-the caller's transaction: the decision and the text-back it queues are
-committed together with the event that ended the call.
+Provider adapters translate their events into this small typed API and nothing else:
+
+- `start_call(CallStart)`: the first report of a call creates it; later ones find it.
+- `do_ringing(call)`: the staff phones ring (forward and screen).
+- `do_screen_prompt(call, leg, number)`: a phone picked up and heard "press 1".
+- `do_accept(call)`: that phone pressed 1: the call is answered.
+- `do_call_progress(call, outcome)`: a dialled phone's own report; it never ends the call.
+- `do_call_ended(call, outcome, voicemail_expected=…, legs_may_follow=…)`: the ringing is over.
+- `do_voicemail(call, seconds, url)`: the caller's recording finished.
+
+How long to wait for reports that may still come is decided here (calls/timing.py), never in an
+adapter. Whenever a call is left waiting, a durable reminder (an outbox row) is due at the latest
+moment the call can still be going, so every call is decided exactly once even when a provider's
+callback is lost. Everything runs in the caller's transaction: the decision and the text-back it
+queues commit together with the report that ended the call.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from textback.calls import decide, outcomes
+from textback.calls import decide, outcomes, timing
 from textback.calls.models import Call
 from textback.lib import phone
 from textback.messaging import actions as messaging
@@ -21,8 +33,6 @@ from textback.messaging.templating import render
 from textback.outbox import wake, worker
 from textback.outbox.models import OutboxItem
 
-MIN_VOICEMAIL_SECONDS = 3  # shorter recordings are a caller hanging up at the beep, not a message
-VOICEMAIL_GRACE_SECONDS = 5  # the call ended while recording: the recording's own callback is on its way
 DECIDE = "decide_call"
 
 
@@ -36,30 +46,38 @@ class CallStart:
     caller_name: str = ""
 
 
-def find_call(provider: str, call_id: str, *, account_sid: str = "") -> Call | None:
-    """The call, if we know it; with account_sid, only a call on a line of that provider account."""
+# --- finding calls: always within the account (and line) that reported them ------------------
+
+
+def find_call(provider: str, call_id: str, *, account, line=None) -> Call | None:
+    """The call, if it is on a line of this provider account (and of this line, when given).
+
+    A provider's call ids are unique, but a request signed by one tenant's credentials must never
+    reach another tenant's call, so the lookup is scoped to the credentials that signed it."""
     qs = Call.objects.select_related("line__business", "line__account").filter(
-        provider=provider, provider_call_id=call_id
+        provider=provider, provider_call_id=call_id, line__account=account
     )
-    if account_sid:
-        qs = qs.filter(line__account__account_sid=account_sid)
+    if line is not None:
+        qs = qs.filter(line=line)
     return qs.first()
 
 
-def start_call(start: CallStart, *, expect_new: bool = False) -> tuple[Call, bool]:
-    """(the call, whether this request created it). Later reports of the same call get the same row.
+def start_call(start: CallStart, *, expect_new: bool = False) -> tuple[Call | None, bool]:
+    """(the call, whether this request created it). Later reports of the same call get the same row;
+    None when the id belongs to a call of another account or line (nothing is changed then).
 
     With expect_new (the incoming-call webhook) the insert is tried first, saving a lookup.
     """
+    line = start.line
     if not expect_new:
-        existing = find_call(start.provider, start.call_id)
+        existing = find_call(start.provider, start.call_id, account=line.account, line=line)
         if existing:
             return existing, False
     try:
         with transaction.atomic():
             call = Call.objects.create(
-                business=start.line.business,
-                line=start.line,
+                business=line.business,
+                line=line,
                 provider=start.provider,
                 provider_call_id=start.call_id,
                 from_number=start.from_number[:40],
@@ -68,8 +86,8 @@ def start_call(start: CallStart, *, expect_new: bool = False) -> tuple[Call, boo
                 started_at=timezone.now(),
             )
             return call, True
-    except IntegrityError:  # a retry, or a concurrent callback for the same call, created it
-        return find_call(start.provider, start.call_id), False
+    except IntegrityError:  # a retry, a concurrent callback for the same call, or someone else's call
+        return find_call(start.provider, start.call_id, account=line.account, line=line), False
 
 
 def _locked(call: Call) -> Call:
@@ -78,91 +96,165 @@ def _locked(call: Call) -> Call:
     )
 
 
+# --- what providers report --------------------------------------------------------------------
+
+
+def do_ringing(call: Call) -> None:
+    """The staff phones are ringing. If no end of the call ever reaches us, decide anyway once it
+    cannot still be going: every phone rang out, each picked up and heard the prompt, then voicemail."""
+    line = call.line
+    greeting = line.greeting if line.record_voicemail else None
+    _decide_by(call, call.started_at + timing.ringing_window(line.ring_seconds, len(line.forward_to), greeting))
+    Call.objects.filter(pk=call.pk).update(decide_by=call.decide_by)
+
+
+def do_screen_prompt(call: Call, leg: str, number: str) -> None:
+    """A staff phone picked up (as the provider's `leg` of the call) and is hearing "press 1": the evidence
+    that a call nobody accepted was screened out (a cell's voicemail, an IVR), and which phones are left."""
+    call = _locked(call)
+    if leg not in call.screened_legs:
+        call.screened_legs = {**call.screened_legs, leg[:64]: number[:40]}
+        call.save(update_fields=["screened_legs"])
+
+
+def do_connected(call: Call, connected: bool) -> None:
+    """The provider's own word on whether the caller spoke with a phone (Twilio's DialBridged).
+    It wins over a key press: staff who pressed 1 as the caller hung up never spoke with them."""
+    if call.accepted != connected:
+        Call.objects.filter(pk=call.pk).update(accepted=connected)
+
+
 def do_accept(call: Call) -> None:
     """A person pressed 1 on the screening prompt: this call is answered."""
     Call.objects.filter(pk=call.pk).update(accepted=True)
 
 
-def do_outcome(
-    call: Call,
-    reported: str | None,
-    *,
-    ended: bool = True,
-    decide_now: bool = True,
-    locked: bool = False,
-    grace: float = 0.0,
-    awaiting_voicemail: bool = False,
-) -> Call:
-    """Apply an outcome report; when the call is over, decide about the text-back.
-
-    `locked`: the caller created the call in this transaction, so nobody else can see it yet.
-    `awaiting_voicemail`: we have just asked the caller to leave a message.
-    `grace`: decide this many seconds from now instead, for reports that may still follow
-    (a dialled leg's status). A caller who may still be leaving a voicemail also gets a grace.
-    """
-    call = call if locked else _locked(call)
-    if call.accepted:
-        reported = outcomes.ANSWERED
-    call.outcome = outcomes.refine(call.outcome, reported)
-    call.awaiting_voicemail = call.awaiting_voicemail or awaiting_voicemail
-    if ended and call.state != Call.ENDED:
-        call.state, call.ended_at = Call.ENDED, timezone.now()
-    deciding = decide_now and call.state == Call.ENDED and not call.decided_at
-    if deciding and call.awaiting_voicemail:
-        grace = max(grace, VOICEMAIL_GRACE_SECONDS)
-    _decide_and_save(call, ["outcome", "awaiting_voicemail", "state", "ended_at"], deciding and not grace)
-    if deciding and grace:
-        _decide_later(call, grace)
+def do_call_progress(call: Call, outcome: str | None) -> Call:
+    """A dialled phone's report (status-only mode): it may say someone answered; it never ends the call."""
+    call = _locked(call)
+    refined = outcomes.refine(call.outcome, outcome)
+    if refined != call.outcome:
+        call.outcome = refined
+        call.save(update_fields=["outcome"])
     return call
 
 
-def _decide_later(call: Call, seconds: float) -> None:
-    """A durable reminder to decide: the outbox runs it, unless an earlier report decided first."""
-    now = timezone.now()
-    due = now + timedelta(seconds=seconds)
-    OutboxItem.objects.get_or_create(
-        idempotency_key=f"{DECIDE}:{call.pk}",
-        defaults={
-            "business_id": call.business_id,
-            "kind": DECIDE,
-            "payload": {"call": call.pk},
-            "due_at": due,
-            "created_at": now,
-        },
-    )
-    wake.after_commit(due)
+def do_call_ended(
+    call: Call, reported: str | None, *, voicemail_expected: bool = False, legs_may_follow: bool = False
+) -> Call:
+    """The ringing is over, with this outcome.
 
-
-@worker.handles(DECIDE)
-def decide_when_due(item: OutboxItem, reconcile: bool) -> None:
-    with transaction.atomic():
-        call = Call.objects.filter(pk=item.payload.get("call")).first()
-        if call is not None:
-            decide_call(_locked(call))
-        worker.finish(item, OutboxItem.DONE, "decided")
-
-
-def do_voicemail(call: Call, seconds: int | None, url: str = "", *, decide_now: bool = True) -> Call:
-    """The caller's recording finished: a real message counts as a voicemail."""
+    `voicemail_expected`: we have just sent the caller to voicemail; the decision waits for the recording,
+    and at the latest until the longest message could have been left.
+    `legs_may_follow`: the dialled phones' own reports may still arrive and say someone answered.
+    Otherwise the caller is gone: decide now, or after a short grace when a recording we asked for has
+    not been reported yet.
+    """
     call = _locked(call)
+    if call.accepted:
+        reported = outcomes.ANSWERED
+    call.outcome = outcomes.refine(call.outcome, reported)
+    now = timezone.now()
+    fields = ["outcome"]
+    if voicemail_expected and call.state != Call.ENDED:
+        if not call.awaiting_voicemail:
+            call.awaiting_voicemail = True
+            fields.append("awaiting_voicemail")
+            _decide_by(call, now + timing.voicemail_window(call.line.greeting))
+    elif call.state != Call.ENDED:
+        call.state, call.ended_at = Call.ENDED, now
+        fields += ["state", "ended_at"]
+        grace = _grace(call, legs_may_follow)
+        if grace and not call.decided_at:
+            _decide_by(call, now + timedelta(seconds=grace))
+        else:
+            _decide_and_save(call, fields)
+            return call
+    call.save(update_fields=[*fields, "decide_by"])
+    return call
+
+
+def _grace(call: Call, legs_may_follow: bool) -> float:
+    if call.awaiting_voicemail:
+        return timing.VOICEMAIL_GRACE_SECONDS
+    return timing.LEG_GRACE_SECONDS if legs_may_follow else 0.0
+
+
+def do_voicemail(call: Call, seconds: int | None, url: str = "", *, outcome: str | None = None) -> Call:
+    """The caller's recording finished, so the call is over: a real message counts as a voicemail.
+
+    `outcome`: how the ringing ended, for adapters that report a finished call in one piece (a PBX)."""
+    call = _locked(call)
+    call.outcome = outcomes.refine(call.outcome, outcomes.ANSWERED if call.accepted else outcome)
     call.awaiting_voicemail = False
     if seconds is not None:
         call.voicemail_seconds = seconds
     call.recording_url = url or call.recording_url
-    if (seconds or 0) >= MIN_VOICEMAIL_SECONDS:
+    if (seconds or 0) >= timing.MIN_VOICEMAIL_SECONDS:
         call.voicemail = True
         call.outcome = outcomes.refine(call.outcome, outcomes.VOICEMAIL)
     call.state = Call.ENDED
     call.ended_at = call.ended_at or timezone.now()
     fields = ["awaiting_voicemail", "voicemail_seconds", "recording_url", "voicemail", "outcome", "state", "ended_at"]
-    _decide_and_save(call, fields, decide_now)
+    _decide_and_save(call, fields)
     return call
 
 
-def _decide_and_save(call: Call, fields: list[str], decide_now: bool) -> None:
-    """One UPDATE for the call's new state and, when deciding, its decision."""
-    if decide_now and _decide(call):
+# --- deciding later: one durable reminder per call ----------------------------------------------
+
+
+def _decide_by(call: Call, due: datetime) -> None:
+    """Make sure the call is decided by `due`: one outbox row per call, only ever moved earlier.
+    The caller saves call.decide_by."""
+    if call.decided_at or (call.decide_by and call.decide_by <= due):
+        return
+    key = f"{DECIDE}:{call.pk}"
+    if call.decide_by:
+        OutboxItem.objects.filter(idempotency_key=key, status=OutboxItem.PENDING).update(due_at=due)
+    else:
+        OutboxItem.objects.create(
+            business_id=call.business_id, kind=DECIDE, idempotency_key=key, payload={"call": call.pk},
+            due_at=due, created_at=timezone.now(),
+        )  # fmt: skip
+    call.decide_by = due
+    wake.after_commit(due)
+
+
+@worker.handles(DECIDE)
+def decide_when_due(item: OutboxItem, reconcile: bool) -> None:
+    """Nothing decided the call in time: whatever was lost, decide from what we know now."""
+    with transaction.atomic():
+        if not worker.still_ours(item):
+            return
+        call = Call.objects.filter(pk=item.payload.get("call")).first()
+        if call is not None:
+            call = _locked(call)
+            if not call.decided_at:
+                _end_unreported(call)
+        worker.finish(item, OutboxItem.DONE, "decided")
+
+
+def _end_unreported(call: Call) -> None:
+    fields = []
+    if call.state != Call.ENDED:
+        call.state, call.ended_at = Call.ENDED, timezone.now()
+        fields += ["state", "ended_at"]
+    if call.outcome is None:  # ringing, and then nothing: answered only if someone pressed 1
+        silent = outcomes.SCREENED_OUT if call.screened_legs else outcomes.NO_ANSWER
+        call.outcome = outcomes.ANSWERED if call.accepted else silent
+        fields.append("outcome")
+    call.awaiting_voicemail = False
+    _decide_and_save(call, [*fields, "awaiting_voicemail"])
+
+
+def _decide_and_save(call: Call, fields: list[str]) -> None:
+    """One UPDATE for the call's new state and its decision (a reminder still pending is dropped)."""
+    if _decide(call):
         fields = [*fields, "contact", "decision", "decision_reason", "decided_at"]
+        if call.decide_by:
+            OutboxItem.objects.filter(idempotency_key=f"{DECIDE}:{call.pk}", status=OutboxItem.PENDING).update(
+                status=OutboxItem.CANCELED, result="decided", finished_at=call.decided_at
+            )
     call.save(update_fields=fields)
 
 

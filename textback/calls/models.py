@@ -25,6 +25,11 @@ class Call(models.Model):
     state = models.CharField(max_length=10, default=RINGING)
     outcome = models.CharField(max_length=20, choices=[(o, LABELS[o]) for o in OUTCOMES], null=True, blank=True)
     accepted = models.BooleanField(default=False, help_text="A person pressed 1 on the screening prompt.")
+    screened_legs = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The dialled legs that picked up and heard the press-1 prompt: {leg id: phone}.",
+    )
     voicemail = models.BooleanField(default=False)
     voicemail_seconds = models.PositiveIntegerField(null=True, blank=True)
     recording_url = models.URLField(max_length=500, blank=True)
@@ -34,6 +39,9 @@ class Call(models.Model):
     decision = models.CharField(max_length=4, choices=[(TEXT, "Text back"), (SKIP, "Do not text")], blank=True)
     decision_reason = models.CharField(max_length=40, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    decide_by = models.DateTimeField(
+        null=True, blank=True, help_text="A durable reminder decides the call then, if no report has by that time."
+    )
 
     class Meta:
         constraints = [
@@ -62,3 +70,9 @@ class WebhookEvent(models.Model):
             models.UniqueConstraint(fields=["provider", "endpoint", "key"], name="one_event_per_natural_key")
         ]
         indexes = [models.Index(fields=["business", "-received_at"])]
+
+    @property
+    def label(self) -> str:
+        """The key as staff read it: without the account or business it is scoped to."""
+        scope, _, rest = self.key.partition(":")
+        return rest if scope.isdigit() and rest else self.key

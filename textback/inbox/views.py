@@ -56,8 +56,9 @@ def business(request, slug: str):
 def call_detail(request, slug: str, pk: int):
     biz = business_or_404(request, slug)
     call = get_object_or_404(Call.objects.select_related("line", "contact"), business=biz, pk=pk)
+    scoped = f"{call.line.account_id}:{call.provider_call_id}"  # provider events are keyed by their account
     events = WebhookEvent.objects.filter(
-        Q(key=call.provider_call_id) | Q(key__startswith=f"{call.provider_call_id}:"), business=biz
+        Q(key=call.provider_call_id) | Q(key=scoped) | Q(key__startswith=f"{scoped}:"), business=biz
     ).order_by("received_at")
     texts = call.messages.order_by("created_at")
     return render(

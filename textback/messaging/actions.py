@@ -7,7 +7,7 @@ and its cause are written together or not at all.
 
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
@@ -218,11 +218,18 @@ class Inbound:
     from_number: str
     body: str
     provider_type: str = ""  # Twilio Advanced Opt-Out's OptOutType
+    media: list = field(default_factory=list)  # an MMS's files: [{"url": "https://…", "content_type": "image/jpeg"}]
 
 
-def do_inbound_sms(inbound: Inbound) -> Message:
-    """Record an inbound text and act on it: opt-out, opt-in and help first, else a reply in the thread."""
+def do_inbound_sms(inbound: Inbound) -> Message | None:
+    """Record an inbound text and act on it: opt-out, opt-in and help first, else a reply in the thread.
+
+    None when the provider's id for it is already taken: provider ids are unique, so that is a replay
+    under another account (its own retries never get here: the webhook event log stops them)."""
     line, business = inbound.line, inbound.line.business
+    taken = Message.objects.filter(provider=inbound.provider, provider_message_id=inbound.provider_message_id)
+    if inbound.provider_message_id and taken.exists():
+        return None
     contact, _ = find_or_create_contact(
         business, phone.facts(inbound.from_number, business.country).e164 or inbound.from_number[:64]
     )
@@ -239,6 +246,7 @@ def do_inbound_sms(inbound: Inbound) -> Message:
         sender_kind=Message.CONTACT,
         purpose=Message.INBOUND,
         body=body,
+        media=inbound.media[:10],
         encoding=shape.encoding,
         units=shape.units,
         segments=max(shape.segments, 1),
@@ -337,14 +345,14 @@ class StatusReport:
     ref: str = ""  # our reference, when the provider echoes it (Twilio: in the callback URL)
     error_code: str = ""
     consequence: str = ""  # "opted_out", "landline" or "invalid", from the provider's error table
-    account_sid: str = ""  # only messages sent through this provider account may be touched
+    account_id: int | None = None  # only messages sent through this provider account may be touched
 
 
 def find_message(report: StatusReport) -> Message | None:
     """The message a report is about, locked: two reports for one message apply one after the other."""
     qs = Message.objects.select_related("business", "contact", "line").select_for_update(of=("self",))
-    if report.account_sid:
-        qs = qs.filter(line__account__account_sid=report.account_sid)
+    if report.account_id is not None:
+        qs = qs.filter(line__account_id=report.account_id)
     if report.provider_message_id:
         found = qs.filter(provider=report.provider, provider_message_id=report.provider_message_id).first()
         if found:

@@ -142,6 +142,9 @@ class Message(models.Model):
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     purpose = models.CharField(max_length=24)
     body = models.TextField()
+    media = models.JSONField(
+        default=list, blank=True, help_text="Pictures and files of an MMS: [{url, content_type}], https only."
+    )
     encoding = models.CharField(max_length=8)
     units = models.PositiveIntegerField(default=0)
     segments = models.PositiveSmallIntegerField(default=1)

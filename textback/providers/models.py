@@ -8,7 +8,10 @@ from textback.lib import phone
 from textback.messaging.templating import TemplateError, check_template
 
 TWILIO, SANDBOX = "twilio", "sandbox"
-MIN_RING, MAX_RING = 5, 600  # what Twilio's <Dial timeout> accepts
+# What callers hear. Twilio rings about 5 s longer than <Dial timeout> (twiml.dial_timeout takes it off),
+# and its timeout is at least 5 s, so the shortest ring is 10 s.
+MIN_RING, MAX_RING = 10, 600
+MAX_PHONES = 10  # Twilio dials at most 10 <Number>s at once
 PROVIDERS = [(TWILIO, "Twilio"), (SANDBOX, "Sandbox carrier (simulated)")]
 
 DEFAULT_TEXTBACK_TEMPLATE = (
@@ -136,6 +139,10 @@ class Line(models.Model):
                         )
                     }
                 )
+        if len(self.forward_to or []) > MAX_PHONES:
+            raise ValidationError(
+                {"forward_to": f"ring at most {MAX_PHONES} phones at once (Twilio dials no more than that together)"}
+            )
         if self.call_mode == self.FORWARD_SCREEN and not self.forward_to:
             raise ValidationError(
                 {

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.db import transaction
 
-from textback.calls import actions, decide, outcomes
+from textback.calls import actions, decide, outcomes, timing
 from textback.calls.models import Call
 from textback.conftest import ALPHA_CELL, ALPHA_NUMBER, CALLER
 from textback.messaging.actions import record_consent
@@ -28,9 +28,10 @@ def missed_call(line, caller: str = CALLER, outcome: str = outcomes.NO_ANSWER, *
                 line=line, provider="test", call_id=f"call-{next(_ids)}", from_number=caller, to_number=line.number
             )
         )
-        call = actions.do_outcome(call, outcome, decide_now=voicemail is None)
-        if voicemail is not None:
-            call = actions.do_voicemail(call, voicemail)
+        if voicemail is None:
+            call = actions.do_call_ended(call, outcome)
+        else:
+            call = actions.do_voicemail(call, voicemail, outcome=outcome)
     call.refresh_from_db()
     return call
 
@@ -92,7 +93,7 @@ def test_a_caller_who_left_a_voicemail_gets_the_voicemail_text(alpha_line):
 
 
 def test_a_three_second_recording_counts_as_a_voicemail(alpha_line):
-    call = missed_call(alpha_line, voicemail=actions.MIN_VOICEMAIL_SECONDS)
+    call = missed_call(alpha_line, voicemail=timing.MIN_VOICEMAIL_SECONDS)
 
     assert (call.outcome, call.voicemail) == (outcomes.VOICEMAIL, True)
     assert "We got your voicemail" in textbacks()[0].body
@@ -234,7 +235,7 @@ def test_deciding_a_call_twice_decides_once(alpha_line):
 
     with transaction.atomic():
         again = actions.decide_call(Call.objects.select_related("line__business").get(pk=call.pk))
-        actions.do_outcome(call, outcomes.NO_ANSWER)
+        actions.do_call_ended(call, outcomes.NO_ANSWER)
 
     call.refresh_from_db()
     assert again is None
@@ -258,7 +259,7 @@ def test_a_call_a_person_accepted_is_answered_whatever_is_reported_later(alpha_l
             )
         )
         actions.do_accept(call)
-        call = actions.do_outcome(call, outcomes.CALLER_HUNG_UP)
+        call = actions.do_call_ended(call, outcomes.CALLER_HUNG_UP)
 
     assert (call.outcome, call.decision) == (outcomes.ANSWERED, Call.SKIP)
     assert textbacks() == []
@@ -298,7 +299,8 @@ def test_a_call_still_waiting_for_a_voicemail_is_not_decided_yet(alpha_line):
                 line=alpha_line, provider="test", call_id="waiting", from_number=CALLER, to_number=ALPHA_NUMBER
             )
         )
-        call = actions.do_outcome(call, outcomes.NO_ANSWER, ended=False)
+        call = actions.do_call_ended(call, outcomes.NO_ANSWER, voicemail_expected=True)
 
     assert (call.state, call.decision, call.decided_at) == (Call.RINGING, "", None)
+    assert call.awaiting_voicemail and call.decide_by is not None
     assert textbacks() == []

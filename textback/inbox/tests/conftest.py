@@ -35,7 +35,7 @@ def record_call(line, caller: str = CALLER, outcome: str = outcomes.NO_ANSWER, c
                 caller_name=caller_name,
             )
         )
-        call = calls.do_outcome(call, outcome)
+        call = calls.do_call_ended(call, outcome)
     call.refresh_from_db()
     return call
 

@@ -228,7 +228,7 @@ def test_the_call_page_lists_the_provider_events_for_the_call(client, bob, alpha
     WebhookEvent.objects.create(
         provider="twilio",
         endpoint="dial",
-        key=f"{alpha_call.provider_call_id}:no-answer",
+        key=f"{alpha_call.line.account_id}:{alpha_call.provider_call_id}:no-answer",
         business=alpha,
         received_at=alpha_call.started_at,
     )
@@ -236,7 +236,7 @@ def test_the_call_page_lists_the_provider_events_for_the_call(client, bob, alpha
 
     content = client.get(f"/b/alpha/calls/{alpha_call.pk}").content.decode()
 
-    assert f"{alpha_call.provider_call_id}:no-answer" in content
+    assert f"<td>{alpha_call.provider_call_id}:no-answer</td>" in content
 
 
 def test_the_call_page_lists_only_its_own_provider_events(client, bob, alpha, alpha_line):

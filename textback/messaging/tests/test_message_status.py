@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from textback.conftest import ALPHA_SID, BETA_SID, CALLER
+from textback.conftest import CALLER
 from textback.messaging import actions
 from textback.messaging.actions import StatusReport, do_message_status
 from textback.messaging.models import ConsentEvent, Contact, Message, MessageStatus, MessageStatusEvent
@@ -139,7 +139,11 @@ def test_a_garbled_reference_is_ignored(sent):
 def test_a_report_signed_by_another_account_cannot_touch_the_message(sent, beta_line):
     found = do_message_status(
         StatusReport(
-            provider="twilio", provider_message_id=SID, status="failed", account_sid=BETA_SID, consequence="opted_out"
+            provider="twilio",
+            provider_message_id=SID,
+            status="failed",
+            account_id=beta_line.account_id,
+            consequence="opted_out",
         )
     )
 
@@ -151,7 +155,9 @@ def test_a_report_signed_by_another_account_cannot_touch_the_message(sent, beta_
 def test_a_report_from_the_right_account_applies(sent):
     assert (
         do_message_status(
-            StatusReport(provider="twilio", provider_message_id=SID, status="delivered", account_sid=ALPHA_SID)
+            StatusReport(
+                provider="twilio", provider_message_id=SID, status="delivered", account_id=sent.line.account_id
+            )
         )
         == sent
     )

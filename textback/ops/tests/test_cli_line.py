@@ -179,7 +179,16 @@ def test_it_refuses_a_template_with_an_unknown_field_and_writes_nothing(textback
 def test_it_refuses_ring_seconds_twilio_cannot_use(textback, twilio_account):
     result = add_line(textback, twilio_account, "--forward-to", STAFF_CELL, "--ring-seconds", "2")
     assert result.code == 2
-    assert "--ring-seconds: give 5 to 600 seconds" in result.err
+    assert "--ring-seconds: give 10 to 600 seconds" in result.err
+
+
+def test_it_refuses_more_phones_than_twilio_rings_at_once(textback, twilio_account):
+    eleven = ",".join(f"+1512555{n:04d}" for n in range(1, 12))
+    result = add_line(textback, twilio_account, "--forward-to", eleven)
+
+    assert result.code == 2
+    assert "--forward-to: ring at most 10 phones at once" in result.err
+    assert not Line.objects.exists()
 
 
 def test_it_changes_a_line_found_by_its_number_in_any_format(textback, twilio_line):

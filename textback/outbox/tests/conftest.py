@@ -129,7 +129,8 @@ def dies_after_creating(fake: FakeTwilio, request: httpx.Request) -> httpx.Respo
 
 
 @pytest.fixture
-def fake_twilio():
+def fake_twilio(settings):
+    settings.TWILIO_API_URL = "https://api.twilio.com"  # the transport answers; nothing leaves the machine
     fake = FakeTwilio()
     client = httpx.Client(transport=httpx.MockTransport(fake.handle))
     registry.use_http_client(client)

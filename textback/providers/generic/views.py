@@ -127,9 +127,12 @@ def _record(fields: Fields, line: Line) -> HttpResponse:
             ),
             expect_new=True,
         )
-        call = calls.do_outcome(call, outcome, decide_now=seconds == 0, locked=created)
+        if call is None:  # the call id was reported before for another line of this business
+            raise bad_request("call_id was reported before for another line")
         if seconds:
-            call = calls.do_voicemail(call, seconds)
+            call = calls.do_voicemail(call, seconds, outcome=outcome)
+        else:
+            call = calls.do_call_ended(call, outcome)
         return HttpResponse(
             json.dumps({"decision": call.decision, "reason": call.decision_reason}),
             status=201,

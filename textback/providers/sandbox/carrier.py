@@ -133,11 +133,11 @@ def place_call(sim: SimulatedCall):
         )
         if outcome == outcomes.ANSWERED:
             calls.do_accept(call)
-            call.accepted = True
         leaves_voicemail = sim.voicemail_seconds > 0 and outcome not in (outcomes.ANSWERED, outcomes.CALLER_HUNG_UP)
-        call = calls.do_outcome(call, outcome, decide_now=not leaves_voicemail, locked=True)
-        if leaves_voicemail:
-            call = calls.do_voicemail(call, sim.voicemail_seconds)
+        if leaves_voicemail:  # the simulated network reports the whole call at once, as a PBX does
+            call = calls.do_voicemail(call, sim.voicemail_seconds, outcome=outcome)
+        else:
+            call = calls.do_call_ended(call, outcome)
     return call
 
 

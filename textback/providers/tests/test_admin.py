@@ -121,5 +121,5 @@ def test_the_admin_refuses_what_would_never_work_as_the_cli_does(operator, alpha
     too_short = add_line(operator, alpha_twilio, number="+15125550123", ring_seconds=2)
 
     assert "is this line&#x27;s own number" in itself.content.decode()
-    assert "give 5 to 600 seconds" in too_short.content.decode()
+    assert "give 10 to 600 seconds" in too_short.content.decode()
     assert not Line.objects.exists()

@@ -6,7 +6,6 @@ Pure functions of the fields Twilio sends, so every row of the table is a test.
 from textback.calls import outcomes
 
 TERMINAL_CALL_STATUSES = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
-PARENT_GONE = frozenset({"completed", "canceled"})
 
 _UNANSWERED = {
     "busy": outcomes.BUSY,
@@ -16,28 +15,36 @@ _UNANSWERED = {
 }
 
 
-def dial_outcome(dial_status: str, parent_status: str, *, accepted: bool, bridged: bool) -> str:
-    """How a <Dial> to the staff phones ended, from its action request.
+def caller_gone(parent_status: str) -> bool:
+    """The inbound call itself has ended: with answerOnBridge it is not answered while the phones ring,
+    so a terminal status on the <Dial> action means the caller hung up (or the network dropped them)."""
+    return parent_status in TERMINAL_CALL_STATUSES
 
-    With screening, a call is answered only when a person pressed 1 (we saw
-    Digits=1) or Twilio bridged the legs; a "completed" dial without that was a
-    cell phone's voicemail or an IVR picking up. If the parent call has already
-    ended when the action arrives, the caller hung up while it rang.
+
+def dial_outcome(dial_status: str, parent_status: str, *, accepted: bool, bridged: bool | None, prompted: bool) -> str:
+    """How a <Dial> to the staff phones ended, from its action request and what we saw of the call.
+
+    Answered means connected: Twilio's DialBridged when it sends one, else a person pressed 1.
+    A phone that picked up, heard the prompt (`prompted`) and was not accepted is screened out, a cell's
+    voicemail or an IVR, whatever DialCallStatus says: what Twilio reports then is not documented
+    (telephony-facts §1.d). A terminal parent status means the caller hung up while it rang.
     """
-    if accepted or bridged:
+    if bridged if bridged is not None else accepted:
         return outcomes.ANSWERED
     if dial_status == "busy":
         return outcomes.BUSY
     if dial_status == "failed":
         return outcomes.FAILED
-    if parent_status in PARENT_GONE or dial_status == "canceled":
+    if caller_gone(parent_status) or dial_status == "canceled":
         return outcomes.CALLER_HUNG_UP
-    if dial_status == "no-answer":
-        return outcomes.NO_ANSWER
-    return outcomes.SCREENED_OUT  # completed / answered without a key press
+    if prompted or dial_status in ("completed", "answered"):  # something picked up, nobody accepted
+        return outcomes.SCREENED_OUT
+    return outcomes.NO_ANSWER
 
 
-def parent_outcome(call_status: str, call_mode: str, *, accepted: bool, legs_seen: int = 0) -> str | None:
+def parent_outcome(
+    call_status: str, call_mode: str, *, accepted: bool, prompted: bool = False, legs_seen: int = 0
+) -> str | None:
     """What a terminal status callback for the parent (inbound) call tells us, per call mode.
 
     It is the safety net: the <Dial> action or the recording callback usually
@@ -58,10 +65,10 @@ def parent_outcome(call_status: str, call_mode: str, *, accepted: bool, legs_see
         if call_status == "completed":
             return outcomes.NO_ANSWER if legs_seen else outcomes.ANSWERED
         return _UNANSWERED[call_status]
-    if call_mode == Line.FORWARD_SCREEN:
-        return {"busy": outcomes.BUSY, "no-answer": outcomes.NO_ANSWER, "failed": outcomes.FAILED}.get(
-            call_status, outcomes.CALLER_HUNG_UP
-        )
+    if call_mode == Line.FORWARD_SCREEN:  # the <Dial> action was lost, or the caller hung up while it rang
+        if call_status in ("busy", "failed"):
+            return _UNANSWERED[call_status]
+        return outcomes.SCREENED_OUT if prompted else outcomes.CALLER_HUNG_UP
     return outcomes.NO_ANSWER  # carrier forwarding: every call that reaches us was missed
 
 

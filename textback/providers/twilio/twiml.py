@@ -4,19 +4,29 @@ from django.conf import settings
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
+from textback.calls.timing import VOICEMAIL_MAX_SECONDS
+
 SCREEN_SECONDS = 6  # how long the answering phone has to press 1
-VOICEMAIL_MAX_SECONDS = 120
+RING_BUFFER_SECONDS = 5  # Twilio lets a <Dial> ring about this much longer than its timeout
+MIN_DIAL_TIMEOUT = 5
 
 
 def hook(name: str) -> str:
     return f"{settings.PUBLIC_URL}/hooks/twilio/{name}"
 
 
-def forward_and_screen(line) -> str:
-    """Ring the staff phones; whoever answers must press 1 before the caller is connected."""
+def dial_timeout(ring_seconds: float) -> int:
+    """The <Dial timeout> that makes callers hear `ring_seconds` of ringing."""
+    return max(int(ring_seconds) - RING_BUFFER_SECONDS, MIN_DIAL_TIMEOUT)
+
+
+def forward_and_screen(line, numbers: list[str] | None = None, ring_seconds: float | None = None) -> str:
+    """Ring the staff phones (all of the line's, or the ones left) for the line's ring time (or what is
+    left of it); whoever answers must press 1 before the caller is connected."""
     response = VoiceResponse()
-    dial = response.dial(timeout=line.ring_seconds, answer_on_bridge=True, action=hook("dial"), method="POST")
-    for number in line.forward_to:
+    timeout = dial_timeout(line.ring_seconds if ring_seconds is None else ring_seconds)
+    dial = response.dial(timeout=timeout, answer_on_bridge=True, action=hook("dial"), method="POST")
+    for number in line.forward_to if numbers is None else numbers:
         dial.number(
             number,
             url=hook("screen"),

@@ -1,10 +1,14 @@
 """Twilio's webhooks: /hooks/twilio/<voice|screen|dial|call-status|recording|sms|sms-status>.
 
-Every request is checked against X-Twilio-Signature, computed over our public
-URL, before anything is read or written (403 otherwise). Each handler records
-the event under its natural key in the same transaction as its effects, so a
-retried or duplicated callback changes nothing the second time but still gets
-the same answer.
+Every request is checked against X-Twilio-Signature, computed over our public URL, before anything
+is read or written (403 otherwise). The account whose credentials signed the request is the only
+one it can touch: every call, leg and message is looked up within that account (and within the line
+named by `To`, when it names one of ours), and every event is recorded under a key that starts with
+that account, so one tenant's credentials can neither change nor pre-empt another tenant's calls.
+
+Each handler records the event under its natural key in the same transaction as its effects (and
+as the signature check's lookup), so a retried or duplicated callback changes nothing the second
+time but still gets the same answer.
 """
 
 import functools
@@ -17,11 +21,12 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator, get_signature_algorithm
 
 from textback.calls import actions as calls
-from textback.calls import outcomes
+from textback.calls import outcomes, timing
 from textback.calls.models import WebhookEvent
 from textback.messaging import actions as messaging
 from textback.providers.models import TWILIO, Line, ProviderAccount
@@ -35,7 +40,9 @@ CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
 MESSAGE_SID = re.compile(r"(SM|MM|SS)[0-9a-fA-F]{32}")
 RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
 ERROR_CODE = re.compile(r"\d{1,10}")
-LEG_GRACE_SECONDS = 3  # status-only: a dialled leg's "completed" can arrive just after the parent's
+NUMBER = re.compile(r"\+?[0-9]{1,20}")  # what a line's To can be; anything else names no line of ours
+SUPPORTED_ALGORITHMS = ("HMAC_SHA1", "HMAC_SHA256")
+MAX_MEDIA = 10  # Twilio delivers at most 10 media files with one MMS
 
 
 def signed_url(request) -> str:
@@ -62,7 +69,7 @@ def _form(request):
 
 
 def _line_of(account_sid: str, number: str) -> Line | None:
-    if not number:
+    if not NUMBER.fullmatch(number):
         return None
     try:  # numbers are unique, so get() (no ORDER BY) rather than first()
         return Line.objects.select_related("business", "account").get(
@@ -72,8 +79,26 @@ def _line_of(account_sid: str, number: str) -> Line | None:
         return None
 
 
+def _signing_secret(request, account: ProviderAccount) -> tuple[str, str]:
+    """(secret, algorithm): the auth token with HMAC-SHA1, or, when Twilio's Webhooks configuration API
+    signs with a shared key (it then says so in X-Twilio-Webhooks-Signature-Settings), that key."""
+    settings_header = request.headers.get(SIGNATURE_SETTINGS_HEADER, "")
+    if not settings_header:
+        return account.auth_token, "HMAC_SHA1"
+    algorithm = get_signature_algorithm(settings_header).upper()
+    if algorithm not in SUPPORTED_ALGORITHMS:
+        raise forbidden(f"the request is signed with {algorithm[:40]!r}; textback checks HMAC_SHA1 and HMAC_SHA256")
+    secret = getattr(account, "webhook_key", "")
+    if not secret:
+        raise forbidden(
+            "the request is signed with a Twilio shared key (X-Twilio-Webhooks-Signature-Settings), and textback "
+            f"has none for this account: `textback account set {account.pk} --webhook-key-stdin`"
+        )
+    return secret, algorithm
+
+
 def verify(request) -> Hook:
-    """Check X-Twilio-Signature with the auth token of the account named in the request.
+    """Check X-Twilio-Signature with the secret of the account named in the request.
 
     Most requests name one of our lines in To; one query then finds the line and its token.
     """
@@ -88,13 +113,14 @@ def verify(request) -> Hook:
     accounts = [line.account] if line else ProviderAccount.objects.filter(provider=TWILIO, account_sid=account_sid)
     url = signed_url(request)
     for account in accounts:
-        if account.auth_token and RequestValidator(account.auth_token).validate(url, form, signature):
+        secret, algorithm = _signing_secret(request, account)
+        if secret and RequestValidator(secret).validate(url, form, signature, algorithm):
             return Hook(account, line)
     raise forbidden("the signature does not match (check TEXTBACK_PUBLIC_URL and the auth token)")
 
 
 def webhook(endpoint: str):
-    """Verify, then run the handler in one transaction; refusals become 4xx with a reason."""
+    """Verify, then run the handler, in one transaction; refusals become 4xx with a reason."""
 
     def wrap(handler):
         @csrf_exempt
@@ -103,8 +129,8 @@ def webhook(endpoint: str):
             if request.method != "POST":
                 return HttpResponse("use POST\n", status=405, headers={"Allow": "POST"}, content_type="text/plain")
             try:
-                hook = verify(request)
                 with transaction.atomic():
+                    hook = verify(request)
                     return handler(request, Fields(request.POST), hook)
             except Rejected as exc:
                 log.warning("twilio %s rejected with %s: %s", endpoint, exc.status, exc.reason)
@@ -123,11 +149,12 @@ def _no_content() -> HttpResponse:
     return HttpResponse(status=204)
 
 
-def _event(request, endpoint: str, key: str, business) -> bool:
+def _event(request, hook: Hook, endpoint: str, key: str, business) -> bool:
+    """Record the request; False for a retry or duplicate. Keys start with the signing account."""
     return record_event(
         provider=TWILIO,
         endpoint=endpoint,
-        key=key,
+        key=f"{hook.account.pk}:{key}",
         business=business,
         payload=clean_payload(request.POST.dict()),
         token=request.headers.get("I-Twilio-Idempotency-Token", ""),
@@ -135,10 +162,11 @@ def _event(request, endpoint: str, key: str, business) -> bool:
 
 
 def _call_for(fields: Fields, hook: Hook, call_sid: str, *, expect_new: bool = False):
-    """(the call, created now?), creating it from this request when it is the first we hear of it."""
+    """(the call, created now?): ours within the signing account, created from this request when it is
+    the first we hear of it; (None, False) when it is not a call of this account and line."""
     if not expect_new:
-        call = calls.find_call(TWILIO, call_sid, account_sid=hook.account.account_sid)
-        if call is not None:
+        call = calls.find_call(TWILIO, call_sid, account=hook.account, line=hook.line)
+        if call is not None or hook.line is None:
             return call, False
     if hook.line is None:
         return None, False
@@ -161,21 +189,18 @@ def voice(request, fields: Fields, hook: Hook) -> HttpResponse:
     call_sid = fields.required("CallSid", CALL_SID)
     fields.required("To")
     line = hook.line
-    new = _event(request, "voice", call_sid, line.business if line else None)
+    new = _event(request, hook, "voice", call_sid, line.business if line else None)
     if line is None:
         return _xml(twiml.hang_up("This number is not set up yet. Goodbye."))
     if line.call_mode == Line.FORWARD_SCREEN and line.forward_to:
-        _call_for(fields, hook, call_sid, expect_new=new)
+        call, created = _call_for(fields, hook, call_sid, expect_new=new)
+        if created:
+            calls.do_ringing(call)
         return _xml(twiml.forward_and_screen(line))
     if new:  # carrier forwarding (and any other mode reaching /voice): every call here was missed
-        call, created = _call_for(fields, hook, call_sid, expect_new=True)
-        calls.do_outcome(
-            call,
-            outcomes.NO_ANSWER,
-            ended=not line.record_voicemail,
-            awaiting_voicemail=line.record_voicemail,
-            locked=created,
-        )
+        call, _ = _call_for(fields, hook, call_sid, expect_new=True)
+        if call is not None:
+            calls.do_call_ended(call, outcomes.NO_ANSWER, voicemail_expected=line.record_voicemail)
     return _xml(twiml.missed(line))
 
 
@@ -183,13 +208,14 @@ def voice(request, fields: Fields, hook: Hook) -> HttpResponse:
 def screen(request, fields: Fields, hook: Hook) -> HttpResponse:
     """The answering phone's leg: ask for 1, then connect on 1 or hang up this leg."""
     leg_sid = fields.required("CallSid", CALL_SID)
-    parent = calls.find_call(TWILIO, fields.required("ParentCallSid", CALL_SID), account_sid=hook.account.account_sid)
+    parent = calls.find_call(TWILIO, fields.required("ParentCallSid", CALL_SID), account=hook.account)
     business = parent.line.business if parent else None
     if "Digits" not in fields:
-        _event(request, "screen", f"{leg_sid}:prompt", business)
+        if _event(request, hook, "screen", f"{leg_sid}:prompt", business) and parent is not None:
+            calls.do_screen_prompt(parent, leg_sid, fields.get("To", max_length=40))
         return _xml(twiml.screen_prompt(business.name if business else "us"))
-    digits = fields.get("Digits").strip()
-    new = _event(request, "screen", f"{leg_sid}:{digits or 'none'}", business)
+    digits = fields.get("Digits", max_length=20).strip()
+    new = _event(request, hook, "screen", f"{leg_sid}:{digits or 'none'}", business)
     if digits != "1":
         return _xml(twiml.hang_up())
     if parent is not None and new:
@@ -199,37 +225,71 @@ def screen(request, fields: Fields, hook: Hook) -> HttpResponse:
 
 @webhook("dial")
 def dial(request, fields: Fields, hook: Hook) -> HttpResponse:
-    """The <Dial> to the staff phones ended: answered, or missed (then voicemail or goodbye)."""
+    """The <Dial> to the staff phones ended: answered, ring the phones left, or missed (voicemail or goodbye)."""
     call_sid = fields.required("CallSid", CALL_SID)
     call, _ = _call_for(fields, hook, call_sid)
     if call is None:
         return _xml(twiml.hang_up())
-    dial_status = fields.required("DialCallStatus")
-    new = _event(request, "dial", f"{call_sid}:{dial_status}", call.line.business)
+    dial_status = fields.required("DialCallStatus", max_length=20)
+    dial_sid = fields.get("DialCallSid", max_length=40)
+    if dial_sid and not CALL_SID.fullmatch(dial_sid):
+        raise bad_request("DialCallSid is malformed")
+    new = _event(request, hook, "dial", f"{call_sid}:{dial_sid or dial_status}", call.line.business)
+    parent_status = fields.get("CallStatus", max_length=20)
+    bridged = fields.boolean("DialBridged")
     outcome = mapping.dial_outcome(
-        dial_status, fields.get("CallStatus"), accepted=call.accepted, bridged=bool(fields.boolean("DialBridged"))
+        dial_status, parent_status, accepted=call.accepted, bridged=bridged, prompted=bool(call.screened_legs)
     )
+    caller_there = not mapping.caller_gone(parent_status)
+    screened_now = dial_sid in call.screened_legs if dial_sid else bool(call.screened_legs)
+    if outcome == outcomes.SCREENED_OUT and caller_there and screened_now and (again := _ring_the_others(call)):
+        return _xml(again)
     missed = outcomes.is_missed(outcome)
-    caller_still_there = outcome != outcomes.CALLER_HUNG_UP
-    wait_for_voicemail = missed and caller_still_there and call.line.record_voicemail
+    wait_for_voicemail = missed and caller_there and call.line.record_voicemail
     if new:
-        calls.do_outcome(call, outcome, ended=not wait_for_voicemail, awaiting_voicemail=wait_for_voicemail)
-    return _xml(twiml.missed(call.line) if missed and caller_still_there else twiml.hang_up())
+        if bridged is not None:
+            calls.do_connected(call, bridged)
+        calls.do_call_ended(call, outcome, voicemail_expected=wait_for_voicemail)
+    return _xml(twiml.missed(call.line) if missed and caller_there else twiml.hang_up())
+
+
+def _ring_the_others(call) -> str | None:
+    """A phone that picked up without accepting (its voicemail) made Twilio stop ringing the others:
+    ring the ones that have not picked up yet, for what is left of the ring time. (Only when a phone of
+    this round picked up: a round that rang out is over.)"""
+    line = call.line
+    left = timing.ring_time_left(line.ring_seconds, call.started_at, timezone.now())
+    phones = timing.phones_left_to_ring(line.forward_to, list(call.screened_legs.values()))
+    if not phones or left < timing.MIN_REDIAL_SECONDS:
+        return None
+    return twiml.forward_and_screen(line, phones, left)
+
+
+def _recording_url(url: str) -> str:
+    """Only an https URL on Twilio's own hosts is kept: staff pages link to it."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme == "https" and (host == "twilio.com" or host.endswith(".twilio.com")):
+        return url
+    if url:
+        log.warning("ignored a media URL that is not an https URL of Twilio's")
+    return ""
 
 
 @webhook("recording")
 def recording(request, fields: Fields, hook: Hook) -> HttpResponse:
     """The <Record> action (caller finished) and the recording status callback (file ready, or none)."""
     call_sid = fields.required("CallSid", CALL_SID)
-    call = calls.find_call(TWILIO, call_sid, account_sid=hook.account.account_sid)
+    call = calls.find_call(TWILIO, call_sid, account=hook.account, line=hook.line)
     status = fields.get("RecordingStatus", max_length=20)
-    recording_sid = fields.get("RecordingSid") or "none"
-    new = _event(
-        request, "recording", f"{call_sid}:{recording_sid}:{status or 'action'}", call.line.business if call else None
-    )
+    recording_sid = fields.get("RecordingSid", max_length=40) or "none"
+    if recording_sid != "none" and not RECORDING_SID.fullmatch(recording_sid):
+        raise bad_request("RecordingSid is malformed")
+    key = f"{call_sid}:{recording_sid}:{status or 'action'}"
+    new = _event(request, hook, "recording", key, call.line.business if call else None)
     if call is not None and new:
         seconds = fields.integer("RecordingDuration", maximum=86400) if status in ("", "completed") else 0
-        calls.do_voicemail(call, seconds, fields.get("RecordingUrl", max_length=500))
+        calls.do_voicemail(call, seconds, _recording_url(fields.get("RecordingUrl", max_length=500)))
     if status:
         return _no_content()
     return _xml(twiml.hang_up("Thank you. We will get back to you soon. Goodbye."))
@@ -240,30 +300,34 @@ def call_status(request, fields: Fields, hook: Hook) -> HttpResponse:
     """Status callbacks for the inbound call, and for the dialled legs (they carry ParentCallSid)."""
     call_sid = fields.required("CallSid", CALL_SID)
     status = fields.required("CallStatus", max_length=20)
-    parent_sid = fields.get("ParentCallSid")
+    parent_sid = fields.get("ParentCallSid", max_length=40)
     if parent_sid:
+        if not CALL_SID.fullmatch(parent_sid):
+            raise bad_request("ParentCallSid is malformed")
         return _leg_status(request, hook, call_sid, status, parent_sid)
     call, _ = _call_for(fields, hook, call_sid)
-    new = _event(request, "call-status", f"{call_sid}:{status}", call.line.business if call else None)
+    new = _event(request, hook, "call-status", f"{call_sid}:{status}", call.line.business if call else None)
     if call is None or not new:
         return _no_content()
     mode = call.line.call_mode
-    legs_seen, leg_answered = _legs(call_sid) if mode == Line.STATUS_ONLY else (0, False)
-    outcome = mapping.parent_outcome(status, mode, accepted=call.accepted or leg_answered, legs_seen=legs_seen)
+    legs_seen, leg_answered = _legs(hook.account, call_sid) if mode == Line.STATUS_ONLY else (0, False)
+    outcome = mapping.parent_outcome(
+        status, mode, accepted=call.accepted or leg_answered, prompted=bool(call.screened_legs), legs_seen=legs_seen
+    )
     if outcome is not None:  # status-only "completed": a dialled phone's report may still be on its way
-        late_legs = mode == Line.STATUS_ONLY and status == "completed"
-        calls.do_outcome(call, outcome, ended=True, grace=LEG_GRACE_SECONDS if late_legs else 0)
+        calls.do_call_ended(call, outcome, legs_may_follow=mode == Line.STATUS_ONLY and status == "completed")
     return _no_content()
 
 
-def _legs(parent_sid: str) -> tuple[int, bool]:
+def _legs(account: ProviderAccount, parent_sid: str) -> tuple[int, bool]:
     """(how many reports we have from the phones this call rang, whether one of them answered).
 
-    They may have arrived before we knew the call; their events are keyed by the parent's SID."""
+    They may have arrived before we knew the call; their events are keyed by the account and the
+    parent's SID, so only this account's reports count."""
     keys = WebhookEvent.objects.filter(
         provider=TWILIO,
         endpoint="call-status",
-        key__startswith=f"{parent_sid}:CA",  # not the parent's own
+        key__startswith=f"{account.pk}:{parent_sid}:CA",  # not the parent's own
     ).values_list("key", flat=True)
     statuses = [key.rsplit(":", 1)[-1] for key in keys]
     return len(statuses), any(mapping.child_outcome(s) == outcomes.ANSWERED for s in statuses)
@@ -272,13 +336,24 @@ def _legs(parent_sid: str) -> tuple[int, bool]:
 def _leg_status(request, hook: Hook, leg_sid: str, status: str, parent_sid: str) -> HttpResponse:
     """A dialled phone's progress. With screening the <Dial> action says more; in status-only
     mode it is how we learn that a phone answered. It never ends the call."""
-    parent = calls.find_call(TWILIO, parent_sid, account_sid=hook.account.account_sid)
+    parent = calls.find_call(TWILIO, parent_sid, account=hook.account)
     key = f"{parent_sid}:{leg_sid}:{status}"
-    new = _event(request, "call-status", key, parent.line.business if parent else None)
+    new = _event(request, hook, "call-status", key, parent.line.business if parent else None)
     outcome = mapping.child_outcome(status)
     if parent is not None and new and outcome is not None and parent.line.call_mode == Line.STATUS_ONLY:
-        calls.do_outcome(parent, outcome, ended=False)
+        calls.do_call_progress(parent, outcome)
     return _no_content()
+
+
+def _media(fields: Fields) -> list[dict]:
+    """The pictures and files of an MMS, as Twilio lists them (NumMedia, MediaUrl{N}, MediaContentType{N})."""
+    count = min(fields.integer("NumMedia", maximum=100) or 0, MAX_MEDIA)
+    media = []
+    for index in range(count):
+        url = _recording_url(fields.get(f"MediaUrl{index}", max_length=500))
+        if url:
+            media.append({"url": url, "content_type": fields.get(f"MediaContentType{index}", max_length=100)})
+    return media
 
 
 @webhook("sms")
@@ -287,7 +362,7 @@ def sms(request, fields: Fields, hook: Hook) -> HttpResponse:
     message_sid = fields.required("MessageSid", MESSAGE_SID)
     fields.required("To")
     line = hook.line
-    new = _event(request, "sms", message_sid, line.business if line else None)
+    new = _event(request, hook, "sms", message_sid, line.business if line else None)
     if line is not None and new:
         messaging.do_inbound_sms(
             messaging.Inbound(
@@ -297,6 +372,7 @@ def sms(request, fields: Fields, hook: Hook) -> HttpResponse:
                 from_number=fields.required("From", max_length=64),
                 body=fields.get("Body"),
                 provider_type=fields.get("OptOutType", max_length=20),
+                media=_media(fields),
             )
         )
     return _xml(twiml.empty_messaging())
@@ -308,16 +384,16 @@ def sms_status(request, fields: Fields, hook: Hook) -> HttpResponse:
     message_sid = fields.required("MessageSid", MESSAGE_SID)
     status = fields.get("MessageStatus", max_length=20) or fields.required("SmsStatus", max_length=20)
     error_code = fields.required("ErrorCode", ERROR_CODE) if fields.get("ErrorCode").strip() else ""
-    if _event(request, "sms-status", f"{message_sid}:{status}", None):
+    if _event(request, hook, "sms-status", f"{message_sid}:{status}", None):
         messaging.do_message_status(
             messaging.StatusReport(
                 provider=TWILIO,
                 provider_message_id=message_sid,
                 status=status,
-                ref=request.GET.get("m", ""),
+                ref=request.GET.get("m", "")[:64],
                 error_code=error_code,
                 consequence=errors.consequence(error_code),
-                account_sid=hook.account.account_sid,
+                account_id=hook.account.pk,
             )
         )
     return _no_content()

@@ -157,3 +157,22 @@ def test_a_report_naming_our_reference_adopts_the_provider_id(alpha_line, twilio
 
 def test_a_report_for_an_unknown_message_is_accepted_and_ignored(alpha_line, twilio_post):
     assert twilio_post("sms-status", fixture("sms_status_delivered")).status_code == 204
+
+
+def test_the_pictures_of_an_mms_are_kept_with_the_message(alpha_line, twilio_post):
+    twilio_post("sms", fixture("sms_incoming_mms"))
+
+    [message] = Message.objects.filter(direction=Message.IN)
+    assert message.body == "This is the leak under the sink"
+    assert [m["content_type"] for m in message.media] == ["image/jpeg", "video/mp4"]
+    assert all(m["url"].startswith("https://api.twilio.com/2010-04-01/Accounts/") for m in message.media)
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)//", "http://api.twilio.com/x.jpg", "https://evil.example/x.jpg", "data:image/png,xx"]
+)
+def test_a_media_url_that_is_not_twilios_own_https_url_is_dropped(alpha_line, twilio_post, url):
+    twilio_post("sms", fixture("sms_incoming_mms", MediaUrl0=url))
+
+    [message] = Message.objects.filter(direction=Message.IN)
+    assert [m["content_type"] for m in message.media] == ["video/mp4"]

@@ -6,13 +6,12 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from textback.calls import decide, outcomes
+from textback.calls import decide, outcomes, timing
 from textback.calls.models import Call, WebhookEvent
 from textback.conftest import BETA_TOKEN
 from textback.messaging.models import Message
 from textback.outbox.models import OutboxItem
 from textback.providers.models import Line
-from textback.providers.twilio import webhooks
 from textback.providers.twilio.tests.helpers import fixture
 
 pytestmark = pytest.mark.django_db
@@ -41,7 +40,8 @@ def test_an_incoming_call_rings_the_staff_phones_with_press_1_screening(alpha_li
     assert response["Content-Type"].startswith("text/xml")
     twiml = response.content.decode()
     assert '<Dial action="https://textback.example.com/hooks/twilio/dial"' in twiml
-    assert 'answerOnBridge="true"' in twiml and 'timeout="20"' in twiml
+    # Twilio rings ~5 s past <Dial timeout>: the caller hears the line's 20 seconds.
+    assert 'answerOnBridge="true"' in twiml and 'timeout="15"' in twiml
     assert 'url="https://textback.example.com/hooks/twilio/screen"' in twiml
     assert ">+15125550199</Number>" in twiml
     call = the_call()
@@ -182,7 +182,8 @@ def test_duplicated_callbacks_make_exactly_one_text(alpha_line, twilio_post):
         twilio_post("call-status", fixture("call_status_completed"))
 
     assert len(textbacks()) == 1
-    assert OutboxItem.objects.count() == 1
+    assert OutboxItem.objects.filter(kind=OutboxItem.SMS).count() == 1
+    assert OutboxItem.objects.get(kind="decide_call").status == OutboxItem.CANCELED  # decided before the deadline
     assert WebhookEvent.objects.get(endpoint="dial").duplicates == 1
 
 
@@ -252,7 +253,7 @@ def status_only(line: Line) -> Line:
 
 def after_the_grace(run_outbox) -> None:
     """Run the deferred decision as the worker would, a few seconds later."""
-    with time_machine.travel(timezone.now() + timedelta(seconds=webhooks.LEG_GRACE_SECONDS + 1)):
+    with time_machine.travel(timezone.now() + timedelta(seconds=timing.LEG_GRACE_SECONDS + 1)):
         run_outbox()
 
 
@@ -308,3 +309,33 @@ def test_another_tenants_account_cannot_report_calls_to_our_line(alpha_line, bet
 
     assert "not set up" in twiml
     assert Call.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)//",
+        "JAVASCRIPT:alert(1)",
+        "http://api.twilio.com/rec",
+        "https://api.twilio.com.evil.example/r",
+    ],
+)
+def test_a_recording_url_that_is_not_twilios_own_https_url_is_never_stored(alpha_line, twilio_post, url):
+    twilio_post("voice", fixture("voice_incoming"))
+    twilio_post("dial", fixture("dial_no_answer"))
+
+    twilio_post("recording", fixture("recording_action", RecordingUrl=url))
+
+    call = the_call()
+    assert (call.voicemail, call.recording_url) == (True, "")  # the message counts; the link is not kept
+
+
+def test_the_staff_page_links_only_to_a_stored_https_recording(alpha_line, twilio_post, client, alice):
+    twilio_post("voice", fixture("voice_incoming"))
+    twilio_post("dial", fixture("dial_no_answer"))
+    twilio_post("recording", fixture("recording_action", RecordingUrl="javascript:alert(1)//"))
+    client.force_login(alice)
+
+    page = client.get(f"/b/alpha/calls/{the_call().pk}").content.decode()
+
+    assert "javascript:" not in page
