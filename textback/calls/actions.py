@@ -20,15 +20,14 @@ queues commit together with the report that ended the call.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db import transaction
 from django.utils import timezone
 
 from textback.calls import decide, outcomes, timing
 from textback.calls.models import Call
-from textback.lib import phone
+from textback.lib import phone, sql
 from textback.messaging import actions as messaging
-from textback.messaging.models import ExcludedNumber, Message, MessageStatus
+from textback.messaging.models import Message
 from textback.messaging.templating import render
 from textback.outbox import wake, worker
 from textback.outbox.models import OutboxItem
@@ -66,34 +65,42 @@ def start_call(start: CallStart, *, expect_new: bool = False) -> tuple[Call | No
     """(the call, whether this request created it). Later reports of the same call get the same row;
     None when the id belongs to a call of another account or line (nothing is changed then).
 
-    With expect_new (the incoming-call webhook) the insert is tried first, saving a lookup.
+    With expect_new (the incoming-call webhook) the insert is tried first, saving a lookup. A call
+    created here is invisible to everyone else until the transaction commits, so the actions below
+    need not lock it again.
     """
     line = start.line
     if not expect_new:
         existing = find_call(start.provider, start.call_id, account=line.account, line=line)
         if existing:
             return existing, False
-    try:
-        with transaction.atomic():
-            call = Call.objects.create(
-                business=line.business,
-                line=line,
-                provider=start.provider,
-                provider_call_id=start.call_id,
-                from_number=start.from_number[:40],
-                to_number=start.to_number[:40],
-                caller_name=start.caller_name[:100],
-                started_at=timezone.now(),
-            )
-            return call, True
-    except IntegrityError:  # a retry, a concurrent callback for the same call, or someone else's call
+    values = {
+        "business": line.business, "line": line, "contact": None, "provider": start.provider,
+        "provider_call_id": start.call_id, "from_number": start.from_number[:40], "to_number": start.to_number[:40],
+        "caller_name": start.caller_name[:100], "state": Call.RINGING, "outcome": None, "accepted": False,
+        "screened_legs": {}, "voicemail": False, "voicemail_seconds": None, "recording_url": "",
+        "awaiting_voicemail": False, "started_at": timezone.now(), "ended_at": None, "decision": "",
+        "decision_reason": "", "decided_at": None, "decide_by": None,
+    }  # fmt: skip
+    row = sql.insert(Call, values, conflict=("provider", "provider_call_id"))
+    if row is None:  # a retry, a concurrent callback for the same call, or someone else's call
         return find_call(start.provider, start.call_id, account=line.account, line=line), False
+    call = sql.built(Call, row[0], values)
+    call.created_here = True
+    return call, True
 
 
 def _locked(call: Call) -> Call:
+    if getattr(call, "created_here", False):
+        return call
     return (
         Call.objects.select_for_update(of=("self",)).select_related("line__business", "line__account").get(pk=call.pk)
     )
+
+
+def _save(call: Call, fields: list[str]) -> None:
+    """One UPDATE of these fields."""
+    sql.update(Call, call.pk, {name: getattr(call, name) for name in dict.fromkeys(fields)})
 
 
 # --- what providers report --------------------------------------------------------------------
@@ -105,7 +112,7 @@ def do_ringing(call: Call) -> None:
     line = call.line
     greeting = line.greeting if line.record_voicemail else None
     _decide_by(call, call.started_at + timing.ringing_window(line.ring_seconds, len(line.forward_to), greeting))
-    Call.objects.filter(pk=call.pk).update(decide_by=call.decide_by)
+    _save(call, ["decide_by"])
 
 
 def do_screen_prompt(call: Call, leg: str, number: str) -> None:
@@ -114,18 +121,20 @@ def do_screen_prompt(call: Call, leg: str, number: str) -> None:
     call = _locked(call)
     if leg not in call.screened_legs:
         call.screened_legs = {**call.screened_legs, leg[:64]: number[:40]}
-        call.save(update_fields=["screened_legs"])
+        _save(call, ["screened_legs"])
 
 
 def do_connected(call: Call, connected: bool) -> None:
     """The provider's own word on whether the caller spoke with a phone (Twilio's DialBridged).
     It wins over a key press: staff who pressed 1 as the caller hung up never spoke with them."""
     if call.accepted != connected:
+        call.accepted = connected
         Call.objects.filter(pk=call.pk).update(accepted=connected)
 
 
 def do_accept(call: Call) -> None:
     """A person pressed 1 on the screening prompt: this call is answered."""
+    call.accepted = True
     Call.objects.filter(pk=call.pk).update(accepted=True)
 
 
@@ -135,7 +144,7 @@ def do_call_progress(call: Call, outcome: str | None) -> Call:
     refined = outcomes.refine(call.outcome, outcome)
     if refined != call.outcome:
         call.outcome = refined
-        call.save(update_fields=["outcome"])
+        _save(call, ["outcome"])
     return call
 
 
@@ -170,7 +179,7 @@ def do_call_ended(
         else:
             _decide_and_save(call, fields)
             return call
-    call.save(update_fields=[*fields, "decide_by"])
+    _save(call, [*fields, "decide_by"])
     return call
 
 
@@ -255,27 +264,10 @@ def _decide_and_save(call: Call, fields: list[str]) -> None:
             OutboxItem.objects.filter(idempotency_key=f"{DECIDE}:{call.pk}", status=OutboxItem.PENDING).update(
                 status=OutboxItem.CANCELED, result="decided", finished_at=call.decided_at
             )
-    call.save(update_fields=fields)
+    _save(call, fields)
 
 
 # --- the decision ------------------------------------------------------------------------
-
-
-def own_numbers(business) -> set[str]:
-    """The business's lines and the staff phones they ring."""
-    numbers = set()
-    for number, forward_to in business.lines.values_list("number", "forward_to"):
-        numbers.add(number)
-        numbers.update(forward_to or [])
-    return numbers
-
-
-def last_automatic_text(business, contact):
-    return (
-        Message.objects.filter(business=business, contact=contact, direction=Message.OUT, purpose__in=Message.AUTOMATIC)
-        .exclude(status__in=(*MessageStatus.NOT_SENT, MessageStatus.FAILED))
-        .aggregate(at=Max("created_at"))["at"]
-    )
 
 
 def policy_for(line) -> decide.Policy:
@@ -288,21 +280,19 @@ def policy_for(line) -> decide.Policy:
     )
 
 
-def facts_for(call: Call, number: phone.NumberFacts, contact, *, new_contact: bool = False) -> decide.CallFacts:
-    """What the rules need to know. A contact created just now has no texts yet: no query for them.
-    The ledger is always read: it is keyed by number and outlives any contact row."""
-    business = call.line.business
+def facts_for(call: Call, number: phone.NumberFacts, contact, known: messaging.CallerFacts | None) -> decide.CallFacts:
+    """What the rules need to know about the call and the caller."""
     if contact is None:
         return decide.CallFacts(outcome=call.outcome, number=number)
     return decide.CallFacts(
         outcome=call.outcome,
         number=number,
-        own_number=contact.number in own_numbers(business),
-        excluded=ExcludedNumber.objects.filter(business=business, number=contact.number).exists(),
-        opted_out=messaging.is_opted_out(business, contact.number),
+        own_number=known.own_number,
+        excluded=known.excluded,
+        opted_out=known.opted_out,
         landline=contact.is_landline,
         known_invalid=contact.is_invalid,
-        last_auto_text_at=None if new_contact else last_automatic_text(business, contact),
+        last_auto_text_at=known.last_auto_text_at,
         now=timezone.now(),
     )
 
@@ -311,23 +301,26 @@ def decide_call(call: Call) -> decide.Decision | None:
     """Decide once per call (the caller holds the row lock) and queue the text-back on "yes"."""
     decision = _decide(call)
     if decision:
-        call.save(update_fields=["contact", "decision", "decision_reason", "decided_at"])
+        _save(call, ["contact", "decision", "decision_reason", "decided_at"])
     return decision
 
 
 def _decide(call: Call) -> decide.Decision | None:
-    """Set the decision on the call (not saved) and queue the text-back; None if decided before."""
+    """Set the decision on the call (not saved) and queue the text-back; None if decided before.
+
+    The contact's row is locked first, so two calls from one person decide one after the other."""
     if call.decided_at:
         return None
     line, business = call.line, call.line.business
     number = phone.facts(call.from_number, business.country)
-    contact, new_contact = messaging.find_or_create_contact(business, number.e164) if number.e164 else (None, False)
-    decision = decide.decide(facts_for(call, number, contact, new_contact=new_contact), policy_for(line))
+    contact = messaging.find_or_create_contact(business, number.e164) if number.e164 else None
+    known = messaging.caller_facts(business, contact) if contact else None
+    decision = decide.decide(facts_for(call, number, contact, known), policy_for(line))
     call.contact = contact
     call.decision = Call.TEXT if decision.text else Call.SKIP
     call.decision_reason, call.decided_at = decision.reason, timezone.now()
     if decision.text:
-        _queue_textback(call, contact, new_contact=new_contact)
+        _queue_textback(call, contact, first_text=not known.has_received_texts)
     return decision
 
 
@@ -344,7 +337,7 @@ def textback_body(call: Call, contact) -> str:
     return render(template, values)
 
 
-def _queue_textback(call: Call, contact, *, new_contact: bool) -> Message:
+def _queue_textback(call: Call, contact, *, first_text: bool) -> Message:
     line = call.line
     due = (call.ended_at or timezone.now()) + timedelta(seconds=line.delay_seconds)
     return messaging.queue_text(
@@ -357,5 +350,5 @@ def _queue_textback(call: Call, contact, *, new_contact: bool) -> Message:
         expires_at=due + timedelta(minutes=line.business.staleness_minutes),
         sender_kind=Message.AUTOMATION,
         call=call,
-        new_contact=new_contact,
+        first_text=first_text,
     )

@@ -5,15 +5,16 @@ Callers hold the transaction: these functions are meant to run inside the same
 and its cause are written together or not at all.
 """
 
+import functools
 import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.utils import timezone
 
-from textback.lib import gsm7, phone
+from textback.lib import gsm7, phone, sql
 from textback.lib.text import normalise_sms_text
 from textback.messaging import keywords
 from textback.messaging.models import ConsentEvent, Contact, Conversation, Message, MessageStatus, MessageStatusEvent
@@ -30,40 +31,94 @@ _OPT_OUT_INSTRUCTION = re.compile(
 # Responses to the recipient's own request may reach a number that has opted out.
 ALLOWED_WHEN_OPTED_OUT = frozenset({Message.OPT_OUT_CONFIRMATION, Message.HELP})
 NO_FIRST_TEXT_ADDITIONS = frozenset({Message.OPT_OUT_CONFIRMATION, Message.OPT_IN_CONFIRMATION})
+NEVER_RECEIVED = (*MessageStatus.NOT_SENT, MessageStatus.FAILED, MessageStatus.UNDELIVERED)
+NOT_COUNTED = (*MessageStatus.NOT_SENT, MessageStatus.FAILED)  # automatic texts the cool-down does not count
 
 
-def find_or_create_contact(business, number: str) -> tuple[Contact, bool]:
-    """The business's contact for a number, created on first sight; and whether it was just created.
+def find_or_create_contact(business, number: str) -> Contact:
+    """The business's contact for a number, created on first sight.
 
-    The row stays locked for the rest of the transaction, so two requests about the same
-    person (two STOPs, two missed calls) take turns: the second sees what the first did.
+    The row stays locked for the rest of the transaction (PostgreSQL: the upsert takes the row lock;
+    SQLite: one writer at a time), so two requests about the same person (two STOPs, two missed
+    calls) take turns: the second sees what the first did.
     """
-    contacts = Contact.objects.select_for_update() if connection.in_atomic_block else Contact.objects
-    try:
-        return contacts.get(business=business, number=number), False
-    except Contact.DoesNotExist:
-        pass
-    try:
-        with transaction.atomic():
-            return Contact.objects.create(business=business, number=number), True
-    except IntegrityError:  # created by a concurrent request a moment ago
-        return contacts.get(business=business, number=number), False
+    now = timezone.now()
+    row = sql.insert(
+        Contact,
+        {"business_id": business.pk, "number": number, "name": "", "is_landline": False, "is_invalid": False,
+         "created_at": now},
+        conflict=("business", "number"),
+        update=("number",),
+        returning=("id", "name", "is_landline", "is_invalid", "created_at"),
+    )  # fmt: skip
+    pk, name, landline, invalid, created_at = row
+    return sql.built(
+        Contact,
+        pk,
+        {"business": business, "number": number, "name": name, "is_landline": sql.as_bool(landline),
+         "is_invalid": sql.as_bool(invalid), "created_at": sql.as_datetime(created_at)},
+    )  # fmt: skip
 
 
 def contact_for(business, number: str) -> Contact:
-    return find_or_create_contact(business, number)[0]
+    return find_or_create_contact(business, number)
 
 
-def conversation_for(line, contact: Contact, *, new_contact: bool = False) -> Conversation:
-    """The thread between a line and a contact. A contact created in this transaction has none yet."""
-    conversation = None if new_contact else Conversation.objects.filter(line=line, contact=contact).first()
-    if conversation:
-        return conversation
-    try:
-        with transaction.atomic():
-            return Conversation.objects.create(business=line.business, line=line, contact=contact)
-    except IntegrityError:
-        return Conversation.objects.get(line=line, contact=contact)
+def conversation_for(line, contact: Contact, *, touch: bool = False) -> int:
+    """The id of the thread between a line and a contact, created on first sight; `touch` marks it as
+    having a message now (one statement either way)."""
+    now = timezone.now()
+    values = {"business_id": line.business_id, "line_id": line.pk, "contact_id": contact.pk,
+              "status": Conversation.OPEN, "last_message_at": now if touch else None, "created_at": now}  # fmt: skip
+    update = ("last_message_at",) if touch else ("contact",)
+    return sql.insert(Conversation, values, conflict=("line", "contact"), update=update)[0]
+
+
+@dataclass(frozen=True)
+class CallerFacts:
+    """What the business's records say about a number, read in one query for the text-back decision."""
+
+    excluded: bool
+    opted_out: bool
+    own_number: bool
+    last_auto_text_at: datetime | None
+    has_received_texts: bool
+
+
+@functools.cache
+def _facts_sql(vendor: str) -> str:
+    staff_phone = (
+        "l.forward_to @> jsonb_build_array(%s::text)"
+        if vendor == "postgresql"
+        else "EXISTS (SELECT 1 FROM json_each(l.forward_to) AS f WHERE f.value = %s)"
+    )
+    never = ", ".join(["%s"] * len(NEVER_RECEIVED))
+    not_sent = ", ".join(["%s"] * len(NOT_COUNTED))
+    return f"""SELECT
+        EXISTS (SELECT 1 FROM messaging_excludednumber WHERE business_id = %s AND number = %s),
+        (SELECT kind FROM messaging_consentevent WHERE business_id = %s AND number = %s AND kind IN (%s, %s)
+            ORDER BY created_at DESC, id DESC LIMIT 1),
+        EXISTS (SELECT 1 FROM providers_line l WHERE l.business_id = %s AND (l.number = %s OR {staff_phone})),
+        (SELECT MAX(created_at) FROM messaging_message WHERE business_id = %s AND contact_id = %s
+            AND direction = 'out' AND purpose IN (%s, %s) AND status NOT IN ({not_sent})),
+        EXISTS (SELECT 1 FROM messaging_message WHERE business_id = %s AND contact_id = %s
+            AND direction = 'out' AND status NOT IN ({never}))"""
+
+
+def caller_facts(business, contact: Contact) -> CallerFacts:
+    """The exclusion list, the consent ledger (by number: it outlives any contact row), the business's own
+    lines and staff phones, and the contact's automatic texts, in one round trip."""
+    b, n, c = business.pk, contact.number, contact.pk
+    args = [b, n, b, n, ConsentEvent.OPT_OUT, ConsentEvent.OPT_IN, b, n, n, b, c, *Message.AUTOMATIC,
+            *NOT_COUNTED, b, c, *NEVER_RECEIVED]  # fmt: skip
+    excluded, consent, own, last_auto, received = sql.fetchone(_facts_sql(connection.vendor), args)
+    return CallerFacts(
+        excluded=sql.as_bool(excluded),
+        opted_out=consent == ConsentEvent.OPT_OUT,
+        own_number=sql.as_bool(own),
+        last_auto_text_at=sql.as_datetime(last_auto),
+        has_received_texts=sql.as_bool(received),
+    )
 
 
 def consent_state(business, number: str) -> str | None:
@@ -82,7 +137,25 @@ def is_opted_out(business, number: str) -> bool:
     return consent_state(business, number) == ConsentEvent.OPT_OUT
 
 
-NEVER_RECEIVED = (*MessageStatus.NOT_SENT, MessageStatus.FAILED, MessageStatus.UNDELIVERED)
+def opted_out_numbers(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Which of these (business id, number) pairs are opted out now: the ledger read once for a batch."""
+    if not pairs:
+        return set()
+    latest: dict[tuple[int, str], str] = {}
+    events = (
+        ConsentEvent.objects.filter(
+            business_id__in={b for b, _ in pairs},
+            number__in={n for _, n in pairs},
+            kind__in=[ConsentEvent.OPT_OUT, ConsentEvent.OPT_IN],
+        )
+        .order_by("created_at", "pk")
+        .values_list("business_id", "number", "kind")
+    )
+    for business_id, number, kind in events:
+        latest[business_id, number] = kind
+    return {pair for pair in pairs if latest.get(pair) == ConsentEvent.OPT_OUT}
+
+
 OPT_OUT_LINE = "Reply STOP to opt out."
 
 
@@ -100,9 +173,9 @@ def with_first_text_additions(
     """Name the sender and say how to stop on the first text a contact ever gets from this business.
 
     The body is shortened if need be so the additions always fit within `limit`. `first_text`
-    is True when the caller knows (a contact created just now); None means look it up.
+    says whether it is the first, when the caller knows; None means look it up.
     """
-    if not first_text and has_received_texts(business, contact):
+    if first_text is False or (first_text is None and has_received_texts(business, contact)):
         return body[:limit]
     names_us = re.search(rf"(?<!\w){re.escape(business.name)}(?!\w)", body, re.IGNORECASE)
     prefix = "" if names_us else f"{business.name}: "
@@ -122,53 +195,40 @@ def queue_text(
     sender_kind: str = Message.SYSTEM,
     call=None,
     user=None,
-    new_contact: bool = False,
+    first_text: bool | None = None,
 ) -> Message:
     """Write an outbound text and its outbox row; the worker sends it at due_at.
 
-    `new_contact`: the contact was created in this transaction, so it has no texts and no
-    conversation yet (saves two lookups on the hot path).
+    `first_text`: whether the contact has never received a text from this business, when the caller
+    already knows (the text-back decision read it); None looks it up.
     """
     business = line.business
     body = normalise_sms_text(body).strip()
     if purpose in NO_FIRST_TEXT_ADDITIONS:
         body = body[:MAX_BODY]
     else:
-        body = with_first_text_additions(business, contact, body, first_text=new_contact or None)
+        body = with_first_text_additions(business, contact, body, first_text=first_text)
     shape = gsm7.shape(body)
     now = timezone.now()
-    conversation = conversation_for(line, contact, new_contact=new_contact)
-    message = Message.objects.create(
-        business=business,
-        conversation=conversation,
-        contact=contact,
-        line=line,
-        call=call,
-        direction=Message.OUT,
-        sender_kind=sender_kind,
-        sent_by=user,
-        purpose=purpose,
-        body=body,
-        encoding=shape.encoding,
-        units=shape.units,
-        segments=shape.segments,
-        status=MessageStatus.SCHEDULED,
-        status_at=now,
-        provider=line.account.provider,
-        created_at=now,
-    )
-    OutboxItem.objects.create(
-        business=business,
-        kind=OutboxItem.SMS,
-        idempotency_key=key,
-        message=message,
-        due_at=due_at,
-        expires_at=expires_at,
-        created_at=now,
-    )
-    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
+    values = {
+        "business": business, "conversation_id": conversation_for(line, contact, touch=True), "contact": contact,
+        "line": line, "call": call, "direction": Message.OUT, "sender_kind": sender_kind, "sent_by": user,
+        "purpose": purpose, "body": body, "media": [], "encoding": shape.encoding, "units": shape.units,
+        "segments": shape.segments, "status": MessageStatus.SCHEDULED, "status_at": now,
+        "provider": line.account.provider, "provider_message_id": None, "error_code": "", "error_message": "",
+        "ref": uuid.uuid4(), "created_at": now, "sent_at": None,
+    }  # fmt: skip
+    (message_id,) = sql.insert(Message, values)
+    sql.insert(
+        OutboxItem,
+        {"business_id": business.pk, "kind": OutboxItem.SMS, "idempotency_key": key, "message_id": message_id,
+         "payload": {}, "status": OutboxItem.PENDING, "due_at": due_at, "expires_at": expires_at, "attempts": 0,
+         "lease_until": None, "claimed_by": "", "last_attempt_at": None, "last_error": "", "result": "",
+         "created_at": now, "finished_at": None},
+        returning=(),
+    )  # fmt: skip
     wake.after_commit(due_at)
-    return message
+    return sql.built(Message, message_id, values)
 
 
 def cancel_pending(business, contact: Contact, *, purposes=None, keep=(), why: str) -> int:
@@ -230,16 +290,16 @@ def do_inbound_sms(inbound: Inbound) -> Message | None:
     taken = Message.objects.filter(provider=inbound.provider, provider_message_id=inbound.provider_message_id)
     if inbound.provider_message_id and taken.exists():
         return None
-    contact, _ = find_or_create_contact(
+    contact = find_or_create_contact(
         business, phone.facts(inbound.from_number, business.country).e164 or inbound.from_number[:64]
     )
-    conversation = conversation_for(line, contact)
+    conversation_id = conversation_for(line, contact)
     now = timezone.now()
     body = inbound.body[: MAX_BODY * 2]
     shape = gsm7.shape(body)
     message = Message.objects.create(
         business=business,
-        conversation=conversation,
+        conversation_id=conversation_id,
         contact=contact,
         line=line,
         direction=Message.IN,
@@ -260,7 +320,7 @@ def do_inbound_sms(inbound: Inbound) -> Message | None:
     handled = _act_on_keyword(keyword, line, contact, message) if keyword else False
     if not handled:
         cancel_pending(business, contact, purposes=Message.AUTOMATIC, why="the contact replied")
-    Conversation.objects.filter(pk=conversation.pk).update(status=Conversation.OPEN, last_message_at=now)
+    Conversation.objects.filter(pk=conversation_id).update(status=Conversation.OPEN, last_message_at=now)
     return message
 
 

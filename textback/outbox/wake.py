@@ -7,11 +7,15 @@ Three paths, one per deployment:
 - SQLite, separate processes: the worker watches `PRAGMA data_version`, which
   changes whenever another connection commits. Checking it costs microseconds,
   so the worker looks every 20 ms while idle.
+
+A wake-up says when the new work is due (the first two paths carry the due time),
+so a worker knows whether to claim now or sleep on, without asking the database.
 """
 
 import os
 import select
 import sqlite3
+import threading
 import time
 from datetime import datetime
 
@@ -22,6 +26,8 @@ CHANNEL = "textback_outbox"
 SQLITE_CHECK_SECONDS = 0.02
 
 _pipes: dict[int, tuple[int, int]] = {}
+_heard: list[float] = []  # due times (Unix seconds) committed in this process since a waiter last looked
+_heard_lock = threading.Lock()
 
 
 def _pipe() -> tuple[int, int]:
@@ -35,37 +41,45 @@ def _pipe() -> tuple[int, int]:
     return _pipes[pid]
 
 
-def poke() -> None:
-    """Wake this process's worker thread, if it has one."""
+def poke(due: float | None = None) -> None:
+    """Wake this process's worker thread, if it has one; `due`: when the work that was written is due."""
+    if due is not None:
+        with _heard_lock:
+            _heard.append(due)
     try:
         os.write(_pipe()[1], b"!")
     except BlockingIOError:  # the pipe is full: the worker has plenty of wake-ups pending
         pass
 
 
-def _drain() -> None:
+def _drain() -> list[float]:
     try:
         while os.read(_pipe()[0], 4096):
             pass
     except BlockingIOError:
         pass
+    with _heard_lock:
+        heard = _heard[:]
+        _heard.clear()
+    return heard
 
 
 def after_commit(due_at: datetime) -> None:
     """Call inside the transaction that wrote outbox work."""
-    transaction.on_commit(poke)
+    due = due_at.timestamp()
+    transaction.on_commit(lambda: poke(due))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, '')", [CHANNEL])
+            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"{due:.3f}"])
 
 
 class Waiter:
-    """Sleeps until the timeout or until new work may have been written."""
+    """Sleeps until the timeout or until new work may have been written; returns when that work is due
+    (Unix seconds; `time.time()` when it cannot tell, an empty list when woken for nothing new)."""
 
-    def wait(self, timeout: float) -> None:
+    def wait(self, timeout: float) -> list[float]:
         ready, _, _ = select.select([_pipe()[0]], [], [], max(timeout, 0))
-        if ready:
-            _drain()
+        return _drain() if ready else []
 
     def close(self) -> None:
         pass
@@ -86,16 +100,22 @@ class PostgresWaiter(Waiter):
         )
         self.conn.execute(f"LISTEN {CHANNEL}")
 
-    def wait(self, timeout: float) -> None:
+    def wait(self, timeout: float) -> list[float]:
         ready, _, _ = select.select([_pipe()[0], self.conn.fileno()], [], [], max(timeout, 0))
-        if _pipe()[0] in ready:
-            _drain()
+        heard = _drain() if _pipe()[0] in ready else []
         if self.conn.fileno() in ready:
-            for _ in self.conn.notifies(timeout=0):
-                pass
+            heard += [_due(notice.payload) for notice in self.conn.notifies(timeout=0)]
+        return heard
 
     def close(self) -> None:
         self.conn.close()
+
+
+def _due(payload: str) -> float:
+    try:
+        return float(payload)
+    except ValueError:  # a NOTIFY from elsewhere, or an older textback: claim and see
+        return time.time()
 
 
 class SqliteWaiter(Waiter):
@@ -106,18 +126,19 @@ class SqliteWaiter(Waiter):
     def _version(self) -> int:
         return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
-    def wait(self, timeout: float) -> None:
+    def wait(self, timeout: float) -> list[float]:
         deadline = time.monotonic() + max(timeout, 0)
         while True:
             remaining = deadline - time.monotonic()
             ready, _, _ = select.select([_pipe()[0]], [], [], min(max(remaining, 0), SQLITE_CHECK_SECONDS))
             if ready:
-                _drain()
-                return
+                return _drain()
             version = self._version()
-            if version != self.version or remaining <= SQLITE_CHECK_SECONDS:
+            if version != self.version:  # another process committed something: maybe work, maybe not
                 self.version = version
-                return
+                return [time.time()]
+            if remaining <= SQLITE_CHECK_SECONDS:
+                return []
 
     def close(self) -> None:
         self.conn.close()

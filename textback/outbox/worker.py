@@ -5,13 +5,20 @@ workers share the queue without sending anything twice; on SQLite the same ORM
 call runs in an IMMEDIATE transaction, which serialises claimers. A claim is a
 lease: a worker that dies leaves rows whose lease runs out, and the next claim
 of such a row is told to reconcile with the provider before doing anything.
+
+Texts go in batches (ARCHITECTURE §5): one transaction claims a batch and makes
+each text's last checks, the sending threads hand them to the provider at the
+same time, and one transaction records what the provider said for all that have
+finished. Other kinds of work run one row at a time.
 """
 
+import heapq
 import logging
 import os
 import random
 import socket
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -31,20 +38,52 @@ IN_FLIGHT = "in_flight"  # written at claim time: if we die now, nobody knows wh
 UNCERTAIN = "uncertain"  # the request may have reached the provider (e.g. a read timeout)
 MAX_ATTEMPTS = 8
 MAX_IDLE_SECONDS = 30.0
+CLAIM_INTERVAL_SECONDS = 0.02  # under load, wake-ups within this time are claimed together
 
 Handler = Callable[[OutboxItem, bool], None]
 HANDLERS: dict[str, Handler] = {}
 GAVE_UP: dict[str, list[Callable[[OutboxItem, str], None]]] = {}
 
 
+@dataclass
+class Job:
+    """A claimed row and what to do with it. `work` is what a batched kind prepared for it."""
+
+    item: OutboxItem
+    reconcile: bool
+    work: object = None
+    claimed_at: float = 0.0  # time.monotonic()
+
+
+@dataclass(frozen=True)
+class Batched:
+    """How a kind of work is carried out in batches.
+
+    `take(items)` runs inside the claim's transaction and returns the jobs to run (it finishes the
+    rows it stops itself); `run(job)` runs in a sending thread with no transaction open and returns a
+    result; `record(results)` gets (job, result) pairs and runs inside one transaction.
+    """
+
+    take: Callable[[list[OutboxItem]], list[Job]]
+    run: Callable[[Job], object]
+    record: Callable[[list[tuple[Job, object]]], None]
+
+
+BATCHED: dict[str, Batched] = {}
+
+
 def handles(kind: str) -> Callable[[Handler], Handler]:
-    """Register the function that carries out outbox rows of one kind."""
+    """Register the function that carries out one outbox row of this kind (also the reconcile path)."""
 
     def register(func: Handler) -> Handler:
         HANDLERS[kind] = func
         return func
 
     return register
+
+
+def handles_in_batches(kind: str, batched: Batched) -> None:
+    BATCHED[kind] = batched
 
 
 def on_give_up(kind: str):
@@ -70,22 +109,20 @@ def _due(now: datetime) -> Q:
     return Q(status=OutboxItem.PENDING, due_at__lte=now) | Q(status=OutboxItem.CLAIMED, lease_until__lt=now)
 
 
-def claim(worker: str, limit: int, now: datetime | None = None) -> list[tuple[OutboxItem, bool]]:
-    """Take up to `limit` due rows. Each comes with whether to reconcile before acting."""
-    now = now or timezone.now()
-    if not OutboxItem.objects.filter(_due(now)).exists():  # a read, so idle workers never take the write lock
+def _claim_rows(worker: str, limit: int, now: datetime) -> list[tuple[OutboxItem, bool]]:
+    """Lock and lease up to `limit` due rows (inside the caller's transaction)."""
+    rows = list(OutboxItem.objects.select_for_update(skip_locked=True).filter(_due(now)).order_by("due_at")[:limit])
+    if not rows:
         return []
-    with transaction.atomic():
-        rows = list(OutboxItem.objects.select_for_update(skip_locked=True).filter(_due(now)).order_by("due_at")[:limit])
-        lease_until = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
-        OutboxItem.objects.filter(pk__in=[row.pk for row in rows]).update(
-            status=OutboxItem.CLAIMED,
-            claimed_by=worker,
-            lease_until=lease_until,
-            attempts=F("attempts") + 1,
-            last_attempt_at=now,
-            result=IN_FLIGHT,
-        )
+    lease_until = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+    OutboxItem.objects.filter(pk__in=[row.pk for row in rows]).update(
+        status=OutboxItem.CLAIMED,
+        claimed_by=worker,
+        lease_until=lease_until,
+        attempts=F("attempts") + 1,
+        last_attempt_at=now,
+        result=IN_FLIGHT,
+    )
     claimed = []
     for row in rows:
         reconcile = row.result in (IN_FLIGHT, UNCERTAIN)
@@ -93,6 +130,31 @@ def claim(worker: str, limit: int, now: datetime | None = None) -> list[tuple[Ou
         row.attempts, row.last_attempt_at, row.result = row.attempts + 1, now, IN_FLIGHT
         claimed.append((row, reconcile))
     return claimed
+
+
+def claim(worker: str, limit: int, now: datetime | None = None) -> list[tuple[OutboxItem, bool]]:
+    """Take up to `limit` due rows. Each comes with whether to reconcile before acting."""
+    with transaction.atomic():
+        return _claim_rows(worker, limit, now or timezone.now())
+
+
+def claim_jobs(worker: str, limit: int, now: datetime | None = None) -> tuple[list[Job], int]:
+    """(the jobs to run, how many rows were claimed): claim, and take each batched kind's rows in the
+    same transaction, so a batch of texts costs one commit to claim and check."""
+    started = time.monotonic()
+    with transaction.atomic():
+        claimed = _claim_rows(worker, limit, now or timezone.now())
+        jobs, batches = [], {}
+        for item, reconcile in claimed:
+            if item.kind in BATCHED and not reconcile:
+                batches.setdefault(item.kind, []).append(item)
+            else:
+                jobs.append(Job(item, reconcile, claimed_at=started))
+        for kind, items in batches.items():
+            for job in BATCHED[kind].take(items):
+                job.claimed_at = started
+                jobs.append(job)
+    return jobs, len(claimed)
 
 
 def seconds_until_due(now: datetime | None = None) -> float:
@@ -125,11 +187,25 @@ def renew_lease(item: OutboxItem) -> bool:
     return 1 == _mine(item).update(lease_until=item.lease_until)
 
 
+def lease_is_young(job: Job) -> bool:
+    """Whether the claim's lease still covers a provider request that starts now with plenty to spare."""
+    return time.monotonic() - job.claimed_at < settings.OUTBOX_LEASE_SECONDS / 3
+
+
 def finish(item: OutboxItem, status: str, result: str, error: str = "") -> bool:
     """Close the row if we still hold its lease; False if another worker took it over."""
     return 1 == _mine(item).update(
         status=status, result=result[:40], last_error=error[:300], finished_at=timezone.now(), lease_until=None
     )
+
+
+def finish_many(items: list[OutboxItem], status: str, result: str) -> int:
+    """Close rows we still hold (all claimed by one worker); how many were still ours."""
+    if not items:
+        return 0
+    return OutboxItem.objects.filter(
+        pk__in=[item.pk for item in items], status=OutboxItem.CLAIMED, claimed_by=items[0].claimed_by
+    ).update(status=status, result=result[:40], last_error="", finished_at=timezone.now(), lease_until=None)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -138,9 +214,11 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.5, 1.5))
 
 
-def retry_later(item: OutboxItem, error: str, *, uncertain: bool) -> datetime | None:
-    """Put the row back for another attempt. Returns when, or None if it is not worth retrying."""
-    due = timezone.now() + backoff(item.attempts)
+def retry_later(item: OutboxItem, error: str, *, uncertain: bool, not_before: float | None = None) -> datetime | None:
+    """Put the row back for another attempt, no sooner than `not_before` seconds from now (a provider's
+    Retry-After). Returns when, or None if it is not worth retrying."""
+    wait = max(backoff(item.attempts), timedelta(seconds=not_before or 0))
+    due = timezone.now() + wait
     if item.attempts >= MAX_ATTEMPTS or (item.expires_at and due > item.expires_at):
         return None
     OutboxItem.objects.filter(pk=item.pk).update(
@@ -150,10 +228,30 @@ def retry_later(item: OutboxItem, error: str, *, uncertain: bool) -> datetime | 
         result=UNCERTAIN if uncertain else "retry",
         last_error=error[:300],
     )
+    wake.after_commit(due)
     return due
 
 
 # --- the loop --------------------------------------------------------------------------
+
+
+class DueTimes:
+    """When the work we have heard of falls due (a heap of Unix times)."""
+
+    def __init__(self) -> None:
+        self._heap: list[float] = []
+
+    def add(self, times) -> None:
+        for at in times:
+            heapq.heappush(self._heap, at)
+
+    def next(self) -> float:
+        return self._heap[0] if self._heap else float("inf")
+
+    def claimed_until(self, now: float) -> None:
+        """Everything due by `now` has been claimed (by us or another worker)."""
+        while self._heap and self._heap[0] <= now:
+            heapq.heappop(self._heap)
 
 
 @dataclass
@@ -167,6 +265,9 @@ class Worker:
         self.threads = self.threads or settings.WORKER_THREADS
         self._busy = 0
         self._lock = threading.Lock()
+        self._finished: dict[str, list[tuple[Job, object]]] = {}
+        self._due = DueTimes()
+        self._last_claim = self._next_look = 0.0
 
     def run(self, stop: threading.Event) -> None:
         """Loop until stopped. A database that goes away (restart, failover, a locked SQLite file)
@@ -186,9 +287,11 @@ class Worker:
                     log.exception("outbox worker %s: the loop failed (%d in a row); retrying", self.name, failures)
                     self._reset(waiter)
                     waiter = None
+                    self._next_look = 0.0
                     stop.wait(min(0.5 * 2**failures, MAX_IDLE_SECONDS))
         finally:
             pool.shutdown(wait=True)
+            self._record_finished()
             if waiter:
                 waiter.close()
             log.info("outbox worker %s stopped", self.name)
@@ -202,32 +305,63 @@ class Worker:
             except Exception:
                 pass
         connections.close_all()
-        return None
 
     def _tick(self, pool: ThreadPoolExecutor, waiter: wake.Waiter) -> None:
-        close_old_connections()
-        free = self.threads * 2 - self._busy  # a short queue per thread keeps every thread fed
-        claimed = claim(self.name, min(free, settings.OUTBOX_BATCH)) if free > 0 else []
-        for item, reconcile in claimed:
+        self._record_finished()
+        now = time.time()
+        if now >= self._next_look:  # what no wake-up told us: work written before we started, expired leases
+            close_old_connections()
+            self._due.add([now + seconds_until_due()])
+            self._next_look = now + MAX_IDLE_SECONDS
+        capacity = min(self.threads * 2 - self._busy, settings.OUTBOX_BATCH)  # a short queue keeps threads fed
+        wait_until = min(self._due.next(), self._next_look)
+        if capacity > 0 and self._due.next() <= now:
+            if now - self._last_claim >= CLAIM_INTERVAL_SECONDS:
+                self._claim(pool, capacity, now)
+                wait_until = min(self._due.next(), self._next_look)
+            else:
+                wait_until = self._last_claim + CLAIM_INTERVAL_SECONDS
+        elif capacity <= 0:
+            wait_until = now + MAX_IDLE_SECONDS  # every slot is taken; a finishing job pokes us
+        self._due.add(waiter.wait(max(wait_until - time.time(), 0.0)))
+
+    def _claim(self, pool: ThreadPoolExecutor, capacity: int, now: float) -> None:
+        self._last_claim = now
+        jobs, claimed = claim_jobs(self.name, capacity)
+        if claimed < capacity:
+            self._due.claimed_until(now)
+        for job in jobs:
             with self._lock:
                 self._busy += 1
-            pool.submit(self._run_one, item, reconcile)
-        if claimed and len(claimed) == free:
-            waiter.wait(MAX_IDLE_SECONDS)  # every slot is taken; a finishing job pokes us
-        elif not claimed:
-            waiter.wait(seconds_until_due())
+            pool.submit(self._run_one, job)
 
-    def _run_one(self, item: OutboxItem, reconcile: bool) -> None:
+    def _run_one(self, job: Job) -> None:
         try:
-            close_old_connections()
-            HANDLERS[item.kind](item, reconcile)
+            if job.work is not None:
+                result = BATCHED[job.item.kind].run(job)
+                with self._lock:
+                    self._finished.setdefault(job.item.kind, []).append((job, result))
+            else:
+                HANDLERS[job.item.kind](job.item, job.reconcile)
         except Exception as exc:  # a bug or a lost database must not kill the worker or lose the row
-            log.exception("outbox item %s (%s) failed unexpectedly", item.pk, item.kind)
-            self._give_back(item, exc)
+            log.exception("outbox item %s (%s) failed unexpectedly", job.item.pk, job.item.kind)
+            self._give_back(job.item, exc)
         finally:
             with self._lock:
                 self._busy -= 1
             wake.poke()
+
+    def _record_finished(self) -> None:
+        """Record every batched job that finished since we last looked: one transaction per kind."""
+        with self._lock:
+            finished, self._finished = self._finished, {}
+        for kind, results in finished.items():
+            try:
+                with transaction.atomic():
+                    BATCHED[kind].record(results)
+            except Exception:  # their leases run out and the next claim reconciles with the provider
+                log.exception("could not record %d finished %s jobs; they will be reconciled", len(results), kind)
+                connections.close_all()
 
     @staticmethod
     def _give_back(item: OutboxItem, exc: Exception) -> None:

@@ -3,12 +3,12 @@
 import logging
 import re
 
-from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpResponse
 from django.utils import timezone
 
 from textback.calls.models import WebhookEvent
+from textback.lib import sql
 
 log = logging.getLogger("textback.webhooks")
 MAX_FIELD = 2000
@@ -87,21 +87,14 @@ def clean_payload(data: dict) -> dict:
 
 def record_event(*, provider: str, endpoint: str, key: str, business, payload: dict, token: str = "") -> bool:
     """Log the request; False when we have seen this exact event before (a retry or a duplicate)."""
-    try:
-        with transaction.atomic():
-            WebhookEvent.objects.create(
-                provider=provider,
-                endpoint=endpoint,
-                key=key[:200],
-                business=business,
-                idempotency_token=token[:100],
-                payload=payload,
-                received_at=timezone.now(),
-            )
+    values = {
+        "provider": provider, "endpoint": endpoint, "key": key[:200], "business": business,
+        "idempotency_token": token[:100], "payload": payload, "received_at": timezone.now(), "duplicates": 0,
+    }  # fmt: skip
+    if sql.insert(WebhookEvent, values, conflict=("provider", "endpoint", "key")) is not None:
         return True
-    except IntegrityError:
-        WebhookEvent.objects.filter(provider=provider, endpoint=endpoint, key=key[:200]).update(
-            duplicates=F("duplicates") + 1
-        )
-        log.info("duplicate %s %s event %s ignored", provider, endpoint, key)
-        return False
+    WebhookEvent.objects.filter(provider=provider, endpoint=endpoint, key=key[:200]).update(
+        duplicates=F("duplicates") + 1
+    )
+    log.info("duplicate %s %s event %s ignored", provider, endpoint, key)
+    return False

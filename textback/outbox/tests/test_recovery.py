@@ -155,7 +155,7 @@ def test_an_unexpected_error_that_ends_a_row_marks_its_text_failed(alpha_sandbox
 
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_keeps_going_after_the_database_fails_once(shared_database, alpha_sandbox_line, queue, monkeypatch):
-    real_claim, failures = worker.claim, []
+    real_claim, failures = worker.claim_jobs, []
 
     def claim_failing_once(*args, **kwargs):
         if not failures:
@@ -163,7 +163,7 @@ def test_the_worker_keeps_going_after_the_database_fails_once(shared_database, a
             raise RuntimeError("the database went away")
         return real_claim(*args, **kwargs)
 
-    monkeypatch.setattr(worker, "claim", claim_failing_once)
+    monkeypatch.setattr(worker, "claim_jobs", claim_failing_once)
     stop = threading.Event()
     thread = threading.Thread(target=worker.Worker(name="survivor", threads=1).run, args=(stop,))
     thread.start()

@@ -154,16 +154,20 @@ def test_many_texts_queued_at_once_are_each_sent_exactly_once(alpha_sandbox_line
 def test_a_crashing_handler_does_not_stop_the_worker_and_the_row_is_retried(
     alpha_sandbox_line, running_worker, monkeypatch
 ):
-    original = worker.HANDLERS[OutboxItem.SMS]
-    calls = []
+    import dataclasses
 
-    def flaky(item, reconcile):
-        calls.append(reconcile)
-        if len(calls) == 1:
-            raise RuntimeError("a bug")
-        original(item, reconcile)
+    batch, one_by_one, calls = worker.BATCHED[OutboxItem.SMS], worker.HANDLERS[OutboxItem.SMS], []
 
-    monkeypatch.setitem(worker.HANDLERS, OutboxItem.SMS, flaky)
+    def crashing_run(job):
+        calls.append("sent in a batch")
+        raise RuntimeError("a bug")
+
+    def handler(item, reconcile):
+        calls.append(f"retried, reconciling first: {reconcile}")
+        one_by_one(item, reconcile)
+
+    monkeypatch.setitem(worker.BATCHED, OutboxItem.SMS, dataclasses.replace(batch, run=crashing_run))
+    monkeypatch.setitem(worker.HANDLERS, OutboxItem.SMS, handler)
     message = queue_committed(alpha_sandbox_line)
 
     wait_for(lambda: OutboxItem.objects.filter(message=message, status=OutboxItem.PENDING, attempts=1).exists(), 2)
@@ -172,7 +176,7 @@ def test_a_crashing_handler_does_not_stop_the_worker_and_the_row_is_retried(
     assert running_worker.thread.is_alive()
 
     sent = wait_for(carried, timeout=10)  # the retry comes after about 2 s of backoff
-    assert sent is not None and calls == [False, True]  # and it looks before it sends again
+    assert sent is not None and calls == ["sent in a batch", "retried, reconciling first: True"]
 
 
 @pytest.mark.django_db(transaction=True)
