@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 
-from textback.lib.env import env, envbool, envfloat, envint, envlist
+from textback.lib import client_ip
+from textback.lib.env import SettingError, env, envbool, envfloat, envint, envlist
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env("TEXTBACK_DATA_DIR", "data")).resolve()
@@ -41,6 +42,17 @@ if PUBLIC_URL.startswith("https://"):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def _trusted_proxies() -> tuple:
+    """The proxies whose X-Forwarded-For we believe (the login throttle counts per client address)."""
+    try:
+        return client_ip.parse_networks(envlist("TEXTBACK_TRUSTED_PROXIES", []))
+    except client_ip.InvalidNetwork as exc:
+        raise SettingError(f"TEXTBACK_TRUSTED_PROXIES: {exc}") from None
+
+
+TRUSTED_PROXIES = _trusted_proxies()
 
 TWILIO_API_URL = env("TEXTBACK_TWILIO_API_URL", "https://api.twilio.com").rstrip("/")
 PROVIDER_TIMEOUT = envfloat("TEXTBACK_PROVIDER_TIMEOUT", 10.0)
