@@ -126,3 +126,8 @@ class LoginView(auth_views.LoginView):
         response = self.render_to_response(self.get_context_data(form=form, locked_out=message), status=429)
         response["Retry-After"] = str(self.attempt.seconds_left(now))
         return response
+
+
+def csrf_failure(request, reason: str = ""):
+    """A form sent without its CSRF token, usually from a page left open across a log-in or a restart."""
+    return render(request, "inbox/csrf_failure.html", {"reason": reason}, status=403)
