@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 
-from textback.lib.env import env, envbool, envfloat, envint, envlist
+from textback.lib import client_ip
+from textback.lib.env import SettingError, env, envbool, envfloat, envint, envlist
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env("TEXTBACK_DATA_DIR", "data")).resolve()
@@ -42,6 +43,17 @@ if PUBLIC_URL.startswith("https://"):
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+
+def _trusted_proxies() -> tuple:
+    """The proxies whose X-Forwarded-For we believe (the login throttle counts per client address)."""
+    try:
+        return client_ip.parse_networks(envlist("TEXTBACK_TRUSTED_PROXIES", []))
+    except client_ip.InvalidNetwork as exc:
+        raise SettingError(f"TEXTBACK_TRUSTED_PROXIES: {exc}") from None
+
+
+TRUSTED_PROXIES = _trusted_proxies()
+
 TWILIO_API_URL = env("TEXTBACK_TWILIO_API_URL", "https://api.twilio.com").rstrip("/")
 PROVIDER_TIMEOUT = envfloat("TEXTBACK_PROVIDER_TIMEOUT", 10.0)
 METRICS_TOKEN = env("TEXTBACK_METRICS_TOKEN")
@@ -70,6 +82,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "textback.inbox.middleware.content_security_policy",  # outside the rest, so it sees every page they make
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -130,6 +143,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+CSRF_FAILURE_VIEW = "textback.inbox.views.csrf_failure"  # Django's own page has inline style, which the CSP blocks
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

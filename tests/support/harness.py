@@ -50,6 +50,17 @@ class Database:
         with sqlite3.connect(self.url.removeprefix("sqlite:///"), timeout=20) as conn:
             return conn.execute(sql.replace("%s", "?"), params).fetchall()
 
+    def execute(self, sql: str, params: tuple = ()) -> None:
+        """Change the database directly, as an operator (or the passing of time) would."""
+        if self.is_postgres:
+            import psycopg
+
+            with psycopg.connect(self.url, autocommit=True) as conn:
+                conn.execute(sql, params)
+            return
+        with sqlite3.connect(self.url.removeprefix("sqlite:///"), timeout=20) as conn:
+            conn.execute(sql.replace("%s", "?"), params)
+
     def copy(self, name: str, directory: Path) -> "Database":
         """A new database with the same contents (PostgreSQL: CREATE DATABASE … TEMPLATE)."""
         if self.is_postgres:

@@ -101,3 +101,18 @@ def businesses_for(user) -> models.QuerySet[Business]:
     if not user.is_authenticated:
         return Business.objects.none()
     return Business.objects.filter(memberships__user=user)
+
+
+class LoginThrottle(models.Model):
+    """Login attempts counted against one account or one client address until its window ends.
+
+    The key is an HMAC of the normalised username (never the text typed, which may be a password
+    typed into the wrong field) or the client's address; see accounts/throttle.py.
+    """
+
+    key = models.CharField(max_length=100, unique=True)
+    count = models.PositiveIntegerField(default=0)
+    window_ends = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count} until {self.window_ends:%Y-%m-%d %H:%M:%S}"

@@ -4,23 +4,21 @@ Every object is looked up through the signed-in user's businesses, so a user
 of one business gets 404 for another's calls, conversations and ledger.
 """
 
-import hashlib
-
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from textback.accounts import throttle
 from textback.accounts.models import Business, businesses_for
 from textback.calls.decide import REASONS
 from textback.calls.models import Call, WebhookEvent
+from textback.lib import client_ip
 from textback.messaging.models import ConsentEvent, Conversation, MessageStatusEvent
 
 PAGE = 100
-LOGIN_ATTEMPTS = 10
-LOGIN_WINDOW_SECONDS = 15 * 60
 
 
 def business_or_404(request, slug: str) -> Business:
@@ -90,29 +88,47 @@ def consent_ledger(request, slug: str):
     return render(request, "inbox/consent.html", {"business": biz, "events": events})
 
 
+def client_address(request) -> str:
+    """The address the request came from, read through TEXTBACK_TRUSTED_PROXIES."""
+    meta = request.META
+    return client_ip.client_address(
+        meta.get("REMOTE_ADDR", ""), meta.get("HTTP_X_FORWARDED_FOR"), settings.TRUSTED_PROXIES
+    )
+
+
+LOCKED_OUT = {
+    throttle.ACCOUNT: "Too many failed attempts. Logging in as this user is locked for {wait}; try again after that.",
+    throttle.ADDRESS: "Too many failed attempts from your network. Logging in from it is locked for {wait}; "
+    "try again after that.",
+}
+
+
 class LoginView(auth_views.LoginView):
-    """Django's login, refusing further attempts for a while after repeated failures."""
+    """Django's login, each attempt reserved against the account's and the address's limits before it is checked."""
 
     template_name = "inbox/login.html"
 
-    def _key(self) -> str:
-        """Per address and username as Django will read it (trimmed, any case), hashed to a safe cache key."""
-        who = self.request.POST.get("username", "").strip().lower()
-        digest = hashlib.sha256(f"{self.request.META.get('REMOTE_ADDR', '')}|{who}".encode()).hexdigest()
-        return f"login-failures:{digest}"
-
     def post(self, request, *args, **kwargs):
-        if cache.get(self._key(), 0) >= LOGIN_ATTEMPTS:
-            form = self.get_form()
-            form.add_error(None, "Too many failed attempts. Wait 15 minutes and try again.")
-            return self.render_to_response(self.get_context_data(form=form), status=429)
+        self.attempt = throttle.do_reserve(request.POST.get("username", ""), client_address(request))
+        if self.attempt.refused:
+            return self.locked_out()
         return super().post(request, *args, **kwargs)
 
-    def form_invalid(self, form):
-        key = self._key()
-        cache.add(key, 0, LOGIN_WINDOW_SECONDS)
-        try:
-            cache.incr(key)
-        except ValueError:
-            cache.set(key, 1, LOGIN_WINDOW_SECONDS)
-        return super().form_invalid(form)
+    def form_valid(self, form):
+        throttle.do_succeed(self.attempt)
+        return super().form_valid(form)
+
+    def locked_out(self):
+        """429, saying for how long. The form is not bound: validating it would check the password."""
+        now = timezone.now()
+        username = self.request.POST.get("username", "")[: throttle.USERNAME_SHOWN]
+        form = self.get_form_class()(self.request, initial={"username": username})
+        message = LOCKED_OUT[self.attempt.refused].format(wait=throttle.describe_wait(self.attempt.until - now))
+        response = self.render_to_response(self.get_context_data(form=form, locked_out=message), status=429)
+        response["Retry-After"] = str(self.attempt.seconds_left(now))
+        return response
+
+
+def csrf_failure(request, reason: str = ""):
+    """A form sent without its CSRF token, usually from a page left open across a log-in or a restart."""
+    return render(request, "inbox/csrf_failure.html", {"reason": reason}, status=403)

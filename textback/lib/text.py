@@ -98,3 +98,23 @@ def _strip_lines(text: str) -> str:
 def normalise_template(text: str) -> str:
     """Clean a template the owner typed or pasted, before saving it."""
     return _strip_lines(normalise_sms_text(_compat_to_ascii(text)))
+
+
+# Lone surrogates cannot be stored (UTF-8 has no form for them), and U+FFFD is what a request's
+# undecodable bytes (a surrogate sent as CESU-8, say) become: either way the sender did not send text.
+_NOT_TEXT = re.compile("[\ud800-\udfff\ufffd]")
+
+
+def input_problem(value: str, max_length: int | None = None) -> str | None:
+    """Why typed or posted text cannot be used as it is, or None when it can.
+
+    PostgreSQL text cannot hold NUL, so a NUL that reached the database would be a 500 there and
+    fine on SQLite; refusing it for both keeps the engines alike.
+    """
+    if max_length is not None and len(value) > max_length:
+        return f"is longer than {max_length} characters"
+    if "\x00" in value:
+        return "contains a NUL character"
+    if _NOT_TEXT.search(value):
+        return "is not valid text (it holds a lone surrogate, or bytes that are not UTF-8)"
+    return None

@@ -3,7 +3,6 @@
 import itertools
 
 import pytest
-from django.core.cache import cache
 from django.db import transaction
 
 from textback.calls import actions as calls
@@ -14,13 +13,6 @@ from textback.messaging import actions as messaging
 from textback.messaging.models import Conversation, Message
 
 _ids = itertools.count(1)
-
-
-@pytest.fixture(autouse=True)
-def _no_login_failures_carried_over():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def record_call(line, caller: str = CALLER, outcome: str = outcomes.NO_ANSWER, caller_name: str = "") -> Call:

@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from textback.lib.gsm7 import is_gsm7, shape
-from textback.lib.text import normalise_sms_text, normalise_template
+from textback.lib.text import input_problem, normalise_sms_text, normalise_template
 
 LOOK_ALIKES = (
     "‘’‚‛′ʻʼˈ＇"
@@ -130,3 +130,27 @@ def test_normalise_template_is_idempotent(text):
 @given(st.text(alphabet=st.sampled_from("é😀жΩç½™`{€ ab\n")))
 def test_text_without_look_alikes_is_unchanged(text):
     assert normalise_sms_text(text) == text
+
+
+# --- input_problem ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", ["", "+15125550147", "anonymous", "Water heater 🔥 leaking\nsince 6am", "é" * 40])
+def test_ordinary_text_has_no_problem(value):
+    assert input_problem(value, 40) is None
+
+
+@pytest.mark.parametrize(
+    "value, problem",
+    [
+        ("+1512\x005550147", "contains a NUL character"),
+        ("\x00", "contains a NUL character"),
+        ("+1512\ud800", "is not valid text"),
+        ("\udfff", "is not valid text"),
+        ("+1512\ufffd\ufffd\ufffd", "is not valid text"),
+        ("5" * 41, "is longer than 40 characters"),
+        ("\x00" * 100_000, "is longer than 40 characters"),
+    ],
+)
+def test_nul_surrogates_undecodable_bytes_and_absurd_lengths_are_named(value, problem):
+    assert input_problem(value, 40).startswith(problem)

@@ -1,14 +1,25 @@
 from django import forms
 
 from textback.lib import phone
+from textback.lib.text import input_problem
 from textback.providers.sandbox.carrier import SCENARIOS
 
 DEFAULT_CALLER = "+15125550147"
+MAX_CALLER = 40  # the longest caller ID the simulator accepts, in the forms and in ?handset=
+
+
+def usable_text(value: str) -> None:
+    """Refuse text that is not text (CharField already refuses NUL, and too long, with its own message)."""
+    problem = input_problem(value.replace("\x00", ""))
+    if problem:
+        raise forms.ValidationError(f"This {problem}.", code="unusable")
 
 
 class CallForm(forms.Form):
     line = forms.ModelChoiceField(queryset=None, empty_label=None)
-    caller = forms.CharField(max_length=40, initial=DEFAULT_CALLER, help_text="Any number, or 'anonymous'.")
+    caller = forms.CharField(
+        max_length=MAX_CALLER, initial=DEFAULT_CALLER, validators=[usable_text], help_text="Any number, or 'anonymous'."
+    )
     scenario = forms.ChoiceField(choices=[(k, label) for k, (label, _) in SCENARIOS.items()], widget=forms.RadioSelect)
     voicemail_seconds = forms.IntegerField(min_value=0, max_value=120, initial=0, required=False)
 
@@ -29,8 +40,8 @@ class CallForm(forms.Form):
 
 class TextForm(forms.Form):
     line = forms.ModelChoiceField(queryset=None, empty_label=None)
-    handset = forms.CharField(max_length=20)
-    body = forms.CharField(max_length=1600, strip=False)
+    handset = forms.CharField(max_length=20, validators=[usable_text])
+    body = forms.CharField(max_length=1600, strip=False, validators=[usable_text])
 
     def __init__(self, *args, lines, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,9 +13,10 @@ from textback.calls.decide import REASONS
 from textback.calls.models import Call
 from textback.inbox.views import business_or_404
 from textback.lib import phone
+from textback.lib.text import input_problem
 from textback.providers.models import SANDBOX, Line
 from textback.providers.sandbox import carrier
-from textback.providers.sandbox.forms import DEFAULT_CALLER, CallForm, TextForm
+from textback.providers.sandbox.forms import DEFAULT_CALLER, MAX_CALLER, CallForm, TextForm
 from textback.providers.sandbox.models import SandboxMessage
 
 
@@ -39,11 +40,22 @@ def _simulator_url(business, number: str) -> str:
     return f"{reverse('simulator', args=[business.slug])}?{urlencode({'handset': number})}"
 
 
+def _bad_handset(request, business, number: str):
+    """A 400 page saying what is wrong with ?handset=, or None when the number can be looked up."""
+    problem = input_problem(number, MAX_CALLER)
+    if problem is None:
+        return None
+    context = {"business": business, "reason": f"The handset number in the address {problem}."}
+    return render(request, "sandbox/bad_request.html", context, status=400)
+
+
 @login_required
 def simulator(request, slug: str):
     business = business_or_404(request, slug)
     lines = _lines(business)
-    handset = request.GET.get("handset", DEFAULT_CALLER)[:40]
+    handset = request.GET.get("handset", DEFAULT_CALLER)
+    if refused := _bad_handset(request, business, handset):
+        return refused
     context = {
         "business": business,
         "lines": lines,
@@ -58,7 +70,9 @@ def simulator(request, slug: str):
 def handset(request, slug: str):
     """The handset's screen alone, for the page to refresh it every second."""
     business = business_or_404(request, slug)
-    number = request.GET.get("handset", "")[:40]
+    number = request.GET.get("handset", "")
+    if refused := _bad_handset(request, business, number):
+        return refused
     return render(
         request, "sandbox/_handset.html", {"business": business, **_handset_context(business, _lines(business), number)}
     )
@@ -76,7 +90,7 @@ def place_call(request, slug: str):
             "lines": lines,
             "call_form": form,
             "text_form": TextForm(lines=lines),
-            **_handset_context(business, lines, request.POST.get("caller", "")[:40]),
+            **_handset_context(business, lines, form.cleaned_data.get("caller", DEFAULT_CALLER)),
         }
         return render(request, "sandbox/simulator.html", context, status=400)
     data = form.cleaned_data
@@ -109,7 +123,7 @@ def send_text(request, slug: str):
             "lines": lines,
             "call_form": CallForm(lines=lines),
             "text_form": form,
-            **_handset_context(business, lines, request.POST.get("handset", "")[:40]),
+            **_handset_context(business, lines, form.cleaned_data.get("handset", DEFAULT_CALLER)),
         }
         return render(request, "sandbox/simulator.html", context, status=400)
     data = form.cleaned_data
