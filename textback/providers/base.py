@@ -35,16 +35,26 @@ class ProviderError(Exception):
     system something about the recipient: "opted_out", "landline" or "invalid".
     `maybe_sent` says the request may have reached the provider (a read
     timeout): the next attempt must look for the message before sending again.
+    `retry_after` is how many seconds the provider asked us to wait before the
+    next request (HTTP Retry-After on a 429 or 503), or None when it did not say.
     """
 
     def __init__(
-        self, message: str, *, code: str = "", permanent: bool = False, consequence: str = "", maybe_sent: bool = False
+        self,
+        message: str,
+        *,
+        code: str = "",
+        permanent: bool = False,
+        consequence: str = "",
+        maybe_sent: bool = False,
+        retry_after: float | None = None,
     ):
         super().__init__(message)
         self.code = code
         self.permanent = permanent
         self.consequence = consequence
         self.maybe_sent = maybe_sent
+        self.retry_after = retry_after
 
 
 class Provider(Protocol):
