@@ -112,8 +112,18 @@ def test_it_never_takes_the_call_flow_of_a_status_only_line(textback, twilio, tw
     result = add(textback, twilio_account, "--mode", "status_only", "--configure-provider", "--take-over")
     assert result.code == 2
     assert "which a status_only line keeps, so textback does not change it" in result.err
-    assert f"set its status callback to {STATUS} (HTTP POST)" in result.err
+    assert f"set the app's status callback to {STATUS} (HTTP POST)" in result.err
     assert updates(twilio) == [] and not Line.objects.exists()
+
+
+def test_it_sends_a_status_only_line_behind_a_sip_trunk_to_the_generic_mode(textback, twilio, twilio_account):
+    twilio.give_number(SID, LINE, trunk_sid="TK" + "1" * 32)
+    result = add(textback, twilio_account, "--mode", "status_only", "--configure-provider", "--take-over")
+    assert result.code == 2
+    assert "the trunk ignores the number's status callback, so report calls from your PBX with --mode generic" in (
+        result.err
+    )
+    assert updates(twilio) == [] and twilio.number(LINE)["trunk_sid"] == "TK" + "1" * 32
 
 
 def test_it_configures_a_status_only_line_whose_app_reports_here(textback, twilio, twilio_account):

@@ -236,11 +236,17 @@ def _take_over_message(held: tuple[str, ...]) -> str:
 
 
 def _kept_message(kept: list[tuple[Override, str]]) -> str:
-    held = "; ".join(f"{o.kind} {sid}" for o, sid in kept)
+    override, sid = kept[0]  # a number has a TwiML App or a trunk for its calls, never both
+    if override is TRUNK:
+        return (
+            f"calls to the number go to your SIP trunk {sid}, which a status_only line keeps, so textback does not "
+            "change it; the trunk ignores the number's status callback, so report calls from your PBX with "
+            "--mode generic instead"
+        )
     return (
-        f"calls to the number are handled by your own {held}, which a status_only line keeps, so textback does "
-        f"not change it; set its status callback to {hook_url('twilio:call-status')} (HTTP POST) in the Twilio "
-        "console, or report calls from your PBX with --mode generic"
+        f"calls to the number are answered by your own TwiML App {sid}, which a status_only line keeps, so textback "
+        f"does not change it; set the app's status callback to {hook_url('twilio:call-status')} (HTTP POST) in the "
+        f"Twilio console (Voice > TwiML Apps > {sid})"
     )
 
 
