@@ -82,14 +82,14 @@ class TwilioClient:
         for _ in range(RECONCILE_PAGES):
             payload = self._call("GET", url, params=params)
             recent = [m for m in _items(payload, "messages") if created_at(m) >= since]
-            found += [m for m in recent if (m.get("body") or "").endswith(sms.body)]
+            found += [m for m in recent if m.get("sid") and (m.get("body") or "").endswith(sms.body)]
             url, params = self._next_page(payload), None
             if not recent or url is None:
                 found.sort(key=created_at)
                 return [Submitted(provider_message_id=m["sid"], status=m.get("status") or "queued") for m in found]
         raise TwilioError(
             f"more than {RECONCILE_PAGES * RECONCILE_PAGE_SIZE} texts from {sms.from_} to {sms.to} since "
-            f"{since:%Y-%m-%d %H:%M:%S} UTC: cannot rule out that this one went out already, so it is not sent again",
+            f"{since.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC: cannot rule out that this one went out already, so it is not sent again",
             permanent=True,
         )
 
