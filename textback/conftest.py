@@ -155,3 +155,28 @@ def run_outbox():
         return claimed
 
     return run_outbox
+
+
+@pytest.fixture
+def twilio_api(settings):
+    """The local stand-in for api.twilio.com (tests/support/twilio_stub.py), which TwilioClient reaches over HTTP.
+
+    When the test ends, every request it received must match Twilio's OpenAPI description and carry Basic
+    credentials for the account in its path.
+    """
+    from tests.support.twilio_stub import TwilioStub
+    from textback.providers import registry
+    from textback.providers.twilio.tests import openapi
+
+    spec = openapi.require_spec()
+    stub = TwilioStub().start()
+    settings.TWILIO_API_URL = stub.url
+    registry.use_http_client(None)  # a fresh pooled client, not one a test swapped in
+    yield stub
+    stub.stop()
+    problems = []
+    for request in stub.requests:
+        content_type = request.headers.get("Content-Type")
+        problems += openapi.request_problems(spec, request.method, stub.url + request.url, request.body, content_type)
+        problems += openapi.auth_problems(request.headers, request.path.split("/")[3].removesuffix(".json"))
+    assert problems == [], "requests Twilio would refuse"

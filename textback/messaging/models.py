@@ -174,6 +174,13 @@ class Message(models.Model):
     def __str__(self) -> str:
         return f"{self.direction} {self.purpose} {self.status}"
 
+    @property
+    def error_explanation(self) -> str:
+        """The provider's error code in plain words, for staff ('' when the code is unknown)."""
+        from textback.providers.registry import explain_error
+
+        return explain_error(self.provider, self.error_code) if self.error_code else ""
+
 
 class MessageStatusEvent(models.Model):
     """Every status we learnt for a message, in arrival order, including ones that did not apply."""

@@ -7,12 +7,10 @@ status 2 (the usual "you typed something wrong" status) — never a traceback.
 
 import functools
 import getpass
-import re
 import sys
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import phonenumbers
 from django.conf import settings
@@ -23,28 +21,8 @@ from django.urls import reverse
 
 from textback.accounts.models import Business
 from textback.lib import phone
-from textback.providers.models import Line
 
 USAGE = 2  # exit status for input the user must fix
-
-SID = re.compile(r"AC[0-9a-f]{32}", re.IGNORECASE)
-TOKEN = re.compile(r"[0-9a-f]{32}", re.IGNORECASE)
-SID_HELP = "the Account SID starts with AC and has 32 hex digits after it; find it on console.twilio.com"
-TOKEN_HELP = "the auth token is 32 hex digits; find it under the Account SID on console.twilio.com"
-
-# What to paste into the Twilio console for a number, by field of Twilio's IncomingPhoneNumber.
-TWILIO_HOOKS = {
-    "voice_url": ('Voice "A call comes in"', "twilio:voice"),
-    "status_callback": ('Voice "Call status changes"', "twilio:call-status"),
-    "sms_url": ('Messaging "A message comes in"', "twilio:sms"),
-}
-HOOKS_BY_MODE = {
-    Line.FORWARD_SCREEN: ("voice_url", "status_callback", "sms_url"),
-    Line.CARRIER_FORWARD: ("voice_url", "status_callback", "sms_url"),
-    Line.STATUS_ONLY: ("status_callback", "sms_url"),  # the business's own flow answers the call
-    Line.GENERIC_PBX: ("sms_url",),  # calls are reported to /hooks/generic/call
-}
-LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "0.0.0.0")
 
 
 def fail(message: str) -> CommandError:
@@ -142,27 +120,6 @@ def read_secret(path: str | None, from_stdin: bool, stdin, what: str) -> str | N
     return None
 
 
-def sid_problem(sid: str) -> str | None:
-    """Why a Twilio Account SID is malformed, or None."""
-    if SID.fullmatch(sid or ""):
-        return None
-    return f"Account SID {sid!r} is malformed: {SID_HELP}"
-
-
-def token_problem(token: str) -> str | None:
-    """Why a Twilio auth token is malformed, or None. Never quotes the token."""
-    if not token:
-        return "no auth token is set"
-    if TOKEN.fullmatch(token):
-        return None
-    return f"the auth token is malformed ({len(token)} characters): {TOKEN_HELP}"
-
-
-def normal_sid(sid: str) -> str:
-    """Twilio writes SIDs as AC + lower-case hex; so do we, so webhook AccountSids match."""
-    return "AC" + sid[2:].lower()
-
-
 # --- saving -----------------------------------------------------------------
 
 
@@ -176,12 +133,17 @@ def describe(exc: ValidationError, flags: dict[str, str]) -> str:
     return "; ".join(parts)
 
 
-def save(obj, flags: dict[str, str], **clean) -> None:
-    """Validate the whole record, then save it; invalid input becomes an exit-2 message."""
+def validate(obj, flags: dict[str, str], **clean) -> None:
+    """Validate the whole record; invalid input becomes an exit-2 message."""
     try:
         obj.full_clean(**clean)
     except ValidationError as exc:
         raise fail(describe(exc, flags)) from None
+
+
+def save(obj, flags: dict[str, str], **clean) -> None:
+    """Validate the whole record, then save it."""
+    validate(obj, flags, **clean)
     obj.save()
 
 
@@ -196,22 +158,5 @@ def table(out, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None
         out.write("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
-def is_local(url: str) -> bool:
-    """True for a URL only this machine can reach."""
-    host = (urlsplit(url).hostname or "").lower()
-    return host in LOCAL_HOSTS or host.startswith("127.") or host.endswith(".localhost")
-
-
 def hook_url(name: str) -> str:
     return settings.PUBLIC_URL + reverse(name)
-
-
-def twilio_hooks(call_mode: str) -> dict[str, str]:
-    """Twilio IncomingPhoneNumber field → the URL it must hold for a line in this call mode."""
-    return {field: hook_url(TWILIO_HOOKS[field][1]) for field in HOOKS_BY_MODE[call_mode]}
-
-
-def print_twilio_hooks(out, line: Line) -> None:
-    out.write(f"In the Twilio console, open the number {line.number} and set (all HTTP POST):")
-    for field, url in twilio_hooks(line.call_mode).items():
-        out.write(f"  {TWILIO_HOOKS[field][0] + ':':32} {url}")

@@ -35,7 +35,8 @@ class ProviderError(Exception):
     system something about the recipient: "opted_out", "landline" or "invalid".
     `maybe_sent` says the request may have reached the provider (a read
     timeout): the next attempt must look for the message before sending again.
-    `retry_after` is how many seconds the provider asked us to wait (HTTP Retry-After).
+    `retry_after` is how many seconds the provider asked us to wait before the
+    next request (HTTP Retry-After on a 429 or 503), or None when it did not say.
     """
 
     def __init__(

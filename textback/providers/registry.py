@@ -38,9 +38,20 @@ def provider_for(account) -> Provider:
     if account.provider == TWILIO:
         from textback.providers.twilio.client import TwilioClient
 
-        return TwilioClient(account.account_sid, account.auth_token, http_client(), settings.TWILIO_API_URL)
+        return TwilioClient.for_account(account)
     if account.provider == SANDBOX:
         from textback.providers.sandbox.carrier import SandboxCarrier
 
         return SandboxCarrier(account)
     raise ValueError(f"no provider called {account.provider!r}")
+
+
+def explain_error(provider: str, code: str) -> str:
+    """A provider's error code in plain words, for staff; '' when the provider or code is unknown."""
+    from textback.providers.models import TWILIO
+
+    if provider == TWILIO:
+        from textback.providers.twilio import errors
+
+        return errors.explain(code)
+    return ""

@@ -7,7 +7,7 @@ from django.utils.html import escape
 from textback.calls import decide
 from textback.calls.models import Call, WebhookEvent
 from textback.conftest import CALLER
-from textback.inbox.tests.conftest import receive
+from textback.inbox.tests.conftest import receive, report_status
 from textback.messaging.models import ConsentEvent, Message
 
 pytestmark = pytest.mark.django_db
@@ -307,6 +307,26 @@ def test_the_conversation_page_shows_each_texts_status_history(client, bob, alph
     assert [step.split()[0] for step in history.split(" → ")] == ["sent", "delivered", "sent"]
     assert "sent (ignored)" in history  # a late "sent" after "delivered" never moved the text back
     assert '<span class="status">delivered</span>' in content
+
+
+def test_the_conversation_page_explains_a_delivery_error_to_staff(client, bob, alpha_call):
+    from textback.messaging import actions
+
+    text = Message.objects.get(call=alpha_call)
+    report_status(text, "sent")
+    actions.do_message_status(
+        actions.StatusReport(
+            provider="twilio",
+            provider_message_id=Message.objects.get(pk=text.pk).provider_message_id,
+            status="undelivered",
+            error_code="30003",
+        )
+    )
+    client.force_login(bob)
+
+    content = client.get(f"/b/alpha/conversations/{text.conversation_id}").content.decode()
+
+    assert "error 30003: the phone could not be reached (switched off or out of coverage); no retry is made" in content
 
 
 def test_the_conversation_page_shows_the_callers_consent(client, bob, alpha_line, alpha_conversation):

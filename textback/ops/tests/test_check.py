@@ -1,22 +1,19 @@
 """`textback check`: Django's checks still run, then every textback misconfiguration is named with its fix."""
 
-import base64
-import json
 import socket
-import threading
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.db import OperationalError, connection
+from django.utils import timezone
 
 from textback.accounts.models import Membership
+from textback.messaging import actions as messaging
 from textback.ops.management.commands import check as check_command
-from textback.ops.tests.conftest import SID, TOKEN
+from textback.ops.tests.conftest import PUBLIC_URL, SID, TOKEN
 from textback.providers.models import SANDBOX, TWILIO, Line, ProviderAccount
-from textback.providers.twilio.tests.openapi import auth_problems, request_problems, require_spec
 
 LINE = "+15125550100"
 STAFF_CELL = "+15125550199"
@@ -191,102 +188,49 @@ def test_check_keeps_djangos_options(textback, healthy):
     assert textback("check", "--fail-level", "WARNING").code == 1
 
 
-# --- --online, against a local stand-in for api.twilio.com -------------------
-
-
-@dataclass
-class FakeTwilio:
-    """Answers IncomingPhoneNumbers.json like Twilio, for the numbers it holds, and records each request."""
-
-    url: str = ""
-    numbers: dict[str, list[dict]] = field(default_factory=dict)  # account SID → IncomingPhoneNumber resources
-    requests: list[dict] = field(default_factory=list)
-
-    def give(self, account_sid: str, number: str, base: str, **overrides) -> None:
-        resource = {
-            "account_sid": account_sid,
-            "phone_number": number,
-            "sid": "PN" + "a" * 32,
-            "friendly_name": number,
-            "voice_url": f"{base}/hooks/twilio/voice",
-            "voice_method": "POST",
-            "status_callback": f"{base}/hooks/twilio/call-status",
-            "status_callback_method": "POST",
-            "sms_url": f"{base}/hooks/twilio/sms",
-            "sms_method": "POST",
-        }
-        self.numbers.setdefault(account_sid, []).append({**resource, **overrides})
-
-
-def fake_twilio_handler(state: FakeTwilio):
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            state.requests.append({"method": "GET", "url": state.url + self.path, "headers": dict(self.headers)})
-            parts = urlsplit(self.path)
-            account_sid = parts.path.split("/")[3]
-            if self.headers.get("Authorization") != basic(account_sid, TOKEN):
-                return self.reply(401, {"code": 20003, "message": "Authenticate", "status": 401})
-            wanted = parse_qs(parts.query).get("PhoneNumber", [""])[0]
-            found = [n for n in state.numbers.get(account_sid, []) if wanted in n["phone_number"]]
-            self.reply(
-                200, {"incoming_phone_numbers": found, "page": 0, "page_size": 50, "start": 0, "end": len(found)}
-            )
-
-        def reply(self, status: int, body: dict) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    return Handler
-
-
-def basic(username: str, password: str) -> str:
-    return "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+# --- --online, against the local stand-in for api.twilio.com (every request checked against the spec) ----
 
 
 @pytest.fixture
-def twilio_api(settings):
-    state = FakeTwilio()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), fake_twilio_handler(state))
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    state.url = settings.TWILIO_API_URL = f"http://127.0.0.1:{server.server_address[1]}"
-    yield state
-    server.shutdown()
-    server.server_close()
+def twilio(twilio_api):
+    """The stand-in, holding acme's Twilio account (SID and TOKEN of the cast)."""
+    twilio_api.add_account(SID, TOKEN)
+    return twilio_api
 
 
-@pytest.fixture
-def spec():
-    return require_spec()
+def wired_here(twilio, number: str = LINE, **fields) -> dict:
+    """A number on acme's account whose webhooks point at textback, unless fields say otherwise."""
+    base = PUBLIC_URL
+    urls = {
+        "voice_url": f"{base}/hooks/twilio/voice",
+        "status_callback": f"{base}/hooks/twilio/call-status",
+        "sms_url": f"{base}/hooks/twilio/sms",
+    }
+    return twilio.give_number(SID, number, **{**urls, **fields})
 
 
-def assert_requests_match_twilios_description(spec, twilio_api) -> None:
-    assert twilio_api.requests
-    for request in twilio_api.requests:
-        assert request_problems(spec, request["method"], request["url"]) == []
-        assert auth_problems(request["headers"], SID) == []
+def added_long_ago(line: Line) -> None:
+    """Texts to the number count from when the line was added; this one was added a month ago."""
+    Line.objects.filter(pk=line.pk).update(created_at=timezone.now() - timedelta(days=30))
 
 
-def test_check_online_confirms_a_number_whose_webhooks_point_here(textback, healthy, twilio_api, spec, public_url):
-    twilio_api.give(SID, LINE, public_url)
-    twilio_api.give(SID, "+15125550109", "https://elsewhere.example")  # another number the filter must not confuse
+def online(textback) -> tuple[int, list[str]]:
+    result = textback("check", "--online")
+    return result.code, [line for line in result.out.splitlines() if line.startswith(("ERROR", "WARN", "INFO"))]
+
+
+def test_check_online_confirms_a_number_whose_webhooks_point_here(textback, healthy, twilio, public_url):
+    wired_here(twilio)
+    twilio.give_number(SID, "+15125550109", voice_url="https://elsewhere.example/voice")  # the filter matches both
     result = textback("check", "--online")
     assert result.code == 0, result.output
     assert f"ok    line {LINE} (acme): on Twilio, and its webhooks point here" in result.out
-    assert twilio_api.requests[0]["url"].endswith(
-        f"/2010-04-01/Accounts/{SID}/IncomingPhoneNumbers.json?PhoneNumber=%2B15125550100"
-    )
-    assert_requests_match_twilios_description(spec, twilio_api)
+    assert f"ok    Twilio account {healthy.account.pk} (acme): Twilio accepts its credentials" in result.out
+    lookups = [r.url for r in twilio.requests if "IncomingPhoneNumbers" in r.path]
+    assert lookups == [f"/2010-04-01/Accounts/{SID}/IncomingPhoneNumbers.json?PhoneNumber=%2B15125550100"]
 
 
-def test_check_online_reports_bad_credentials(textback, healthy, twilio_api, spec):
+def test_check_online_reports_bad_credentials(textback, healthy, twilio):
     ProviderAccount.objects.filter(pk=healthy.account.pk).update(auth_token="0" * 32)
     result = textback("check", "--online")
     assert result.code == 1
@@ -295,25 +239,18 @@ def test_check_online_reports_bad_credentials(textback, healthy, twilio_api, spe
         in result.out
     )
     assert "0" * 32 not in result.output
-    assert_requests_match_twilios_description(spec, twilio_api)
 
 
-def test_check_online_reports_a_number_that_is_not_on_the_account(textback, healthy, twilio_api, spec):
-    twilio_api.give(SID, "+15125550109", "https://textback.example.com")
+def test_check_online_reports_a_number_that_is_not_on_the_account(textback, healthy, twilio, public_url):
+    wired_here(twilio, "+15125550109")
     result = textback("check", "--online")
     assert result.code == 1
     assert f"ERROR line {LINE} (acme): the number is not on Twilio account {SID}: buy or port it there" in result.out
-    assert_requests_match_twilios_description(spec, twilio_api)
 
 
-def test_check_online_reports_webhooks_that_point_elsewhere(textback, healthy, twilio_api, spec, public_url):
-    twilio_api.give(
-        SID,
-        LINE,
-        public_url,
-        voice_url="https://old-tunnel.ngrok.example/hooks/twilio/voice",
-        sms_method="GET",
-        status_callback="",
+def test_check_online_reports_webhooks_that_point_elsewhere(textback, healthy, twilio, public_url):
+    wired_here(
+        twilio, voice_url="https://old-tunnel.ngrok.example/hooks/twilio/voice", sms_method="GET", status_callback=""
     )
     out = textback("check", "--online").out
     assert (
@@ -325,21 +262,23 @@ def test_check_online_reports_webhooks_that_point_elsewhere(textback, healthy, t
         in out
     )
     assert 'Twilio\'s Messaging "A message comes in" uses HTTP GET; switch it to HTTP POST' in out
-    assert_requests_match_twilios_description(spec, twilio_api)
 
 
-def test_check_online_does_not_ask_about_the_voice_url_of_a_status_only_line(textback, healthy, twilio_api, public_url):
+def test_check_online_does_not_ask_about_the_voice_url_of_a_status_only_line(textback, healthy, twilio, public_url):
     Line.objects.filter(pk=healthy.pk).update(call_mode=Line.STATUS_ONLY)
-    twilio_api.give(SID, LINE, public_url, voice_url="https://their-own-ivr.example/answer")
+    wired_here(twilio, voice_url="https://their-own-ivr.example/answer")
     assert textback("check", "--online").code == 0
 
 
-def test_check_online_checks_the_credentials_of_an_account_without_lines(
-    textback, twilio_account, twilio_api, spec, public_url
-):
+def test_check_online_checks_the_credentials_of_an_account_without_lines(textback, twilio_account, twilio, public_url):
     result = textback("check", "--online")
     assert f"ok    Twilio account {twilio_account.pk} (acme): Twilio accepts its credentials" in result.out
-    assert_requests_match_twilios_description(spec, twilio_api)
+    assert [r.path for r in twilio.requests] == [f"/2010-04-01/Accounts/{SID}.json"]
+
+
+def test_check_online_never_prints_the_auth_token_twilio_sends_back(textback, twilio_account, twilio, public_url):
+    result = textback("check", "--online", "-v", "2")
+    assert TOKEN not in result.output
 
 
 def test_check_online_says_when_twilio_cannot_be_reached(textback, healthy, settings):
@@ -352,9 +291,207 @@ def test_check_online_says_when_twilio_cannot_be_reached(textback, healthy, sett
     assert f"could not reach Twilio at http://127.0.0.1:{port} (ConnectError): check the network" in result.out
 
 
-def test_check_online_leaves_sandbox_accounts_alone(textback, acme, sandbox_account, twilio_api, public_url):
+def test_check_online_leaves_sandbox_accounts_alone(textback, acme, sandbox_account, twilio, public_url):
     Line.objects.create(business=acme, account=sandbox_account, number=LINE, forward_to=[STAFF_CELL])
     result = textback("check", "--online")
     assert "INFO  --online: there are no Twilio accounts to ask about" in result.out
-    assert twilio_api.requests == []
+    assert twilio.requests == []
     assert ProviderAccount.objects.get().provider == SANDBOX
+
+
+# --- --online: what keeps Twilio from using the number's URLs -----------------
+
+
+def test_check_online_fails_a_number_whose_calls_go_to_a_twiml_app(textback, healthy, twilio, public_url):
+    app = twilio.give_application(SID)
+    wired_here(twilio, voice_application_sid=app["sid"])
+    code, found = online(textback)
+    assert code == 1
+    assert found[0] == (
+        f"ERROR line {LINE} (acme): its calls go to TwiML App {app['sid']}, so Twilio ignores its "
+        'Voice "A call comes in" and Voice "Call status changes": remove the TwiML App from the number in the Twilio '
+        f"console, or run `textback line set {LINE} --configure-provider --take-over`"
+    )
+    assert len(found) == 1  # the URLs it hides are not reported a second time
+
+
+def test_check_online_fails_a_carrier_forwarding_number_on_a_sip_trunk(textback, healthy, twilio, public_url):
+    Line.objects.filter(pk=healthy.pk).update(call_mode=Line.CARRIER_FORWARD)
+    wired_here(twilio, trunk_sid="TK" + "1" * 32)
+    code, found = online(textback)
+    assert code == 1
+    assert found == [
+        f"ERROR line {LINE} (acme): its calls go to SIP trunk TK{'1' * 32}, so Twilio ignores its "
+        'Voice "A call comes in" and Voice "Call status changes": remove the SIP trunk from the number in the '
+        f"Twilio console, or run `textback line set {LINE} --configure-provider --take-over`"
+    ]
+
+
+def test_check_online_fails_a_number_whose_texts_go_to_a_twiml_app(textback, healthy, twilio, public_url):
+    wired_here(twilio, sms_application_sid="AP" + "2" * 32)
+    code, found = online(textback)
+    assert code == 1
+    assert found == [
+        f"ERROR line {LINE} (acme): its texts go to TwiML App AP{'2' * 32}, so Twilio ignores its "
+        'Messaging "A message comes in": remove the TwiML App from the number in the Twilio console, or run '
+        f"`textback line set {LINE} --configure-provider --take-over`"
+    ]
+
+
+def test_check_online_lets_a_generic_line_route_its_calls_anywhere(textback, healthy, twilio, public_url):
+    Line.objects.filter(pk=healthy.pk).update(call_mode=Line.GENERIC_PBX)
+    twilio.give_number(SID, LINE, trunk_sid="TK" + "1" * 32, sms_url=f"{PUBLIC_URL}/hooks/twilio/sms")
+    assert online(textback)[0] == 0
+
+
+def test_check_online_accepts_a_status_only_twiml_app_that_reports_call_status_here(
+    textback, healthy, twilio, public_url
+):
+    Line.objects.filter(pk=healthy.pk).update(call_mode=Line.STATUS_ONLY)
+    app = twilio.give_application(SID, status_callback=f"{PUBLIC_URL}/hooks/twilio/call-status")
+    wired_here(twilio, voice_application_sid=app["sid"], voice_url="", status_callback="")
+    code, found = online(textback)
+    assert code == 0, found
+    assert f"/2010-04-01/Accounts/{SID}/Applications/{app['sid']}.json" in [r.path for r in twilio.requests]
+
+
+def test_check_online_fails_a_status_only_twiml_app_that_reports_elsewhere(textback, healthy, twilio, public_url):
+    Line.objects.filter(pk=healthy.pk).update(call_mode=Line.STATUS_ONLY)
+    app = twilio.give_application(SID, status_callback="https://their-ivr.example/status")
+    wired_here(twilio, voice_application_sid=app["sid"])
+    code, found = online(textback)
+    assert code == 1
+    assert found == [
+        f"ERROR line {LINE} (acme): calls to it are answered by TwiML App {app['sid']}, so Twilio sends call status "
+        "to the app's status callback, not the number's: set the app's Status Callback URL to "
+        f"{PUBLIC_URL}/hooks/twilio/call-status (HTTP POST) in the Twilio console (Voice > TwiML Apps > {app['sid']})"
+    ]
+
+
+def test_check_online_sends_a_status_only_line_behind_a_sip_trunk_to_the_generic_mode(
+    textback, healthy, twilio, public_url
+):
+    Line.objects.filter(pk=healthy.pk).update(call_mode=Line.STATUS_ONLY)
+    wired_here(twilio, trunk_sid="TK" + "1" * 32)
+    code, found = online(textback)
+    assert code == 1
+    assert "which ignores the number's status callback, so textback never hears of them" in found[0]
+    assert "`--mode generic`" in found[0]
+
+
+def test_check_online_warns_when_a_line_that_answers_no_calls_still_gets_them(textback, healthy, twilio, public_url):
+    Line.objects.filter(pk=healthy.pk).update(call_mode=Line.STATUS_ONLY)
+    wired_here(twilio)
+    code, found = online(textback)
+    assert code == 0
+    assert found == [
+        f'WARN  line {LINE} (acme): its Voice "A call comes in" still points at textback, which answers every call as '
+        "missed on a status_only line: point it at your own call flow in the Twilio console"
+    ]
+
+
+# --- --online: the account --------------------------------------------------------------
+
+
+def test_check_online_warns_that_a_sub_accounts_token_must_be_its_own(textback, healthy, twilio, public_url):
+    parent = "AC" + "9" * 32
+    twilio.add_account(SID, TOKEN, owner=parent)
+    wired_here(twilio)
+    code, found = online(textback)
+    assert code == 0
+    assert found[0].startswith(
+        f"WARN  Twilio account {healthy.account.pk} (acme): {SID} is a sub-account of {parent}: Twilio signs its "
+        "numbers' webhooks with the sub-account's own auth token, so make sure the stored token is the sub-account's"
+    )
+
+
+def test_check_online_stops_warning_about_a_sub_account_once_its_webhooks_verify(textback, healthy, twilio, public_url):
+    from textback.calls.models import Call
+
+    twilio.add_account(SID, TOKEN, owner="AC" + "9" * 32)
+    wired_here(twilio)
+    Call.objects.create(
+        business=healthy.business,
+        line=healthy,
+        provider=TWILIO,
+        provider_call_id="CA" + "3" * 32,
+        from_number="+15125550147",
+        started_at=timezone.now(),
+    )
+    assert not any("sub-account" in finding for finding in online(textback)[1])
+
+
+def test_check_online_warns_about_a_trial_account(textback, healthy, twilio, public_url):
+    twilio.add_account(SID, TOKEN, type="Trial")
+    wired_here(twilio)
+    code, found = online(textback)
+    assert code == 0
+    assert "it is a trial account: Twilio delivers its texts only to verified numbers" in found[0]
+
+
+def test_check_online_fails_a_suspended_account(textback, healthy, twilio, public_url):
+    twilio.add_account(SID, TOKEN, status="suspended")
+    wired_here(twilio)
+    code, found = online(textback)
+    assert code == 1
+    assert "ERROR Twilio account" in found[0] and "Twilio says the account is suspended" in found[0]
+
+
+# --- --online: do incoming texts reach textback? (a Messaging Service routes them) --------
+
+
+def test_check_online_warns_about_a_text_twilio_received_that_never_reached_textback(
+    textback, healthy, twilio, public_url
+):
+    service = "MG" + "4" * 32
+    added_long_ago(healthy)
+    wired_here(twilio)
+    received = timezone.now().replace(microsecond=0)
+    text = twilio.receive(SID, LINE, "+15125550147", "hello?", created=received, messaging_service_sid=service)
+    with time_machine.travel(received + timedelta(minutes=2)):
+        code, found = online(textback)
+    assert code == 0
+    assert found == [
+        f"WARN  line {LINE} (acme): Twilio received a text to it at {received:%Y-%m-%d %H:%M} UTC ({text['sid']}) "
+        "that never reached textback. Twilio hands the texts of a number in a Messaging Service to the service's "
+        "own webhook unless the service defers to the number's: in the Twilio console, open Messaging > Services > "
+        f'{service} > Integration and set Incoming Messages to "Defer to sender\'s webhook"; if it is in none, '
+        "look for the error in the Twilio console's Monitor > Logs"
+    ]
+
+
+def test_check_online_does_not_judge_a_text_that_may_still_be_on_its_way(textback, healthy, twilio, public_url):
+    added_long_ago(healthy)
+    wired_here(twilio)
+    twilio.receive(SID, LINE, "+15125550147", "hello?", created=timezone.now())
+    code, found = online(textback)
+    assert code == 0
+    assert [f[:5] for f in found] == ["INFO "]
+
+
+def test_check_online_is_satisfied_when_the_latest_text_reached_textback(textback, healthy, twilio, public_url):
+    added_long_ago(healthy)
+    wired_here(twilio)
+    text = twilio.receive(SID, LINE, "+15125550147", "hello?", created=timezone.now() - timedelta(minutes=5))
+    messaging.do_inbound_sms(
+        messaging.Inbound(
+            line=healthy, provider=TWILIO, provider_message_id=text["sid"], from_number="+15125550147", body="hello?"
+        )
+    )
+    code, found = online(textback)
+    assert (code, found) == (0, [])
+
+
+def test_check_online_says_what_to_check_when_no_text_has_come_in_yet(textback, healthy, twilio, public_url):
+    wired_here(twilio)
+    twilio.receive(SID, LINE, "+15125550147", "before textback", created=timezone.now() - timedelta(days=30))
+    code, found = online(textback)
+    assert code == 0
+    assert found == [
+        f"INFO  line {LINE} (acme): no text to it has come in since the line was added, so where Twilio sends its "
+        "texts is not known yet. If the number is in a Messaging Service: Twilio hands the texts of a number in a "
+        "Messaging Service to the service's own webhook unless the service defers to the number's: in the Twilio "
+        'console, open Messaging > Services > (the service) > Integration and set Incoming Messages to "Defer to '
+        "sender's webhook\" (textback cannot read that setting; `textback check --online` tells once a text has "
+        "come in)."
+    ]

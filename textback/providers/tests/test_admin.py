@@ -123,3 +123,143 @@ def test_the_admin_refuses_what_would_never_work_as_the_cli_does(operator, alpha
     assert "is this line&#x27;s own number" in itself.content.decode()
     assert "give 10 to 600 seconds" in too_short.content.decode()
     assert not Line.objects.exists()
+
+
+# --- "Configure Twilio number" on the line's page --------------------------------------------
+
+
+@pytest.fixture
+def twilio(twilio_api, settings):
+    from textback.conftest import ALPHA_SID
+
+    twilio_api.add_account(ALPHA_SID, ALPHA_TOKEN)
+    return twilio_api
+
+
+def configure(operator, line, **form):
+    return operator.post(f"/admin/providers/line/{line.pk}/configure-provider/", form, follow=True)
+
+
+def shown_messages(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_a_twilio_lines_page_offers_to_configure_its_number_with_a_post_form(operator, alpha_line, alpha_sandbox_line):
+    page = operator.get(f"/admin/providers/line/{alpha_line.pk}/change/").content.decode()
+    sandbox = operator.get(f"/admin/providers/line/{alpha_sandbox_line.pk}/change/").content.decode()
+
+    action = f'<form method="post" action="/admin/providers/line/{alpha_line.pk}/configure-provider/">'
+    assert action in page and "csrfmiddlewaretoken" in page.split(action)[1].split("</form>")[0]
+    assert "Configure Twilio number" not in sandbox
+
+
+def test_the_button_points_the_number_here_and_says_what_it_changed(operator, alpha_line, twilio):
+    from textback.conftest import ALPHA_SID
+
+    number = twilio.give_number(ALPHA_SID, alpha_line.number)
+
+    response = configure(operator, alpha_line)
+
+    assert response.redirect_chain == [(f"/admin/providers/line/{alpha_line.pk}/change/", 302)]
+    now = twilio.number(alpha_line.number)
+    assert now["voice_url"] == "https://textback.example.com/hooks/twilio/voice"
+    assert now["sms_url"] == "https://textback.example.com/hooks/twilio/sms"
+    said = shown_messages(response)
+    assert said[0] == f"Configured Twilio number {alpha_line.number} ({number['sid']}):"
+    assert any("was https://demo.twilio.com/welcome/voice/ (HTTP POST)" in text for text in said)
+
+
+def test_configuring_is_only_done_by_post(operator, alpha_line, twilio):
+    assert operator.get(f"/admin/providers/line/{alpha_line.pk}/configure-provider/").status_code == 405
+    assert twilio.requests == []
+
+
+def test_configuring_needs_the_csrf_token(alpha_line, twilio, django_user_model):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-123"))
+
+    assert browser.post(f"/admin/providers/line/{alpha_line.pk}/configure-provider/").status_code == 403
+    assert twilio.requests == []
+
+
+def test_staff_who_may_not_change_lines_cannot_configure_them(client, alpha_line, twilio, django_user_model):
+    staff = django_user_model.objects.create_user("clerk", "clerk@example.com", "pw-clerk-123", is_staff=True)
+    client.force_login(staff)
+
+    assert client.post(f"/admin/providers/line/{alpha_line.pk}/configure-provider/").status_code == 403
+    assert twilio.requests == []
+
+
+def test_a_number_wired_to_a_twiml_app_asks_before_it_is_taken_over(operator, alpha_line, twilio):
+    from textback.conftest import ALPHA_SID
+
+    app = "AP" + "5" * 32
+    number = twilio.give_number(ALPHA_SID, alpha_line.number, voice_application_sid=app)
+
+    first = configure(operator, alpha_line)
+
+    page = first.content.decode()
+    assert first.status_code == 200 and first.redirect_chain == []
+    assert f"Take over Twilio number {alpha_line.number}?" in page
+    assert f"its calls go to TwiML App {app}" in page
+    assert f"TwiML App for calls: removed (--take-over), was {app}" in page
+    assert f'name="sid" value="{number["sid"]}"' in page and "csrfmiddlewaretoken" in page
+    assert twilio.number(alpha_line.number)["voice_application_sid"] == app  # nothing changed yet
+
+    second = configure(operator, alpha_line, take_over="yes", sid=number["sid"])
+
+    now = twilio.number(alpha_line.number)
+    assert (now["voice_application_sid"], now["voice_url"]) == ("", "https://textback.example.com/hooks/twilio/voice")
+    assert shown_messages(second)[0] == f"Configured Twilio number {alpha_line.number} ({number['sid']}):"
+
+
+def test_a_take_over_confirmed_for_another_number_changes_nothing(operator, alpha_line, twilio):
+    from textback.conftest import ALPHA_SID
+
+    twilio.give_number(ALPHA_SID, alpha_line.number, voice_application_sid="AP" + "5" * 32)
+    other = twilio.give_number(ALPHA_SID, "+15125550177", voice_application_sid="AP" + "6" * 32)
+
+    response = configure(operator, alpha_line, take_over="yes", sid=other["sid"])
+
+    assert shown_messages(response) == [
+        f"Twilio was not configured: Twilio number {other['sid']} is no longer {alpha_line.number}; start again"
+    ]
+    assert twilio.number("+15125550177")["voice_application_sid"] == "AP" + "6" * 32
+    assert not [r for r in twilio.requests if r.method == "POST"]
+
+
+def test_a_twilio_error_is_shown_without_the_token(operator, alpha_line, twilio):
+    from textback.conftest import ALPHA_SID
+
+    twilio.give_number(ALPHA_SID, alpha_line.number)
+    ProviderAccount.objects.filter(pk=alpha_line.account_id).update(auth_token="0" * 32)
+
+    response = configure(operator, alpha_line)
+
+    [said] = shown_messages(response)
+    assert said.startswith("Twilio was not configured: Twilio refused the Account SID and auth token (HTTP 401)")
+    assert "0" * 32 not in response.content.decode()
+
+
+def test_an_account_sid_typed_in_capitals_is_stored_as_twilio_writes_it(operator, alpha):
+    sid = "AC" + "ABCDEF0123456789" * 2
+    response = operator.post(
+        "/admin/providers/provideraccount/add/",
+        {"business": alpha.pk, "provider": "twilio", "label": "", "account_sid": sid, "auth_token": "F" * 32},
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    account = ProviderAccount.objects.get()
+    assert (account.account_sid, account.auth_token) == (sid.lower().replace("ac", "AC", 1), "f" * 32)
+
+
+def test_the_admin_refuses_a_malformed_account_sid(operator, alpha):
+    response = operator.post(
+        "/admin/providers/provideraccount/add/",
+        {"business": alpha.pk, "provider": "twilio", "label": "", "account_sid": "AC123", "auth_token": ""},
+    )
+
+    assert "Account SID &#x27;AC123&#x27; is malformed" in response.content.decode()
+    assert not ProviderAccount.objects.exists()

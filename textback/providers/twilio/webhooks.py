@@ -31,14 +31,11 @@ from textback.calls.models import WebhookEvent
 from textback.messaging import actions as messaging
 from textback.providers.models import TWILIO, Line, ProviderAccount
 from textback.providers.twilio import errors, mapping, twiml
+from textback.providers.twilio.ids import ACCOUNT_SID, CALL_SID, MESSAGE_SID
 from textback.providers.webhooks import Fields, Rejected, bad_request, clean_payload, forbidden, record_event
 
 log = logging.getLogger("textback.webhooks.twilio")
 
-ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
-CALL_SID = re.compile(r"CA[0-9a-fA-F]{32}")
-MESSAGE_SID = re.compile(r"(SM|MM|SS)[0-9a-fA-F]{32}")
-RECORDING_SID = re.compile(r"RE[0-9a-fA-F]{32}")
 ERROR_CODE = re.compile(r"\d{1,10}")
 NUMBER = re.compile(r"\+?[0-9]{1,20}")  # what a line's To can be; anything else names no line of ours
 SUPPORTED_ALGORITHMS = ("HMAC_SHA1", "HMAC_SHA256")

@@ -11,6 +11,7 @@ from django.db.models import Count
 from textback.lib.env import env
 from textback.ops import cli
 from textback.providers.models import PROVIDERS, SANDBOX, TWILIO, ProviderAccount
+from textback.providers.twilio import ids
 
 TOKEN_ENV = "TEXTBACK_TWILIO_AUTH_TOKEN"
 FLAGS = {"account_sid": "--sid", "auth_token": "the auth token", "label": "--label", "provider": "--provider"}
@@ -31,19 +32,20 @@ def add_token_arguments(parser) -> None:
 
 
 def twilio_sid(sid: str | None) -> str:
+    """The Account SID as typed, in any letter case, stored as Twilio writes it."""
     if not sid:
-        raise cli.fail(f"--sid is required for a Twilio account: {cli.SID_HELP}")
-    problem = cli.sid_problem(sid.strip())
+        raise cli.fail(f"--sid is required for a Twilio account: {ids.SID_HELP}")
+    problem = ids.sid_problem(sid.strip())
     if problem:
         raise cli.fail(f"--sid: {problem}")
-    return cli.normal_sid(sid.strip())
+    return ids.normal_sid(sid)
 
 
 def twilio_token(token: str) -> str:
-    problem = cli.token_problem(token)
+    problem = ids.token_problem(token)
     if problem:
         raise cli.fail(problem[0].upper() + problem[1:])
-    return token.lower()
+    return ids.normal_token(token)
 
 
 class Command(cli.VerbCommand):

@@ -3,29 +3,32 @@
 Every finding is one line: "ERROR …" (textback will not work until fixed),
 "WARN  …" (works, but not as it should), "INFO  …" or "ok    …". The command
 exits 1 when there is any error (or any warning, with --fail-level WARNING).
-`--online` also asks Twilio whether each number is on its account and points here.
+`--online` also asks Twilio about each account (closed? a trial? a sub-account?)
+and each number: on the account, its webhooks pointing here, no TwiML App or
+SIP trunk in their way, and its incoming texts reaching textback.
 """
 
 from urllib.parse import urlsplit
 
-import httpx
 from django.conf import settings
 from django.core.management.base import SystemCheckError
 from django.core.management.commands import check
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.http.request import validate_host
+from django.utils import timezone
 
 from textback.accounts.models import Business
+from textback.calls.models import Call
 from textback.lib import phone
 from textback.lib.env import env
+from textback.lib.urls import is_local
+from textback.messaging.models import Message
 from textback.messaging.templating import TemplateError, check_template
-from textback.ops import cli
+from textback.providers.base import ProviderError
 from textback.providers.models import SANDBOX, TWILIO, Line, ProviderAccount
-from textback.providers.registry import http_client
-
-API_VERSION = "2010-04-01"
-METHOD_FIELDS = {"voice_url": "voice_method", "sms_url": "sms_method", "status_callback": "status_callback_method"}
+from textback.providers.twilio import ids, numbers
+from textback.providers.twilio.client import TwilioClient
 
 
 def plural(count: int, word: str) -> str:
@@ -132,7 +135,7 @@ def check_public_url(report: Report, uses_twilio: bool) -> None:
 
 
 def check_reachable(report: Report, url: str, uses_twilio: bool) -> None:
-    if cli.is_local(url):
+    if is_local(url):
         message = f"Twilio cannot reach {url}: set TEXTBACK_PUBLIC_URL to the public https URL of this server"
         if uses_twilio:
             report.error(message)
@@ -164,7 +167,7 @@ def check_secrets(report: Report) -> None:
         report.ok("TEXTBACK_SECRET_KEY is set")
     else:
         report.ok(f"secret key generated in {settings.DATA_DIR / 'secret-key'} (keep that file)")
-    if settings.DEBUG and not cli.is_local(settings.PUBLIC_URL):
+    if settings.DEBUG and not is_local(settings.PUBLIC_URL):
         report.warn("TEXTBACK_DEBUG is on for a public server: error pages would show code and settings; turn it off")
 
 
@@ -235,7 +238,7 @@ def check_business(report: Report, business: Business) -> None:
 
 def check_account(report: Report, account: ProviderAccount) -> None:
     where = f"Twilio account {account.pk} ({account.business.slug})"
-    problems = [p for p in (cli.sid_problem(account.account_sid), cli.token_problem(account.auth_token)) if p]
+    problems = [p for p in (ids.stored_sid_problem(account.account_sid), ids.token_problem(account.auth_token)) if p]
     for problem in problems:
         fix = "--sid AC…" if problem.startswith("Account SID") else "--token-stdin"
         report.error(f"{where}: {problem}; fix it with `textback account set {account.pk} {fix}`")
@@ -294,39 +297,12 @@ def template_problems(line: Line, fix: str) -> list[str]:
 # --- asking Twilio ------------------------------------------------------------
 
 
-class Unusable(Exception):
-    """Twilio could not be asked, or refused to answer; the message says what to do."""
-
-
-def twilio_numbers(account: ProviderAccount, number: str | None) -> list[dict]:
-    """Twilio's IncomingPhoneNumber resources of the account with exactly this number (any, with None)."""
-    url = f"{settings.TWILIO_API_URL}/{API_VERSION}/Accounts/{account.account_sid}/IncomingPhoneNumbers.json"
-    params = {"PhoneNumber": number} if number else {"PageSize": "1"}
-    try:
-        response = http_client().get(url, params=params, auth=(account.account_sid, account.auth_token))
-    except httpx.HTTPError as exc:
-        where = f"{settings.TWILIO_API_URL} ({type(exc).__name__})"
-        raise Unusable(f"could not reach Twilio at {where}: check the network") from None
-    if response.status_code == 401:
-        raise Unusable(
-            "Twilio refused the Account SID and auth token (HTTP 401): copy both again from console.twilio.com and "
-            f"run `textback account set {account.pk} --sid AC… --token-stdin`"
-        )
-    if response.status_code >= 400:
-        raise Unusable(f"Twilio answered HTTP {response.status_code}: {response.text[:200]}")
-    try:
-        found = response.json().get("incoming_phone_numbers") or []
-    except (ValueError, AttributeError):
-        raise Unusable("Twilio's answer was not the JSON list of numbers expected") from None
-    return [item for item in found if number is None or item.get("phone_number") == number]
-
-
 def check_twilio_online(report: Report) -> None:
     accounts = ProviderAccount.objects.filter(provider=TWILIO).select_related("business").order_by("pk")
     if not accounts:
         report.info("--online: there are no Twilio accounts to ask about")
     for account in accounts:
-        if cli.sid_problem(account.account_sid) or cli.token_problem(account.auth_token):
+        if ids.stored_sid_problem(account.account_sid) or ids.token_problem(account.auth_token):
             report.info(f"--online: skipped Twilio account {account.pk} until its SID and token are fixed")
             continue
         check_account_online(report, account)
@@ -334,43 +310,92 @@ def check_twilio_online(report: Report) -> None:
 
 def check_account_online(report: Report, account: ProviderAccount) -> None:
     where = f"Twilio account {account.pk} ({account.business.slug})"
-    lines = list(account.lines.order_by("number"))
+    client = TwilioClient.for_account(account)
     try:
-        if not lines:
-            twilio_numbers(account, None)
-            report.ok(f"{where}: Twilio accepts its credentials")
-        for line in lines:
-            check_number_online(report, line, twilio_numbers(account, line.number))
-    except Unusable as exc:
-        report.error(f"{where}: {exc}")
+        resource = client.fetch_account()
+    except ProviderError as exc:
+        report.error(f"{where}: {numbers.failure(exc, account)}")
+        return
+    before = report.problems
+    for level, problem in account_problems(account, resource):
+        getattr(report, level)(f"{where}: {problem}")
+    if report.problems == before:
+        report.ok(f"{where}: Twilio accepts its credentials")
+    for line in account.lines.select_related("business").order_by("number"):
+        try:
+            check_number_online(report, client, line)
+        except ProviderError as exc:
+            report.error(f"line {line.number} ({line.business.slug}): {numbers.failure(exc, account)}")
 
 
-def check_number_online(report: Report, line: Line, found: list[dict]) -> None:
+def account_problems(account: ProviderAccount, resource: dict) -> list[tuple[str, str]]:
+    """(report level, finding) about the Account resource: closed or suspended, a trial, a sub-account."""
+    found = []
+    status, owner = resource.get("status") or "active", resource.get("owner_account_sid") or account.account_sid
+    if status != "active":
+        found.append(
+            ("error", f"Twilio says the account is {status}, so it neither sends nor receives: see console.twilio.com")
+        )
+    if resource.get("type") == "Trial":
+        found.append(
+            (
+                "warn",
+                "it is a trial account: Twilio delivers its texts only to verified numbers and starts each with "
+                '"Sent from your Twilio trial account"; upgrade it in the Twilio console',
+            )
+        )
+    if owner != account.account_sid and not signed_webhook_seen(account):
+        found.append(
+            (
+                "warn",
+                f"{account.account_sid} is a sub-account of {owner}: Twilio signs its numbers' webhooks with the "
+                "sub-account's own auth token, so make sure the stored token is the sub-account's, not the parent's "
+                "(switch to the sub-account in the Twilio console to see it); this goes away once textback has "
+                "accepted a signed webhook from it",
+            )
+        )
+    return found
+
+
+def signed_webhook_seen(account: ProviderAccount) -> bool:
+    """True when textback has accepted a webhook signed for this account (calls and incoming texts need one)."""
+    return (
+        Call.objects.filter(line__account=account, provider=TWILIO).exists()
+        or Message.objects.filter(line__account=account, provider=TWILIO, direction=Message.IN).exists()
+    )
+
+
+def check_number_online(report: Report, client: TwilioClient, line: Line) -> None:
     where = f"line {line.number} ({line.business.slug})"
-    if not found:
+    resource = client.find_number(line.number)
+    if resource is None:
         report.error(
             f"{where}: the number is not on Twilio account {line.account.account_sid}: buy or port it there, "
             f"or attach the line to the account that has it (`textback line set {line.number} --account ID`)"
         )
         return
     before = report.problems
-    for problem in hook_problems(line, found[0]):
+    app_sid = resource.get(numbers.VOICE_APP.field)
+    app = client.fetch_application(app_sid) if app_sid and line.call_mode == Line.STATUS_ONLY else None
+    problems = numbers.override_problems(resource, line, app)
+    problems += numbers.hook_problems(resource, line.call_mode, skip=numbers.hidden(resource, line.call_mode))
+    for problem in problems:
         report.error(f"{where}: {problem}")
+    stray = numbers.stray_voice_url(resource, line.call_mode)
+    if stray:
+        report.warn(f"{where}: {stray}")
     if report.problems == before:
         report.ok(f"{where}: on Twilio, and its webhooks point here")
+        check_inbound_online(report, client, line, where)  # what the number's own settings cannot show
 
 
-def hook_problems(line: Line, resource: dict) -> list[str]:
-    """Where the number's webhooks, as Twilio has them, differ from what this line needs."""
-    problems = []
-    for field, url in cli.twilio_hooks(line.call_mode).items():
-        label = cli.TWILIO_HOOKS[field][0]
-        current = resource.get(field) or ""
-        method = (resource.get(METHOD_FIELDS[field]) or "POST").upper()
-        if current != url:
-            problems.append(
-                f"Twilio's {label} is {current or 'empty'}; set it to {url} (HTTP POST) in the Twilio console"
-            )
-        elif method != "POST":
-            problems.append(f"Twilio's {label} uses HTTP {method}; switch it to HTTP POST in the Twilio console")
-    return problems
+def check_inbound_online(report: Report, client: TwilioClient, line: Line, where: str) -> None:
+    """Texts Twilio received for the number that never reached textback (a Messaging Service's routing)."""
+    received = client.inbound_messages(line.number)
+    recorded = set(
+        Message.objects.filter(
+            provider=TWILIO, direction=Message.IN, provider_message_id__in=[m.get("sid") for m in received]
+        ).values_list("provider_message_id", flat=True)
+    )
+    verdict = numbers.inbound_verdict(received, recorded, since=line.created_at, now=timezone.now())
+    getattr(report, verdict.level)(f"{where}: {verdict.text}")

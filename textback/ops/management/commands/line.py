@@ -2,13 +2,18 @@
 
 import argparse
 
+from django.core.management.base import CommandError
 from django.db import transaction
 
 from textback.accounts.models import Business
 from textback.lib import phone
+from textback.lib.urls import is_local
 from textback.messaging.templating import FIELDS
 from textback.ops import cli
+from textback.providers.base import ProviderError
 from textback.providers.models import MAX_RING, MIN_RING, TWILIO, Line, ProviderAccount
+from textback.providers.twilio import numbers
+from textback.providers.twilio.client import TwilioClient
 
 MODES = [mode for mode, _ in Line.CALL_MODES]
 KEYWORD_REPLIES = [choice for choice, _ in Line.KEYWORD_REPLIES]
@@ -65,6 +70,16 @@ def add_line_arguments(parser, *, creating: bool) -> None:
     parser.add_argument("--greeting", metavar="TEXT", help="what the caller hears before the voicemail tone")
     parser.add_argument("--keyword-replies", choices=KEYWORD_REPLIES, help="who answers STOP/START/HELP")
     parser.add_argument("--textback", action=argparse.BooleanOptionalAction, help="text missed callers from this line")
+    parser.add_argument(
+        "--configure-provider",
+        action="store_true",
+        help="set the number's webhooks at Twilio (voice, call status, SMS: what the call mode needs)",
+    )
+    parser.add_argument(
+        "--take-over",
+        action="store_true",
+        help="with --configure-provider: also remove a TwiML App or SIP trunk that would keep Twilio from using them",
+    )
 
 
 def find_account(business: Business, account_id: int) -> ProviderAccount:
@@ -130,6 +145,51 @@ def save(line: Line) -> None:
         cli.save(line, FLAGS)
 
 
+# --- --configure-provider -----------------------------------------------------
+#
+# Everything that can be known before changing anything is checked first (the
+# number is on the account, the credentials work, no TwiML App or trunk is in
+# the way); a refusal there writes nothing, here or at Twilio. Then the line is
+# saved, and only then is Twilio changed: from that moment Twilio sends the
+# number's calls here, so the line must exist. If that last request fails, the
+# line stays saved and the message gives the command that retries.
+
+
+def prepare_provider(line: Line, configure: bool, take_over: bool) -> numbers.Plan | None:
+    """The planned Twilio update, read-only; None when not asked for. Refusals exit before anything is written."""
+    if take_over and not configure:
+        raise cli.fail("--take-over goes with --configure-provider")
+    if not configure:
+        return None
+    problem = numbers.setup_problem(line)
+    if problem:
+        raise cli.fail(f"--configure-provider: {problem}")
+    account = line.account
+    try:
+        return numbers.prepare(TwilioClient.for_account(account), line, take_over=take_over)
+    except numbers.NotConfigured as exc:
+        raise cli.fail(f"--configure-provider: {exc}") from None
+    except ProviderError as exc:
+        code = cli.USAGE if getattr(exc, "refused_credentials", False) else 1
+        raise CommandError(
+            f"--configure-provider: {numbers.failure(exc, account)}; nothing was changed", returncode=code
+        ) from None
+
+
+def configure_provider(out, line: Line, plan: numbers.Plan) -> None:
+    """Send the update to Twilio for a saved line and say what changed; a failure names the retry command."""
+    try:
+        numbers.apply(TwilioClient.for_account(line.account), plan, line)
+    except (numbers.NotConfigured, ProviderError) as exc:
+        raise CommandError(
+            f"Twilio was not configured: {numbers.failure(exc, line.account)}. The line is saved; retry with "
+            f"`textback line set {line.number} --configure-provider`",
+            returncode=1,
+        ) from None
+    for text in numbers.report(plan):
+        out.write(text)
+
+
 class Command(cli.VerbCommand):
     help = "Add, change and list phone lines: the numbers callers dial."
     verbs = {
@@ -154,7 +214,7 @@ class Command(cli.VerbCommand):
     def add_show_arguments(self, parser):
         parser.add_argument("number")
 
-    def do_add(self, *, business, number, account, **options):
+    def do_add(self, *, business, number, account, configure_provider, take_over, **options):
         owner = cli.business(business)
         line = Line(business=owner, account=find_account(owner, account))
         line.number = cli.number(number, owner.country, "--number")
@@ -162,22 +222,30 @@ class Command(cli.VerbCommand):
         line.keyword_replies = Line.PROVIDER if line.account.provider == TWILIO else Line.OURS
         refuse_taken(line.number)
         apply(line, options)
+        cli.validate(line, FLAGS)
+        plan = prepare_provider(line, configure_provider, take_over)
         save(line)
         provider = f"{line.account.provider} account {line.account.pk}"
         self.stdout.write(f"Added line {line.number} to {owner.slug} ({provider}, {line.call_mode}).")
-        self._print_set_up(line)
+        self._set_up(line, plan)
 
-    def do_set(self, *, number, account, **options):
+    def do_set(self, *, number, account, configure_provider, take_over, **options):
         line = find_line(number)
         changed = apply(line, options)
         if account is not None:
             line.account = find_account(line.business, account)
             changed.append("--account")
-        if not changed:
-            raise cli.fail("nothing to change: give at least one option, such as --forward-to or --template")
-        save(line)
-        self.stdout.write(f"Updated line {line.number}: {', '.join(changed)}.")
-        self._print_set_up(line)
+        if not changed and not configure_provider:
+            raise cli.fail(
+                "nothing to change: give at least one option, such as --forward-to, --template or --configure-provider"
+            )
+        if changed:
+            cli.validate(line, FLAGS)
+        plan = prepare_provider(line, configure_provider, take_over)
+        if changed:
+            save(line)
+            self.stdout.write(f"Updated line {line.number}: {', '.join(changed)}.")
+        self._set_up(line, plan)
 
     def do_list(self, *, business, **options):
         lines = Line.objects.select_related("business", "account").order_by("business__slug", "number")
@@ -209,16 +277,25 @@ class Command(cli.VerbCommand):
             self.stdout.write(f"{name + ':':20} {shown(value)}")
         self._print_set_up(line)
 
+    def _set_up(self, line: Line, plan: numbers.Plan | None) -> None:
+        if plan is None:
+            self._print_set_up(line)
+        else:
+            configure_provider(self.stdout, line, plan)
+
     def _print_set_up(self, line: Line) -> None:
         """What the user must do outside textback for calls to reach it."""
         if line.account.provider == TWILIO:
-            cli.print_twilio_hooks(self.stdout, line)
+            self.stdout.write(f"In the Twilio console, open the number {line.number} and set (all HTTP POST):")
+            for name, url in numbers.wanted(line.call_mode).items():
+                self.stdout.write(f"  {numbers.HOOKS[name].label + ':':32} {url}")
+            self.stdout.write(f"(or let textback set them: `textback line set {line.number} --configure-provider`)")
         if line.call_mode == Line.GENERIC_PBX:
             self.stdout.write(
                 f"Post finished calls to {cli.hook_url('generic-call')}, signed with the secret "
                 f"`textback business secret {line.business.slug}` prints."
             )
-        if line.account.provider == TWILIO and cli.is_local(cli.hook_url("twilio:sms")):
+        if line.account.provider == TWILIO and is_local(numbers.hook_url("twilio:sms")):
             self.stderr.write(
                 "Twilio cannot reach these URLs: set TEXTBACK_PUBLIC_URL to this server's public https URL first.",
                 style_func=self.style.WARNING,

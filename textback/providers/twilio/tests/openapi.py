@@ -8,6 +8,12 @@ points.  Tests call ``require_spec()``, which skips when the file is absent
 
 ``request_problems`` and ``auth_problems`` return a list of human-readable
 problems; an empty list means the request is valid as far as the spec says.
+
+One convention of Twilio's is not in the description: an update that sets a
+number's TwiML App or SIP trunk reference to the empty string removes it (the
+description's own examples show an unset one as ``"voice_application_sid": ""``).
+The description gives those fields a SID pattern only, so the checker accepts
+the empty string for exactly those fields (``CLEARABLE``) of update operations.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ CHANNEL_ADDRESS = re.compile(r"[a-z][a-z0-9-]*:\+[1-9]\d{1,14}")
 # List filters such as IncomingPhoneNumbers?PhoneNumber= take partial numbers
 # and "*" wildcards (documented in that parameter's description).
 PARTIAL_NUMBER = re.compile(r"\+?[0-9*]+")
+CLEARABLE = frozenset({"VoiceApplicationSid", "SmsApplicationSid", "TrunkSid"})
 US_DATE_TIME = re.compile(r"\d{2}/\d{2}/\d{4}( \d{2}:\d{2}(:\d{2})?( [A-Z]{1,5})?)?")
 
 
@@ -292,7 +299,7 @@ def _decode(body: bytes | str | None) -> str:
     return body
 
 
-def _form_problems(spec: dict, schema: dict, text: str) -> list[str]:
+def _form_problems(spec: dict, schema: dict, text: str, update: bool) -> list[str]:
     schema = _resolve(spec, schema)
     properties = schema.get("properties", {})
     title = schema.get("title", "the request schema")
@@ -302,6 +309,8 @@ def _form_problems(spec: dict, schema: dict, text: str) -> list[str]:
         if name not in properties:
             problems.append(f"form field {name!r} is not a property of {title}")
             continue
+        if update and name in CLEARABLE and values == [""]:
+            continue  # removes the reference (see the module's docstring)
         problems += _value_problems(spec, properties[name], values, f"form field {name!r}", False)
     for name in schema.get("required", []):
         if name not in fields:
@@ -327,7 +336,8 @@ def _body_problems(spec: dict, operation: dict, body: bytes | str | None, conten
         return [f"Content-Type {media_type!r} is not accepted (accepted: {sorted(accepted)})"]
     if media_type != FORM:
         return []
-    return _form_problems(spec, accepted[media_type].get("schema", {}), text)
+    update = str(operation.get("operationId", "")).startswith("Update")
+    return _form_problems(spec, accepted[media_type].get("schema", {}), text, update)
 
 
 # --- public checks -----------------------------------------------------------
