@@ -46,14 +46,32 @@ def _insert_sql(vendor: str, model: type[Model], names: tuple, conflict: tuple, 
     return sql
 
 
+def _adapter(field):
+    """How a value of this field reaches the database: as it is for text, numbers and booleans (what the
+    hot path writes is already of the right type), through the field itself for the rest."""
+    if field.get_internal_type() in _AS_IS:
+        return None
+    if field.is_relation:
+        return lambda value: value.pk if isinstance(value, Model) else value
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+_AS_IS = frozenset(
+    {"CharField", "TextField", "SlugField", "BooleanField", "IntegerField", "BigIntegerField", "SmallIntegerField",
+     "PositiveIntegerField", "PositiveSmallIntegerField", "AutoField", "BigAutoField"}
+)  # fmt: skip
+
+
+@cache
+def _adapters(model: type[Model], names: tuple[str, ...], vendor: str) -> tuple:
+    return tuple(_adapter(field) for field in _columns(model, names)[1])
+
+
 def params(model: type[Model], values: dict) -> list:
     """The values as the database takes them, adapted by each field (JSON, UUID, datetimes on SQLite…);
     a related object stands for its primary key."""
-    _, fields = _columns(model, tuple(values))
-    return [
-        field.get_db_prep_save(value.pk if isinstance(value, Model) else value, connection)
-        for field, value in zip(fields, values.values(), strict=True)
-    ]
+    adapters = _adapters(model, tuple(values), connection.vendor)
+    return [value if adapt is None else adapt(value) for adapt, value in zip(adapters, values.values(), strict=True)]
 
 
 def insert(
@@ -118,3 +136,57 @@ def _update_sql(vendor: str, model: type[Model], names: tuple) -> str:
 def update(model: type[Model], pk: int, values: dict) -> None:
     """UPDATE one row by primary key."""
     execute(_update_sql(connection.vendor, model, tuple(values)), [*params(model, values), pk])
+
+
+@cache
+def _joined_sql(vendor: str, model: type[Model], related: tuple[str, ...], where: tuple[str, ...]) -> tuple:
+    """SELECT every column of `model` and of the rows its `related` foreign keys point to."""
+    quote = connection.ops.quote_name
+    tables = [(model, "t0", None)] + [
+        (model._meta.get_field(name).related_model, f"t{i}", name) for i, name in enumerate(related, 1)
+    ]
+    columns = ", ".join(f"{alias}.{quote(f.column)}" for m, alias, _ in tables for f in m._meta.concrete_fields)
+    joins = " ".join(
+        f"JOIN {quote(m._meta.db_table)} {alias} ON {alias}.{quote(m._meta.pk.column)} = "
+        f"t0.{quote(model._meta.get_field(name).column)}"
+        for m, alias, name in tables[1:]
+    )
+    aliases = {name: alias for _, alias, name in tables[1:]}
+    conditions = []
+    for key in where:
+        relation, _, name = key.rpartition("__")
+        target = model._meta.get_field(relation).related_model if relation else model
+        conditions.append(f"{aliases.get(relation, 't0')}.{quote(target._meta.get_field(name).column)} = %s")
+    sql = f"SELECT {columns} FROM {quote(model._meta.db_table)} t0 {joins} WHERE {' AND '.join(conditions)}"
+    return sql, tables
+
+
+def get_with(model: type[Model], related: Sequence[str], **where) -> Model | None:
+    """The one row of `model` matching `where` (field=value, or relation__field=value), with the rows its
+    `related` foreign keys point to already attached, as select_related() would: one statement, built once."""
+    sql, tables = _joined_sql(connection.vendor, model, tuple(related), tuple(where))
+    row = fetchone(sql, where.values())
+    if row is None:
+        return None
+    instances, start = [], 0
+    for table_model, _, _ in tables:
+        names = [f.attname for f in table_model._meta.concrete_fields]
+        fields = table_model._meta.concrete_fields
+        values = [_from_db(f, v) for f, v in zip(fields, row[start : start + len(names)], strict=True)]
+        instances.append(table_model.from_db(connection.alias, names, values))
+        start += len(names)
+    for (_, _, name), instance in zip(tables[1:], instances[1:], strict=True):
+        model._meta.get_field(name).set_cached_value(instances[0], instance)
+    return instances[0]
+
+
+def _from_db(field, value):
+    """What the ORM's converters would make of a raw value (SQLite's text timestamps and 0/1 booleans, JSON…)."""
+    for converter in _converters(field, connection.vendor):
+        value = converter(value, field, connection)
+    return value
+
+
+@cache
+def _converters(field, vendor: str) -> tuple:
+    return (*connection.ops.get_db_converters(field.get_col("t")), *field.get_db_converters(connection))

@@ -28,10 +28,11 @@ from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator
 from textback.calls import actions as calls
 from textback.calls import outcomes, timing
 from textback.calls.models import WebhookEvent
+from textback.lib import sql
 from textback.messaging import actions as messaging
 from textback.providers.models import TWILIO, Line, ProviderAccount
 from textback.providers.twilio import errors, mapping, twiml
-from textback.providers.twilio.ids import ACCOUNT_SID, CALL_SID, MESSAGE_SID
+from textback.providers.twilio.ids import ACCOUNT_SID, CALL_SID, MESSAGE_SID, RECORDING_SID
 from textback.providers.webhooks import Fields, Rejected, bad_request, clean_payload, forbidden, record_event
 
 log = logging.getLogger("textback.webhooks.twilio")
@@ -68,12 +69,9 @@ def _form(request):
 def _line_of(account_sid: str, number: str) -> Line | None:
     if not NUMBER.fullmatch(number):
         return None
-    try:  # numbers are unique, so get() (no ORDER BY) rather than first()
-        return Line.objects.select_related("business", "account").get(
-            number=number, account__provider=TWILIO, account__account_sid=account_sid
-        )
-    except Line.DoesNotExist:
-        return None
+    return sql.get_with(
+        Line, ("business", "account"), number=number, account__provider=TWILIO, account__account_sid=account_sid
+    )
 
 
 def _signing_secret(request, account: ProviderAccount) -> tuple[str, str]:
