@@ -24,6 +24,7 @@ from textback.calls import actions as calls
 from textback.calls import outcomes
 from textback.calls.models import WebhookEvent
 from textback.messaging import actions as messaging
+from textback.providers.credentials import UnreadableCredential
 from textback.providers.models import TWILIO, Line, ProviderAccount
 from textback.providers.twilio import errors, mapping, twiml
 from textback.providers.webhooks import Fields, Rejected, bad_request, clean_payload, forbidden, record_event
@@ -87,9 +88,18 @@ def verify(request) -> Hook:
     line = _line_of(account_sid, form.get("To", ""))
     accounts = [line.account] if line else ProviderAccount.objects.filter(provider=TWILIO, account_sid=account_sid)
     url = signed_url(request)
+    unreadable = False
     for account in accounts:
-        if account.auth_token and RequestValidator(account.auth_token).validate(url, form, signature):
+        try:
+            token = account.auth_token  # decrypted once per process, then cached by ciphertext
+        except UnreadableCredential as exc:
+            log.error("cannot check a Twilio signature: %s", exc)
+            unreadable = True
+            continue
+        if token and RequestValidator(token).validate(url, form, signature):
             return Hook(account, line)
+    if unreadable:
+        raise forbidden("this server cannot decrypt the account's auth token (its log and `textback check` say why)")
     raise forbidden("the signature does not match (check TEXTBACK_PUBLIC_URL and the auth token)")
 
 
