@@ -11,6 +11,7 @@ import itertools
 from datetime import timedelta
 
 import pytest
+from cryptography.fernet import Fernet
 from django.utils import timezone
 
 from textback.accounts.models import Business, Membership
@@ -107,6 +108,22 @@ def charlie(beta, django_user_model):
     user = django_user_model.objects.create_user("charlie@beta.example", "charlie@beta.example", "pw-charlie-123")
     Membership.objects.create(user=user, business=beta, role=Membership.OWNER)
     return user
+
+
+@pytest.fixture
+def lose_the_key(settings):
+    """Make accounts' secrets unreadable the way it happens: stored under one TEXTBACK_ENCRYPTION_KEY,
+    then the setting changed to another key without the old one after it."""
+
+    def lose(*accounts):
+        plain = [(account.auth_token, account.webhook_key) for account in accounts]
+        settings.ENCRYPTION_KEYS = [Fernet.generate_key()]
+        for account, (token, key) in zip(accounts, plain, strict=True):
+            account.auth_token, account.webhook_key = token, key
+            account.save()
+        settings.ENCRYPTION_KEYS = [Fernet.generate_key()]
+
+    return lose
 
 
 _keys = itertools.count(1)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 
-from textback.lib import client_ip
+from textback.lib import client_ip, encryption
 from textback.lib.env import SettingError, env, envbool, envfloat, envint, envlist
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -32,6 +32,18 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _encryption_keys() -> list[bytes]:
+    """TEXTBACK_ENCRYPTION_KEY's keys: the first encrypts, all decrypt, and so does the key derived from
+    the secret key, which stands in when none is set (textback/providers/credentials.py)."""
+    try:
+        return encryption.parse_keys(env("TEXTBACK_ENCRYPTION_KEY", ""))
+    except ValueError as exc:
+        raise SettingError(f"TEXTBACK_ENCRYPTION_KEY: {exc}") from None
+
+
+ENCRYPTION_KEYS = _encryption_keys()
 DEBUG = envbool("TEXTBACK_DEBUG", False)
 
 PUBLIC_URL = env("TEXTBACK_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -6,6 +6,7 @@ from django.db import models
 from textback.accounts.models import Business
 from textback.lib import phone
 from textback.messaging.templating import TemplateError, check_template
+from textback.providers.credentials import secret
 
 TWILIO, SANDBOX = "twilio", "sandbox"
 # What callers hear. Twilio rings about 5 s longer than <Dial timeout> (twiml.dial_timeout takes it off),
@@ -37,14 +38,23 @@ def validate_template(value: str) -> None:
 
 
 class ProviderAccount(models.Model):
-    """Credentials for one provider. The secret never leaves the server: not in pages, logs or API output."""
+    """Credentials for one provider. The secrets never leave the server: not in pages, logs or API output.
+
+    They are stored only as Fernet tokens (textback/providers/credentials.py); `auth_token` and
+    `webhook_key` read as plaintext ("" when unset) and encrypt when assigned.
+    """
 
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="provider_accounts")
     provider = models.CharField(max_length=20, choices=PROVIDERS)
     label = models.CharField(max_length=60, blank=True)
     account_sid = models.CharField(max_length=64, blank=True, help_text="Twilio Account SID (AC…).")
-    auth_token = models.CharField(max_length=128, blank=True)
+    auth_token_encrypted = models.TextField(blank=True, default="", editable=False)
+    # Twilio's Webhooks configuration API can sign with a SharedKey instead of the auth token.
+    webhook_key_encrypted = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    auth_token = secret("auth_token_encrypted")
+    webhook_key = secret("webhook_key_encrypted")
 
     class Meta:
         indexes = [models.Index(fields=["provider", "account_sid"])]

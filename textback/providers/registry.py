@@ -1,12 +1,15 @@
 """Building the provider object for an account, with one shared HTTP client per process."""
 
+import logging
 import threading
 
 import httpx
 from django.conf import settings
 
-from textback.providers.base import Provider
+from textback.providers.base import Provider, ProviderError
+from textback.providers.credentials import UnreadableCredential
 
+log = logging.getLogger(__name__)
 _client: httpx.Client | None = None
 _lock = threading.Lock()
 
@@ -33,12 +36,18 @@ def use_http_client(client: httpx.Client | None) -> None:
 
 
 def provider_for(account) -> Provider:
+    """The provider for an account. An auth token no configured key decrypts is a permanent ProviderError:
+    retrying cannot help until an operator fixes the keys, and the message says how."""
     from textback.providers.models import SANDBOX, TWILIO
 
     if account.provider == TWILIO:
         from textback.providers.twilio.client import TwilioClient
 
-        return TwilioClient.for_account(account)
+        try:
+            return TwilioClient.for_account(account)
+        except UnreadableCredential as exc:
+            log.error("cannot send: %s", exc)
+            raise ProviderError(f"{exc.summary} (`textback check` says what to do)", permanent=True) from None
     if account.provider == SANDBOX:
         from textback.providers.sandbox.carrier import SandboxCarrier
 

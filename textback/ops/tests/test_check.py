@@ -1,10 +1,14 @@
 """`textback check`: Django's checks still run, then every textback misconfiguration is named with its fix."""
 
+import os
 import socket
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
 import time_machine
+from cryptography.fernet import Fernet
 from django.contrib.auth import get_user_model
 from django.db import OperationalError, connection
 from django.utils import timezone
@@ -93,6 +97,8 @@ def test_check_accepts_a_wildcard_allowed_host(textback, healthy, settings):
 
 def test_check_warns_about_a_short_secret_key(textback, healthy, settings):
     settings.SECRET_KEY = "too-short-to-be-safe"
+    healthy.account.auth_token = TOKEN  # a new secret key derives a new encryption key: store the token under it
+    healthy.account.save()
     result = textback("check")
     assert result.code == 0
     assert "WARN  TEXTBACK_SECRET_KEY is only 20 characters: use at least 50 random characters" in result.out
@@ -231,7 +237,8 @@ def test_check_online_confirms_a_number_whose_webhooks_point_here(textback, heal
 
 
 def test_check_online_reports_bad_credentials(textback, healthy, twilio):
-    ProviderAccount.objects.filter(pk=healthy.account.pk).update(auth_token="0" * 32)
+    healthy.account.auth_token = "0" * 32
+    healthy.account.save()
     result = textback("check", "--online")
     assert result.code == 1
     assert (
@@ -289,6 +296,15 @@ def test_check_online_says_when_twilio_cannot_be_reached(textback, healthy, sett
     result = textback("check", "--online")
     assert result.code == 1
     assert f"could not reach Twilio at http://127.0.0.1:{port} (ConnectError): check the network" in result.out
+
+
+def test_check_online_does_not_ask_twilio_with_a_token_it_cannot_decrypt(textback, healthy, twilio, lose_the_key):
+    lose_the_key(healthy.account)
+    result = textback("check", "--online")
+    assert (
+        f"INFO  --online: skipped Twilio account {healthy.account.pk} until its SID and token are fixed" in result.out
+    )
+    assert twilio.requests == []
 
 
 def test_check_online_leaves_sandbox_accounts_alone(textback, acme, sandbox_account, twilio, public_url):
@@ -495,3 +511,76 @@ def test_check_online_says_what_to_check_when_no_text_has_come_in_yet(textback, 
         "sender's webhook\" (textback cannot read that setting; `textback check --online` tells once a text has "
         "come in)."
     ]
+
+
+# --- credentials encrypted at rest ---------------------------------------------
+
+
+def test_check_reports_an_auth_token_no_key_can_decrypt_as_an_error_naming_the_account(textback, healthy, lose_the_key):
+    account = healthy.account
+    lose_the_key(account)
+    result = textback("check")
+    assert result.code == 1
+    [error] = findings(result, "ERROR")
+    assert error.startswith(
+        f"ERROR the auth token of Twilio account {account.pk} (acme) cannot be decrypted with any configured key. "
+        "TEXTBACK_ENCRYPTION_KEY changed? add the old key after the new one"
+    )
+    assert f"`textback account set {account.pk} --token-stdin`" in error
+    assert TOKEN not in result.output and account.auth_token_encrypted not in result.output
+
+
+def test_check_reports_a_webhook_key_no_key_can_decrypt(textback, healthy, lose_the_key):
+    healthy.account.webhook_key = "whsec-0123456789abcdef"
+    healthy.account.save()
+    lose_the_key(healthy.account)
+    errors = findings(textback("check"), "ERROR")
+    assert len(errors) == 2
+    assert f"the webhook key of Twilio account {healthy.account.pk} (acme) cannot be decrypted" in errors[1]
+    assert f"`textback account set {healthy.account.pk} --webhook-key-stdin`" in errors[1]
+
+
+def test_check_warns_about_secrets_under_an_older_key_until_they_are_reencrypted(textback, healthy, settings):
+    old, new = Fernet.generate_key(), Fernet.generate_key()
+    settings.ENCRYPTION_KEYS = [old]
+    healthy.account.auth_token = TOKEN
+    healthy.account.save()
+    settings.ENCRYPTION_KEYS = [new, old]
+
+    result = textback("check")
+    assert result.code == 0
+    assert findings(result, "WARN") == [
+        "WARN  1 stored secret is not encrypted with the first key of TEXTBACK_ENCRYPTION_KEY yet: "
+        "run `textback account reencrypt` (then older keys can be removed)"
+    ]
+    assert textback("account", "reencrypt").code == 0
+    result = textback("check")
+    assert findings(result, "WARN") == []
+    assert "ok    1 stored secret, all encrypted with the first key" in result.out
+    assert "ok    TEXTBACK_ENCRYPTION_KEY is set (2 keys)" in result.out
+
+
+def test_check_says_a_webhook_key_is_set(textback, healthy):
+    healthy.account.webhook_key = "whsec-0123456789abcdef"
+    healthy.account.save()
+    result = textback("check")
+    assert result.code == 0
+    assert (
+        f"ok    Twilio account {healthy.account.pk} (acme): Account SID {SID}, token set, webhook key set" in result.out
+    )
+    assert "whsec-0123456789abcdef" not in result.output
+
+
+def test_a_malformed_encryption_key_stops_every_command_with_a_message_that_quotes_no_key(tmp_path):
+    good = Fernet.generate_key().decode()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TEXTBACK_")}
+    env.update(TEXTBACK_DATA_DIR=str(tmp_path), TEXTBACK_ENCRYPTION_KEY=f"{good},not-a-fernet-key")
+
+    result = subprocess.run(
+        [sys.executable, "-m", "textback.cli", "check"], env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("textback: TEXTBACK_ENCRYPTION_KEY: key 2 of 2 is not a Fernet key")
+    assert "Traceback" not in result.stderr
+    assert good not in result.stderr and "not-a-fernet-key" not in result.stderr

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from textback.conftest import ALPHA_NUMBER, ALPHA_SANDBOX_NUMBER, ALPHA_SID, CALLER
+from textback.conftest import ALPHA_NUMBER, ALPHA_SANDBOX_NUMBER, ALPHA_SID, ALPHA_TOKEN, CALLER
 from textback.messaging import actions
 from textback.messaging.models import ConsentEvent, Contact, Message, MessageStatus
 from textback.messaging.sending import deliver
@@ -406,6 +406,25 @@ def test_21610_fails_the_text_and_records_an_opt_out_from_the_provider(
     clock.shift(timedelta(hours=1))
     run_outbox()
     assert len(fake_twilio.posts) == 1
+
+
+def test_a_text_through_an_account_whose_token_cannot_be_decrypted_fails_once_with_a_clear_error(
+    alpha_line, queue, fake_twilio, run_outbox, clock, lose_the_key, caplog
+):
+    lose_the_key(alpha_line.account)
+    message = queue(alpha_line)
+
+    run_outbox()
+
+    assert fresh(message).status == MessageStatus.FAILED
+    assert message.error_message.startswith(
+        f"the auth token of Twilio account {alpha_line.account.pk} (alpha) cannot be decrypted with any configured key"
+    )
+    assert item_of(message).status == OutboxItem.DEAD
+    clock.shift(timedelta(hours=1))
+    run_outbox()
+    assert fake_twilio.requests == []
+    assert "cannot be decrypted" in caplog.text and ALPHA_TOKEN not in caplog.text
 
 
 @pytest.mark.parametrize("code", [21614, 21635])  # 30006 only comes in delivery reports (test_sms_webhooks)

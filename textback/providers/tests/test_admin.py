@@ -34,29 +34,93 @@ def add_line(operator, account, **fields):
     return operator.post("/admin/providers/line/add/", form)
 
 
-def test_the_account_page_never_shows_the_auth_token(operator, alpha_twilio):
+WEBHOOK_KEY = "sk_webhooks_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
+
+
+def account_form(account, **fields) -> dict:
+    return {
+        "business": account.business_id,
+        "provider": "twilio",
+        "label": "main",
+        "account_sid": account.account_sid,
+        "auth_token": "",
+        "webhook_key": "",
+        **fields,
+    }
+
+
+def test_the_account_page_never_shows_a_secret_or_its_ciphertext(operator, alpha_twilio):
+    alpha_twilio.webhook_key = WEBHOOK_KEY
+    alpha_twilio.save()
     page = operator.get(f"/admin/providers/provideraccount/{alpha_twilio.pk}/change/").content.decode()
     listing = operator.get("/admin/providers/provideraccount/").content.decode()
 
-    assert ALPHA_TOKEN not in page and ALPHA_TOKEN not in listing
+    for secret in (ALPHA_TOKEN, WEBHOOK_KEY, alpha_twilio.auth_token_encrypted, alpha_twilio.webhook_key_encrypted):
+        assert secret not in page and secret not in listing
     assert alpha_twilio.account_sid in page
+    assert 'name="auth_token"' in page and 'name="webhook_key"' in page
 
 
-def test_saving_the_account_without_typing_a_token_keeps_the_old_one(operator, alpha_twilio):
-    response = operator.post(
-        f"/admin/providers/provideraccount/{alpha_twilio.pk}/change/",
-        {
-            "business": alpha_twilio.business_id,
-            "provider": "twilio",
-            "label": "main",
-            "account_sid": alpha_twilio.account_sid,
-            "auth_token": "",
-        },
-    )
+def test_saving_the_account_without_typing_secrets_keeps_the_old_ones(operator, alpha_twilio):
+    alpha_twilio.webhook_key = WEBHOOK_KEY
+    alpha_twilio.save()
+    response = operator.post(f"/admin/providers/provideraccount/{alpha_twilio.pk}/change/", account_form(alpha_twilio))
 
     assert response.status_code == 302
     alpha_twilio.refresh_from_db()
-    assert (alpha_twilio.label, alpha_twilio.auth_token) == ("main", ALPHA_TOKEN)
+    assert (alpha_twilio.label, alpha_twilio.auth_token, alpha_twilio.webhook_key) == ("main", ALPHA_TOKEN, WEBHOOK_KEY)
+
+
+def test_the_admin_sets_the_token_and_the_webhook_key_encrypted(operator, alpha_twilio):
+    new_token = "0123456789abcdef0123456789abcdef"
+    form = account_form(alpha_twilio, auth_token=new_token, webhook_key=WEBHOOK_KEY)
+    response = operator.post(f"/admin/providers/provideraccount/{alpha_twilio.pk}/change/", form)
+
+    assert response.status_code == 302
+    alpha_twilio.refresh_from_db()
+    assert (alpha_twilio.auth_token, alpha_twilio.webhook_key) == (new_token, WEBHOOK_KEY)
+    assert new_token not in alpha_twilio.auth_token_encrypted
+    assert WEBHOOK_KEY not in alpha_twilio.webhook_key_encrypted
+
+
+def test_the_admin_removes_the_webhook_key(operator, alpha_twilio):
+    alpha_twilio.webhook_key = WEBHOOK_KEY
+    alpha_twilio.save()
+    form = account_form(alpha_twilio, remove_webhook_key="on")
+    response = operator.post(f"/admin/providers/provideraccount/{alpha_twilio.pk}/change/", form)
+
+    assert response.status_code == 302
+    alpha_twilio.refresh_from_db()
+    assert (alpha_twilio.webhook_key_encrypted, alpha_twilio.auth_token) == ("", ALPHA_TOKEN)
+
+
+def test_the_admin_refuses_a_new_webhook_key_and_its_removal_at_once(operator, alpha_twilio):
+    form = account_form(alpha_twilio, webhook_key=WEBHOOK_KEY, remove_webhook_key="on")
+    response = operator.post(f"/admin/providers/provideraccount/{alpha_twilio.pk}/change/", form)
+
+    assert response.status_code == 200
+    assert "give a new webhook key or remove it, not both" in response.content.decode()
+    assert WEBHOOK_KEY not in response.content.decode()  # a refused form does not echo the secret back
+    alpha_twilio.refresh_from_db()
+    assert alpha_twilio.webhook_key == ""
+
+
+def test_the_admin_refuses_a_malformed_webhook_key_without_showing_it(operator, alpha_twilio):
+    form = account_form(alpha_twilio, webhook_key="two words")
+    response = operator.post(f"/admin/providers/provideraccount/{alpha_twilio.pk}/change/", form)
+
+    assert response.status_code == 200
+    assert "the webhook key is malformed (9 characters)" in response.content.decode()
+    assert "two words" not in response.content.decode()
+
+
+def test_the_account_list_says_when_a_token_cannot_be_decrypted(operator, alpha_twilio, lose_the_key):
+    lose_the_key(alpha_twilio)
+    listing = operator.get("/admin/providers/provideraccount/").content.decode()
+    page = operator.get(f"/admin/providers/provideraccount/{alpha_twilio.pk}/change/")
+
+    assert "unreadable" in listing
+    assert page.status_code == 200
 
 
 def test_a_line_added_in_the_admin_follows_its_providers_keyword_replies(operator, alpha_twilio):

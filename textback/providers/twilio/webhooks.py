@@ -30,6 +30,7 @@ from textback.calls import outcomes, timing
 from textback.calls.models import WebhookEvent
 from textback.lib import sql
 from textback.messaging import actions as messaging
+from textback.providers.credentials import UnreadableCredential
 from textback.providers.models import TWILIO, Line, ProviderAccount
 from textback.providers.twilio import errors, mapping, twiml
 from textback.providers.twilio.ids import ACCOUNT_SID, CALL_SID, MESSAGE_SID, RECORDING_SID
@@ -83,7 +84,7 @@ def _signing_secret(request, account: ProviderAccount) -> tuple[str, str]:
     algorithm = get_signature_algorithm(settings_header).upper()
     if algorithm not in SUPPORTED_ALGORITHMS:
         raise forbidden(f"the request is signed with {algorithm[:40]!r}; textback checks HMAC_SHA1 and HMAC_SHA256")
-    secret = getattr(account, "webhook_key", "")
+    secret = account.webhook_key
     if not secret:
         raise forbidden(
             "the request is signed with a Twilio shared key (X-Twilio-Webhooks-Signature-Settings), and textback "
@@ -107,10 +108,18 @@ def verify(request) -> Hook:
     line = _line_of(account_sid, form.get("To", ""))
     accounts = [line.account] if line else ProviderAccount.objects.filter(provider=TWILIO, account_sid=account_sid)
     url = signed_url(request)
+    unreadable = False
     for account in accounts:
-        secret, algorithm = _signing_secret(request, account)
+        try:
+            secret, algorithm = _signing_secret(request, account)  # decrypted once per process, then cached
+        except UnreadableCredential as exc:
+            log.error("cannot check a Twilio signature: %s", exc)
+            unreadable = True
+            continue
         if secret and RequestValidator(secret).validate(url, form, signature, algorithm):
             return Hook(account, line)
+    if unreadable:
+        raise forbidden("this server cannot decrypt the account's auth token (its log and `textback check` say why)")
     raise forbidden("the signature does not match (check TEXTBACK_PUBLIC_URL and the auth token)")
 
 

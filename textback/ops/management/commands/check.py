@@ -25,6 +25,7 @@ from textback.lib.env import env
 from textback.lib.urls import is_local
 from textback.messaging.models import Message
 from textback.messaging.templating import TemplateError, check_template
+from textback.providers import credentials
 from textback.providers.base import ProviderError
 from textback.providers.models import SANDBOX, TWILIO, Line, ProviderAccount
 from textback.providers.twilio import ids, numbers
@@ -104,6 +105,7 @@ def run_checks(report: Report, online: bool) -> None:
     check_businesses(report)
     for account in ProviderAccount.objects.filter(provider=TWILIO).select_related("business").order_by("pk"):
         check_account(report, account)
+    check_encryption(report)
     for line in Line.objects.select_related("business", "account").order_by("business__slug", "number"):
         check_line(report, line)
     if online:
@@ -167,6 +169,10 @@ def check_secrets(report: Report) -> None:
         report.ok("TEXTBACK_SECRET_KEY is set")
     else:
         report.ok(f"secret key generated in {settings.DATA_DIR / 'secret-key'} (keep that file)")
+    if settings.ENCRYPTION_KEYS:
+        report.ok(f"TEXTBACK_ENCRYPTION_KEY is set ({plural(len(settings.ENCRYPTION_KEYS), 'key')})")
+    else:
+        report.ok("provider credentials are encrypted with a key derived from the secret key (keep it)")
     if settings.DEBUG and not is_local(settings.PUBLIC_URL):
         report.warn("TEXTBACK_DEBUG is on for a public server: error pages would show code and settings; turn it off")
 
@@ -237,13 +243,30 @@ def check_business(report: Report, business: Business) -> None:
 
 
 def check_account(report: Report, account: ProviderAccount) -> None:
-    where = f"Twilio account {account.pk} ({account.business.slug})"
-    problems = [p for p in (ids.stored_sid_problem(account.account_sid), ids.token_problem(account.auth_token)) if p]
-    for problem in problems:
-        fix = "--sid AC…" if problem.startswith("Account SID") else "--token-stdin"
-        report.error(f"{where}: {problem}; fix it with `textback account set {account.pk} {fix}`")
-    if not problems:
-        report.ok(f"{where}: Account SID {account.account_sid}, token set")
+    where, before = f"Twilio account {account.pk} ({account.business.slug})", report.problems
+    unreadable = [column for column in credentials.SECRETS if credentials.state(account, column) == "unreadable"]
+    for column in unreadable:
+        report.error(str(credentials.UnreadableCredential(account, column)))
+    token_problem = None if "auth_token_encrypted" in unreadable else ids.token_problem(account.auth_token)
+    for problem, fix in ((ids.stored_sid_problem(account.account_sid), "--sid AC…"), (token_problem, "--token-stdin")):
+        if problem:
+            report.error(f"{where}: {problem}; fix it with `textback account set {account.pk} {fix}`")
+    if report.problems == before:
+        key = ", webhook key set" if account.webhook_key_encrypted else ""
+        report.ok(f"{where}: Account SID {account.account_sid}, token set{key}")
+
+
+def check_encryption(report: Report) -> None:
+    """Secrets still under an older key work, but the older key cannot be dropped until they are moved."""
+    found = credentials.audit(ProviderAccount.objects.select_related("business").order_by("pk"))
+    if found.stale:
+        count = len(found.stale)
+        report.warn(
+            f"{plural(count, 'stored secret')} {'is' if count == 1 else 'are'} not encrypted with the first key of "
+            "TEXTBACK_ENCRYPTION_KEY yet: run `textback account reencrypt` (then older keys can be removed)"
+        )
+    elif found.total and not found.unreadable:
+        report.ok(f"{plural(found.total, 'stored secret')}, all encrypted with the first key")
 
 
 def check_line(report: Report, line: Line) -> None:
@@ -275,7 +298,7 @@ def line_problems(line: Line) -> list[str]:
         elif number == line.number:
             problems.append(f"it forwards to its own number, so calls would loop back: {fix} --forward-to STAFF_PHONE`")
     problems += template_problems(line, fix)
-    if line.account.provider == TWILIO and not line.account.auth_token:
+    if line.account.provider == TWILIO and not line.account.auth_token_encrypted:
         pk = line.account.pk
         problems.append(f"its Twilio account {pk} has no auth token: `textback account set {pk} --token-stdin`")
     return problems
@@ -302,7 +325,8 @@ def check_twilio_online(report: Report) -> None:
     if not accounts:
         report.info("--online: there are no Twilio accounts to ask about")
     for account in accounts:
-        if ids.stored_sid_problem(account.account_sid) or ids.token_problem(account.auth_token):
+        unreadable = credentials.state(account, "auth_token_encrypted") == "unreadable"
+        if unreadable or ids.stored_sid_problem(account.account_sid) or ids.token_problem(account.auth_token):
             report.info(f"--online: skipped Twilio account {account.pk} until its SID and token are fixed")
             continue
         check_account_online(report, account)

@@ -3,7 +3,9 @@
 import pytest
 
 from textback.calls.models import Call, WebhookEvent
+from textback.conftest import ALPHA_TOKEN
 from textback.messaging.models import Message
+from textback.providers import credentials
 from textback.providers.twilio.tests.helpers import fixture
 
 pytestmark = pytest.mark.django_db
@@ -119,3 +121,32 @@ def test_webhooks_only_take_post(alpha_line, client):
     response = client.get("/hooks/twilio/voice", HTTP_HOST="textback.example.com")
 
     assert response.status_code == 405
+
+
+# --- the auth token is encrypted at rest --------------------------------------------------------
+
+
+@pytest.mark.parametrize("endpoint,name", [("voice", "voice_incoming"), ("sms-status", "sms_status_delivered")])
+def test_a_webhook_for_an_account_whose_token_cannot_be_decrypted_is_refused_and_logged(
+    endpoint, name, alpha_line, twilio_post, lose_the_key, caplog
+):
+    """voice finds the account through its line; sms-status (To is the caller) by its AccountSid."""
+    lose_the_key(alpha_line.account)
+
+    response = twilio_post(endpoint, fixture(name))
+
+    assert response.status_code == 403
+    assert "this server cannot decrypt the account's auth token" in response.content.decode()
+    [logged] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert f"the auth token of Twilio account {alpha_line.account.pk} (alpha) cannot be decrypted" in logged.message
+    assert ALPHA_TOKEN not in caplog.text and alpha_line.account.auth_token_encrypted not in caplog.text
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_the_webhook_path_decrypts_an_accounts_token_once_not_on_every_request(alpha_line, twilio_post):
+    before = credentials.ring().decrypt.cache_info()
+    for call in range(3):
+        assert twilio_post("voice", fixture("voice_incoming", CallSid=f"CA{call:032x}")).status_code == 200
+
+    after = credentials.ring().decrypt.cache_info()
+    assert (after.misses - before.misses, after.hits - before.hits) == (1, 2)
