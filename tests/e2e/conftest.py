@@ -10,12 +10,14 @@ import pytest
 
 from tests.support.harness import Database, System, new_database, seed_business
 from tests.support.twilio_stub import TwilioStub
-from textback.conftest import ALPHA_SID, ALPHA_TOKEN
+from textback.conftest import ALPHA_SID, ALPHA_TOKEN, BETA_SID, BETA_TOKEN
 
 TWILIO_LINE = "+15125550100"  # forward and screen, rings STAFF_CELL, no voicemail
 DELAYED_LINE = "+15125550101"  # forward and screen, text-back 2 s after the call
 FORWARDED_LINE = "+15125550102"  # carrier forwarding: every call that arrives was missed
+VOICEMAIL_LINE = "+15125550103"  # forward and screen, then voicemail
 STAFF_CELL = "+15125550199"
+BETA_LINE = "+12145550100"  # BetaHVAC, another tenant on its own Twilio account: carrier forwarding
 
 
 def postgres_server() -> str | None:
@@ -32,6 +34,16 @@ def seed(system: System) -> None:
     system.cli("line", "add", *common, "--number", TWILIO_LINE, "--forward-to", STAFF_CELL)
     system.cli("line", "add", *common, "--number", DELAYED_LINE, "--forward-to", STAFF_CELL, "--delay", "2")
     system.cli("line", "add", *common, "--number", FORWARDED_LINE, "--mode", "carrier_forward")
+    voicemail = [arg for arg in common if arg != "--no-voicemail"]
+    system.cli("line", "add", *voicemail, "--number", VOICEMAIL_LINE, "--forward-to", STAFF_CELL)
+    system.cli("business", "create", "--name", "BetaHVAC", "--slug", "beta", "--time-zone", "America/Chicago")
+    added = system.cli(
+        "account", "add", "--business", "beta", "--provider", "twilio", "--sid", BETA_SID, "--token-stdin",
+        stdin=BETA_TOKEN + "\n",
+    )  # fmt: skip
+    beta = added.stdout.strip().splitlines()[-1].split()[-1]
+    system.cli("line", "add", "--business", "beta", "--account", beta, "--number", BETA_LINE, "--mode",
+               "carrier_forward", "--no-voicemail")  # fmt: skip
 
 
 @pytest.fixture(scope="session")

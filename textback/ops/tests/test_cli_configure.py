@@ -3,7 +3,7 @@
 import pytest
 
 from textback.ops.tests.conftest import PUBLIC_URL, SID, TOKEN
-from textback.providers.models import Line, ProviderAccount
+from textback.providers.models import Line
 
 LINE = "+15125550100"
 STAFF_CELL = "+15125550199"
@@ -144,7 +144,8 @@ def test_it_refuses_a_number_that_is_not_on_the_account(textback, twilio, twilio
 
 def test_it_refuses_credentials_twilio_refuses_and_writes_nothing(textback, twilio, twilio_account):
     twilio.give_number(SID, LINE)
-    ProviderAccount.objects.filter(pk=twilio_account.pk).update(auth_token="0" * 32)
+    twilio_account.auth_token = "0" * 32  # stored encrypted, like every token
+    twilio_account.save()
     result = add(textback, twilio_account, "--forward-to", STAFF_CELL, "--configure-provider")
     assert result.code == 2
     assert "Twilio refused the Account SID and auth token (HTTP 401)" in result.err

@@ -298,7 +298,8 @@ def test_a_twilio_error_is_shown_without_the_token(operator, alpha_line, twilio)
     from textback.conftest import ALPHA_SID
 
     twilio.give_number(ALPHA_SID, alpha_line.number)
-    ProviderAccount.objects.filter(pk=alpha_line.account_id).update(auth_token="0" * 32)
+    alpha_line.account.auth_token = "0" * 32  # stored encrypted, like every token
+    alpha_line.account.save()
 
     response = configure(operator, alpha_line)
 

@@ -150,3 +150,69 @@ def test_the_webhook_path_decrypts_an_accounts_token_once_not_on_every_request(a
 
     after = credentials.ring().decrypt.cache_info()
     assert (after.misses - before.misses, after.hits - before.hits) == (1, 2)
+
+
+# --- Twilio's shared-key signing (Webhooks configuration API) -------------------------------------
+
+SHARED_KEY = "whsec_2b7e151628aed2a6abf7158809cf4f3c"
+
+
+def shared_key_post(client, settings, endpoint: str, fields: dict, *, secret: str, algorithm: str = "HMAC_SHA256"):
+    from urllib.parse import urlencode
+
+    from twilio.request_validator import RequestValidator
+
+    url = f"{settings.PUBLIC_URL}/hooks/twilio/{endpoint}"
+    signature = RequestValidator(secret).compute_signature(url, fields, algorithm if algorithm != "MD5" else None)
+    return client.post(
+        f"/hooks/twilio/{endpoint}",
+        data=urlencode(fields),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_TWILIO_SIGNATURE=signature,
+        HTTP_X_TWILIO_WEBHOOKS_SIGNATURE_SETTINGS=f"key=webhooks_sharedkey_01abc,algorithm={algorithm}",
+        HTTP_HOST="textback.example.com",
+    )
+
+
+@pytest.mark.parametrize("algorithm", ["HMAC_SHA256", "HMAC_SHA1"])
+def test_a_request_signed_with_the_accounts_shared_key_is_accepted(alpha_line, client, settings, algorithm):
+    alpha_line.account.webhook_key = SHARED_KEY
+    alpha_line.account.save()
+
+    response = shared_key_post(
+        client, settings, "voice", fixture("voice_incoming"), secret=SHARED_KEY, algorithm=algorithm
+    )
+
+    assert response.status_code == 200
+    assert Call.objects.count() == 1
+
+
+def test_a_shared_key_request_is_not_accepted_with_the_auth_token(alpha_line, client, settings):
+    from textback.conftest import ALPHA_TOKEN
+
+    alpha_line.account.webhook_key = SHARED_KEY
+    alpha_line.account.save()
+
+    response = shared_key_post(client, settings, "voice", fixture("voice_incoming"), secret=ALPHA_TOKEN)
+
+    assert response.status_code == 403
+    assert Call.objects.count() == 0
+
+
+def test_a_shared_key_request_for_an_account_without_one_says_how_to_give_it(alpha_line, client, settings):
+    response = shared_key_post(client, settings, "voice", fixture("voice_incoming"), secret=SHARED_KEY)
+
+    assert response.status_code == 403
+    assert "signed with a Twilio shared key" in response.content.decode()
+    assert f"textback account set {alpha_line.account.pk} --webhook-key-stdin" in response.content.decode()
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_a_signing_algorithm_textback_does_not_know_is_refused_by_name(alpha_line, client, settings):
+    alpha_line.account.webhook_key = SHARED_KEY
+    alpha_line.account.save()
+
+    response = shared_key_post(client, settings, "voice", fixture("voice_incoming"), secret=SHARED_KEY, algorithm="MD5")
+
+    assert response.status_code == 403
+    assert "'MD5'" in response.content.decode() and "HMAC_SHA256" in response.content.decode()
