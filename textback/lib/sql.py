@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from functools import cache
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
 from django.utils.dateparse import parse_datetime
 
@@ -26,9 +26,13 @@ def _columns(model: type[Model], names: tuple[str, ...]) -> tuple:
     return tuple(f.column for f in fields), fields
 
 
+def _quote(name: str) -> str:
+    return connections[DEFAULT_DB_ALIAS].ops.quote_name(name)
+
+
 @cache
 def _insert_sql(vendor: str, model: type[Model], names: tuple, conflict: tuple, update: tuple, returning: tuple) -> str:
-    quote = connection.ops.quote_name
+    quote = _quote
     columns, _ = _columns(model, names)
     sql = (
         f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
@@ -46,32 +50,42 @@ def _insert_sql(vendor: str, model: type[Model], names: tuple, conflict: tuple, 
     return sql
 
 
-def _adapter(field):
-    """How a value of this field reaches the database: as it is for text, numbers and booleans (what the
-    hot path writes is already of the right type), through the field itself for the rest."""
-    if field.get_internal_type() in _AS_IS:
+def _adapter(field, vendor: str):
+    """How a value of this field reaches the database: as it is where the driver takes it (text, numbers and
+    booleans, which the hot path writes with the right type; datetimes and UUIDs on PostgreSQL), through the
+    field itself for the rest (JSON; datetimes and UUIDs as SQLite stores them). Called as adapt(value, db)."""
+    kind = field.get_internal_type()
+    if kind in _AS_IS or (vendor == "postgresql" and kind in _NATIVE_ON_POSTGRESQL):
         return None
     if field.is_relation:
-        return lambda value: value.pk if isinstance(value, Model) else value
-    return lambda value: field.get_db_prep_save(value, connection)
+        return _pk
+    return field.get_db_prep_save
+
+
+def _pk(value, db):
+    return value.pk if isinstance(value, Model) else value
 
 
 _AS_IS = frozenset(
     {"CharField", "TextField", "SlugField", "BooleanField", "IntegerField", "BigIntegerField", "SmallIntegerField",
      "PositiveIntegerField", "PositiveSmallIntegerField", "AutoField", "BigAutoField"}
 )  # fmt: skip
+_NATIVE_ON_POSTGRESQL = frozenset({"DateTimeField", "UUIDField"})  # psycopg adapts them, as Django's backend would
 
 
 @cache
 def _adapters(model: type[Model], names: tuple[str, ...], vendor: str) -> tuple:
-    return tuple(_adapter(field) for field in _columns(model, names)[1])
+    return tuple(_adapter(field, vendor) for field in _columns(model, names)[1])
 
 
-def params(model: type[Model], values: dict) -> list:
+def params(model: type[Model], values: dict, db=None) -> list:
     """The values as the database takes them, adapted by each field (JSON, UUID, datetimes on SQLite…);
     a related object stands for its primary key."""
-    adapters = _adapters(model, tuple(values), connection.vendor)
-    return [value if adapt is None else adapt(value) for adapt, value in zip(adapters, values.values(), strict=True)]
+    db = db or connections[DEFAULT_DB_ALIAS]
+    adapters = _adapters(model, tuple(values), db.vendor)
+    return [
+        value if adapt is None else adapt(value, db) for adapt, value in zip(adapters, values.values(), strict=True)
+    ]
 
 
 def insert(
@@ -88,19 +102,20 @@ def insert(
     returned), or, with `update`, those fields are set to the new values and the existing row is
     returned — on PostgreSQL that also locks it for the rest of the transaction, like SELECT … FOR UPDATE.
     """
-    sql = _insert_sql(connection.vendor, model, tuple(values), tuple(conflict), tuple(update), tuple(returning))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params(model, values))
+    db = connections[DEFAULT_DB_ALIAS]
+    sql = _insert_sql(db.vendor, model, tuple(values), tuple(conflict), tuple(update), tuple(returning))
+    with db.cursor() as cursor:
+        cursor.execute(sql, params(model, values, db))
         return cursor.fetchone() if returning else None
 
 
 def execute(sql: str, args: Iterable = ()) -> None:
-    with connection.cursor() as cursor:
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql, list(args))
 
 
 def fetchone(sql: str, args: Iterable = ()) -> tuple | None:
-    with connection.cursor() as cursor:
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql, list(args))
         return cursor.fetchone()
 
@@ -121,13 +136,13 @@ def built(model: type[Model], pk: int, values: dict) -> Model:
     """A model instance for a row just written by `insert`, without reading it back."""
     instance = model(pk=pk, **values)
     instance._state.adding = False
-    instance._state.db = connection.alias
+    instance._state.db = DEFAULT_DB_ALIAS
     return instance
 
 
 @cache
 def _update_sql(vendor: str, model: type[Model], names: tuple) -> str:
-    quote = connection.ops.quote_name
+    quote = _quote
     columns, _ = _columns(model, names)
     sets = ", ".join(f"{quote(c)} = %s" for c in columns)
     return f"UPDATE {quote(model._meta.db_table)} SET {sets} WHERE {quote(model._meta.pk.column)} = %s"
@@ -135,13 +150,14 @@ def _update_sql(vendor: str, model: type[Model], names: tuple) -> str:
 
 def update(model: type[Model], pk: int, values: dict) -> None:
     """UPDATE one row by primary key."""
-    execute(_update_sql(connection.vendor, model, tuple(values)), [*params(model, values), pk])
+    db = connections[DEFAULT_DB_ALIAS]
+    execute(_update_sql(db.vendor, model, tuple(values)), [*params(model, values, db), pk])
 
 
 @cache
 def _joined_sql(vendor: str, model: type[Model], related: tuple[str, ...], where: tuple[str, ...]) -> tuple:
     """SELECT every column of `model` and of the rows its `related` foreign keys point to."""
-    quote = connection.ops.quote_name
+    quote = _quote
     tables = [(model, "t0", None)] + [
         (model._meta.get_field(name).related_model, f"t{i}", name) for i, name in enumerate(related, 1)
     ]
@@ -164,29 +180,32 @@ def _joined_sql(vendor: str, model: type[Model], related: tuple[str, ...], where
 def get_with(model: type[Model], related: Sequence[str], **where) -> Model | None:
     """The one row of `model` matching `where` (field=value, or relation__field=value), with the rows its
     `related` foreign keys point to already attached, as select_related() would: one statement, built once."""
-    sql, tables = _joined_sql(connection.vendor, model, tuple(related), tuple(where))
-    row = fetchone(sql, where.values())
+    db = connections[DEFAULT_DB_ALIAS]
+    sql, tables = _joined_sql(db.vendor, model, tuple(related), tuple(where))
+    with db.cursor() as cursor:
+        cursor.execute(sql, list(where.values()))
+        row = cursor.fetchone()
     if row is None:
         return None
     instances, start = [], 0
     for table_model, _, _ in tables:
-        names = [f.attname for f in table_model._meta.concrete_fields]
         fields = table_model._meta.concrete_fields
-        values = [_from_db(f, v) for f, v in zip(fields, row[start : start + len(names)], strict=True)]
-        instances.append(table_model.from_db(connection.alias, names, values))
-        start += len(names)
+        values = [_from_db(f, v, db) for f, v in zip(fields, row[start : start + len(fields)], strict=True)]
+        instances.append(table_model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], values))
+        start += len(fields)
     for (_, _, name), instance in zip(tables[1:], instances[1:], strict=True):
         model._meta.get_field(name).set_cached_value(instances[0], instance)
     return instances[0]
 
 
-def _from_db(field, value):
+def _from_db(field, value, db):
     """What the ORM's converters would make of a raw value (SQLite's text timestamps and 0/1 booleans, JSON…)."""
-    for converter in _converters(field, connection.vendor):
-        value = converter(value, field, connection)
+    for converter in _converters(field, db.vendor):
+        value = converter(value, field, db)
     return value
 
 
 @cache
 def _converters(field, vendor: str) -> tuple:
-    return (*connection.ops.get_db_converters(field.get_col("t")), *field.get_db_converters(connection))
+    db = connections[DEFAULT_DB_ALIAS]
+    return (*db.ops.get_db_converters(field.get_col("t")), *field.get_db_converters(db))

@@ -15,7 +15,7 @@ import functools
 import logging
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlparse, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
@@ -23,7 +23,14 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator, get_signature_algorithm
+from twilio.request_validator import (
+    SIGNATURE_SETTINGS_HEADER,
+    RequestValidator,
+    add_port,
+    compare,
+    get_signature_algorithm,
+    remove_port,
+)
 
 from textback.calls import actions as calls
 from textback.calls import outcomes, timing
@@ -116,11 +123,21 @@ def verify(request) -> Hook:
             log.error("cannot check a Twilio signature: %s", exc)
             unreadable = True
             continue
-        if secret and RequestValidator(secret).validate(url, form, signature, algorithm):
+        if secret and _signature_matches(secret, url, form, signature, algorithm):
             return Hook(account, line)
     if unreadable:
         raise forbidden("this server cannot decrypt the account's auth token (its log and `textback check` say why)")
     raise forbidden("the signature does not match (check TEXTBACK_PUBLIC_URL and the auth token)")
+
+
+def _signature_matches(secret: str, url: str, form, signature: str, algorithm: str) -> bool:
+    """RequestValidator.validate's check (the URL without, then with, the default port, which Twilio's
+    signing is inconsistent about), stopping at the first match instead of computing both every time."""
+    validator, parsed = RequestValidator(secret), urlparse(url)
+    return any(
+        compare(validator.compute_signature(candidate, form, algorithm), signature)
+        for candidate in (remove_port(parsed), add_port(parsed))
+    )
 
 
 def webhook(endpoint: str):

@@ -216,3 +216,11 @@ def test_a_signing_algorithm_textback_does_not_know_is_refused_by_name(alpha_lin
 
     assert response.status_code == 403
     assert "'MD5'" in response.content.decode() and "HMAC_SHA256" in response.content.decode()
+
+
+def test_a_signature_twilio_computed_over_the_url_with_its_default_port_is_accepted(alpha_line, twilio_post):
+    """Twilio's signing is inconsistent about :443; both forms of our public URL are ours."""
+    response = twilio_post("voice", fixture("voice_incoming"), signed_for="https://textback.example.com:443")
+
+    assert response.status_code == 200
+    assert Call.objects.count() == 1
