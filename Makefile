@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= $(or $(TEXTBACK_TEST_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432)
 
-.PHONY: run test lint test-sqlite test-postgres bench clean
+.PHONY: run test lint test-sqlite test-postgres bench bench-sql clean
 
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,7 +45,11 @@ test-postgres: $(VENV)/.test
 
 ## bench: the webhook and end-to-end throughput benchmark (see bench/README.md)
 bench: $(VENV)/.test
-	$(BIN)/python bench/missed_calls.py
+	$(BIN)/python bench/missed_calls.py --postgres $(PG_URL)
+
+## bench-sql: SQL statements per webhook and outbox step, by kind, on SQLite and PostgreSQL
+bench-sql: $(VENV)/.test
+	$(BIN)/python bench/statements.py --postgres $(PG_URL)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -3,15 +3,23 @@
 A `System` is a database (a fresh SQLite file or a throwaway PostgreSQL
 database), a web server started with `textback serve`, optionally separate
 `textback worker` processes, and the local Twilio stub they send to.
+
+Every process started here dies with the process that started it, even when
+that one is killed with SIGKILL (see `popen`), so a killed `make test` leaves
+no server behind.
 """
 
+import concurrent.futures
+import ctypes
 import os
+import queue
 import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -27,6 +35,110 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# --- children that die with us -------------------------------------------------------------
+#
+# How: the kernel's parent-death signal. The child asks for SIGKILL when its parent goes
+# (prctl(PR_SET_PDEATHSIG) in preexec_fn, between fork and exec; it survives the exec), so
+# nothing has to run in the dying process, which SIGKILL would not allow anyway. SIGKILL rather
+# than SIGTERM because the run is over: there is nobody left to wait for a graceful stop, and a
+# child that ignores or is stuck handling SIGTERM would live on.
+#
+# Why not a pipe the child watches: `textback serve` and `textback worker` are the product, and
+# the harness must start them unchanged. Watching a pipe would take a wrapper process per server,
+# which the benchmark would then count in the server's memory and CPU.
+#
+# Two catches:
+# - The signal fires when the *thread* that forked the child ends, not the process. A server
+#   started from a short-lived thread (a ThreadPoolExecutor, a helper thread) would be killed
+#   as soon as that thread finished, so every child is forked by one thread that lives as long
+#   as this process (`_Spawner`).
+# - Only the direct child gets the signal. gunicorn's web processes are that child's children:
+#   they notice within a second that their master has gone (gunicorn compares getppid() with
+#   the master's pid on every loop) and exit; tests/e2e/test_harness.py proves it.
+#
+# Elsewhere than Linux there is no PR_SET_PDEATHSIG: children start as before and a killed run
+# can leave them behind.
+
+PR_SET_PDEATHSIG = 1
+
+
+def _prctl():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _prctl()  # looked up before any fork: the child only calls it
+
+
+def _die_with(parent: int):
+    """preexec_fn: SIGKILL this child when `parent` (the forking thread) ends; at once if it already has."""
+
+    def arm() -> None:
+        if _PRCTL(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")  # Popen raises it in the parent
+        if os.getppid() != parent:  # the parent died between fork() and prctl(): nobody is left to serve
+            os._exit(1)
+
+    return arm
+
+
+class _Spawner:
+    """One daemon thread that forks every child, so the parent-death signal means 'this process ended'."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue = queue.Queue()
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def popen(self, args: list[str], **kwargs) -> subprocess.Popen:
+        if _PRCTL is None:
+            return subprocess.Popen(args, **kwargs)
+        done: concurrent.futures.Future = concurrent.futures.Future()
+        self._thread_for_this_process()
+        self._jobs.put((args, kwargs, done))
+        return done.result()
+
+    def _thread_for_this_process(self) -> None:
+        with self._lock:
+            if self._pid != os.getpid():  # a forked copy of this process has no such thread yet
+                self._jobs = queue.Queue()
+                threading.Thread(target=self._run, args=(self._jobs,), name="harness-spawner", daemon=True).start()
+                self._pid = os.getpid()
+
+    @staticmethod
+    def _run(jobs: queue.Queue) -> None:
+        while True:
+            args, kwargs, done = jobs.get()
+            try:
+                done.set_result(subprocess.Popen(args, preexec_fn=_die_with(os.getpid()), **kwargs))
+            except BaseException as exc:
+                done.set_exception(exc)
+
+
+_spawner = _Spawner()
+
+
+def popen(args: list[str], **kwargs) -> subprocess.Popen:
+    """subprocess.Popen, for a child that must not outlive this process (see above)."""
+    return _spawner.popen(args, **kwargs)
+
+
+def run(args: list[str], *, input: str | None = None, timeout: float, **kwargs) -> subprocess.CompletedProcess:
+    """subprocess.run(…, capture_output=True, text=True) through `popen`."""
+    with popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs) as p:
+        try:
+            out, err = p.communicate(input, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.communicate()
+            raise
+    return subprocess.CompletedProcess(args, p.returncode, out, err)
 
 
 # --- databases -----------------------------------------------------------------------------
@@ -128,9 +240,7 @@ class System:
         return env
 
     def cli(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
-        result = subprocess.run(
-            [*TEXTBACK, *args], input=stdin, capture_output=True, text=True, env=self.env(), cwd=ROOT, timeout=120
-        )
+        result = run([*TEXTBACK, *args], input=stdin, env=self.env(), cwd=ROOT, timeout=120)
         if check and result.returncode != 0:
             raise RuntimeError(
                 f"textback {' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
@@ -144,7 +254,7 @@ class System:
         args = ["serve", "--bind", f"127.0.0.1:{self.port}", "--workers", str(web_processes), "--threads", str(threads)]
         if not with_worker:
             args.append("--no-worker")
-        self.web = subprocess.Popen(
+        self.web = popen(
             [*TEXTBACK, *args],
             env=self.env(),
             cwd=ROOT,
@@ -155,7 +265,7 @@ class System:
         self.wait_until_up()
 
     def start_worker(self, threads: int = 4) -> subprocess.Popen:
-        worker = subprocess.Popen(
+        worker = popen(
             [*TEXTBACK, "worker", "--threads", str(threads)],
             env=self.env(),
             cwd=ROOT,
