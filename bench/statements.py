@@ -247,8 +247,10 @@ class Session:
         self.client = need("django.test", "Client")()
         self.fixture = need("textback.providers.twilio.tests.helpers", "fixture")
         self.signed = need("textback.providers.twilio.tests.helpers", "signed")
-        self.claim = need("textback.outbox.worker", "claim")
+        self.claim_jobs = need("textback.outbox.worker", "claim_jobs")
         self.handlers = need("textback.outbox.worker", "HANDLERS")
+        self.batched = need("textback.outbox.worker", "BATCHED")
+        self.atomic = need("django.db.transaction", "atomic")
         need("textback.messaging.sending")  # registers the handler that sends a text
         self.steps: dict[str, Tally] = {}
         self.measuring = True
@@ -277,19 +279,26 @@ class Session:
         self.record(name, tally)
 
     def worker_pass(self, name: str, expect: int | None = None, limit: int = BATCH) -> int:
-        """What a worker's tick does, in this thread: claim due rows, then carry out each one
-        (Worker._tick and Worker._run_one call close_old_connections() before each). Returns the rows."""
-        self.close_old_connections()
+        """What a worker's tick does, in this thread: claim due rows and take a batch's texts in one
+        transaction, hand each to the provider, then record the batch's results in one transaction
+        (Worker._tick, _run_one and _record_finished). Rows of other kinds run one at a time.
+        Returns how many rows were claimed."""
         with counting(self.connection) as tally:
-            claimed = [pair(entry) for entry in self.claim("bench-worker", limit)]
-            for item, reconcile in claimed:
-                self.close_old_connections()
-                self.handlers[item.kind](item, reconcile)
-        if expect is not None and len(claimed) != expect:
-            kinds = Counter(item.kind for item, _ in claimed)
-            raise SystemExit(f"{name}: the worker claimed {len(claimed)} rows ({dict(kinds)}), not {expect}")
+            jobs, claimed = self.claim_jobs("bench-worker", limit)
+            results: dict[str, list] = {}
+            for job in jobs:
+                if job.work is not None:
+                    results.setdefault(job.item.kind, []).append((job, self.batched[job.item.kind].run(job)))
+                else:
+                    self.handlers[job.item.kind](job.item, job.reconcile)
+            for kind, finished in results.items():
+                with self.atomic():
+                    self.batched[kind].record(finished)
+        if expect is not None and claimed != expect:
+            kinds = Counter(job.item.kind for job in jobs)
+            raise SystemExit(f"{name}: the worker claimed {claimed} rows ({dict(kinds)}), not {expect}")
         self.record(name, tally)
-        return len(claimed)
+        return claimed
 
     def drain(self) -> None:
         """Carry out whatever the steps so far left in the outbox, without counting it."""
@@ -305,18 +314,6 @@ class Session:
             raise SystemExit(f"no text reached the Twilio stub for {number}: the missed call was not texted")
         sid = next(m["sid"] for m in reversed(self.stub.messages) if m["to"] == number)
         return sid, sent[-1].form["StatusCallback"].split("?", 1)[1]
-
-
-def pair(entry) -> tuple:
-    """A claimed row as claim() returns it: (row, whether to reconcile first)."""
-    try:
-        item, reconcile = entry
-        return item, bool(reconcile)
-    except (TypeError, ValueError):
-        raise SystemExit(
-            f"textback.outbox.worker.claim() no longer returns (row, reconcile) pairs (got {entry!r}): "
-            "make Session.worker_pass in bench/statements.py do what the worker's loop now does"
-        ) from None
 
 
 def carrier_call_and_reply(s: Session, caller: str) -> None:
