@@ -189,13 +189,26 @@ def get_with(model: type[Model], related: Sequence[str], **where) -> Model | Non
         return None
     instances, start = [], 0
     for table_model, _, _ in tables:
-        fields = table_model._meta.concrete_fields
-        values = [_from_db(f, v, db) for f, v in zip(fields, row[start : start + len(fields)], strict=True)]
-        instances.append(table_model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], values))
-        start += len(fields)
+        width = len(table_model._meta.concrete_fields)
+        instances.append(instance_from(table_model, row[start : start + width], db))
+        start += width
     for (_, _, name), instance in zip(tables[1:], instances[1:], strict=True):
         model._meta.get_field(name).set_cached_value(instances[0], instance)
     return instances[0]
+
+
+def columns_of(model: type[Model], alias: str = "") -> str:
+    """Every column of the model, in field order, for a SELECT or RETURNING whose rows `instance_from` reads."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f"{prefix}{_quote(f.column)}" for f in model._meta.concrete_fields)
+
+
+def instance_from(model: type[Model], row: Sequence, db=None) -> Model:
+    """A model instance from a raw row of all its columns (`columns_of`), converted as the ORM would."""
+    db = db or connections[DEFAULT_DB_ALIAS]
+    fields = model._meta.concrete_fields
+    values = [_from_db(f, v, db) for f, v in zip(fields, row, strict=True)]
+    return model.from_db(DEFAULT_DB_ALIAS, [f.attname for f in fields], values)
 
 
 def _from_db(field, value, db):

@@ -12,6 +12,7 @@ same time, and one transaction records what the provider said for all that have
 finished. Other kinds of work run one row at a time.
 """
 
+import functools
 import heapq
 import logging
 import os
@@ -25,10 +26,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connections, transaction
-from django.db.models import F, Min, Q
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connections, transaction
+from django.db.models import Min
 from django.utils import timezone
 
+from textback.lib import sql
 from textback.outbox import wake
 from textback.outbox.models import OutboxItem
 
@@ -38,7 +40,8 @@ IN_FLIGHT = "in_flight"  # written at claim time: if we die now, nobody knows wh
 UNCERTAIN = "uncertain"  # the request may have reached the provider (e.g. a read timeout)
 MAX_ATTEMPTS = 8
 MAX_IDLE_SECONDS = 30.0
-CLAIM_INTERVAL_SECONDS = 0.02  # under load, wake-ups within this time are claimed together
+CLAIM_INTERVAL_SECONDS = 0.03  # under load, work written within this time is claimed together
+RECORD_WITHIN_SECONDS = 0.02  # a finished send waits at most this long to be recorded with others
 
 Handler = Callable[[OutboxItem, bool], None]
 HANDLERS: dict[str, Handler] = {}
@@ -105,31 +108,54 @@ def _load_handlers() -> None:
 # --- claiming --------------------------------------------------------------------------
 
 
-def _due(now: datetime) -> Q:
-    return Q(status=OutboxItem.PENDING, due_at__lte=now) | Q(status=OutboxItem.CLAIMED, lease_until__lt=now)
-
-
 def _claim_rows(worker: str, limit: int, now: datetime) -> list[tuple[OutboxItem, bool]]:
-    """Lock and lease up to `limit` due rows (inside the caller's transaction)."""
-    rows = list(OutboxItem.objects.select_for_update(skip_locked=True).filter(_due(now)).order_by("due_at")[:limit])
-    if not rows:
-        return []
+    """Lock and lease up to `limit` due rows (inside the caller's transaction), in one statement on
+    PostgreSQL (the claim runs for every batch of texts); each with whether to reconcile first."""
+    db = connections[DEFAULT_DB_ALIAS]
     lease_until = now + timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
-    OutboxItem.objects.filter(pk__in=[row.pk for row in rows]).update(
-        status=OutboxItem.CLAIMED,
-        claimed_by=worker,
-        lease_until=lease_until,
-        attempts=F("attempts") + 1,
-        last_attempt_at=now,
-        result=IN_FLIGHT,
+    width = len(OutboxItem._meta.concrete_fields)
+    due = [*sql.params(OutboxItem, {"due_at": now, "lease_until": now}, db), limit]
+    lease = [worker, *sql.params(OutboxItem, {"lease_until": lease_until, "last_attempt_at": now}, db)]
+    with db.cursor() as cursor:
+        if db.vendor == "postgresql":
+            cursor.execute(_claim_sql(), [*due, *lease])
+            rows = [(sql.instance_from(OutboxItem, row[:width], db), row[width]) for row in cursor.fetchall()]
+        else:  # SQLite: the IMMEDIATE transaction already keeps every other claimer out
+            cursor.execute(_due_sql(), due)
+            found = [sql.instance_from(OutboxItem, row, db) for row in cursor.fetchall()]
+            rows = [(item, item.result) for item in found]
+            if found:
+                ids = [item.pk for item in found]
+                cursor.execute(_lease_sql(len(ids)), [*lease, *ids])
+                for item in found:
+                    item.status, item.claimed_by, item.lease_until = OutboxItem.CLAIMED, worker, lease_until
+                    item.attempts, item.last_attempt_at, item.result = item.attempts + 1, now, IN_FLIGHT
+    return [(item, previous in (IN_FLIGHT, UNCERTAIN)) for item, previous in rows]
+
+
+_DUE = "(status = 'pending' AND due_at <= %s) OR (status = 'claimed' AND lease_until < %s) ORDER BY due_at LIMIT %s"
+_LEASE = (
+    "status = 'claimed', claimed_by = %s, lease_until = %s, attempts = attempts + 1, last_attempt_at = %s, "
+    "result = 'in_flight'"
+)
+
+
+@functools.cache
+def _claim_sql() -> str:
+    return (
+        f"WITH due AS (SELECT id, result FROM outbox_outboxitem WHERE {_DUE} FOR UPDATE SKIP LOCKED) "
+        f"UPDATE outbox_outboxitem o SET {_LEASE.replace('attempts + 1', 'o.attempts + 1')} FROM due "
+        f"WHERE o.id = due.id RETURNING {sql.columns_of(OutboxItem, 'o')}, due.result"
     )
-    claimed = []
-    for row in rows:
-        reconcile = row.result in (IN_FLIGHT, UNCERTAIN)
-        row.status, row.claimed_by, row.lease_until = OutboxItem.CLAIMED, worker, lease_until
-        row.attempts, row.last_attempt_at, row.result = row.attempts + 1, now, IN_FLIGHT
-        claimed.append((row, reconcile))
-    return claimed
+
+
+@functools.cache
+def _due_sql() -> str:
+    return f"SELECT {sql.columns_of(OutboxItem)} FROM outbox_outboxitem WHERE {_DUE}"
+
+
+def _lease_sql(count: int) -> str:
+    return f"UPDATE outbox_outboxitem SET {_LEASE} WHERE id IN ({', '.join(['%s'] * count)})"
 
 
 def claim(worker: str, limit: int, now: datetime | None = None) -> list[tuple[OutboxItem, bool]]:
@@ -266,6 +292,7 @@ class Worker:
         self._busy = 0
         self._lock = threading.Lock()
         self._finished: dict[str, list[tuple[Job, object]]] = {}
+        self._first_finished = 0.0  # when the oldest result not yet recorded came in (time.monotonic())
         self._due = DueTimes()
         self._last_claim = self._next_look = 0.0
 
@@ -307,7 +334,8 @@ class Worker:
         connections.close_all()
 
     def _tick(self, pool: ThreadPoolExecutor, waiter: wake.Waiter) -> None:
-        self._record_finished()
+        if self._finished and (self._busy == 0 or time.monotonic() - self._first_finished >= RECORD_WITHIN_SECONDS):
+            self._record_finished()
         now = time.time()
         if now >= self._next_look:  # what no wake-up told us: work written before we started, expired leases
             close_old_connections()
@@ -322,7 +350,9 @@ class Worker:
             else:
                 wait_until = self._last_claim + CLAIM_INTERVAL_SECONDS
         elif capacity <= 0:
-            wait_until = now + MAX_IDLE_SECONDS  # every slot is taken; a finishing job pokes us
+            wait_until = now + MAX_IDLE_SECONDS  # every slot is taken; the last job to finish pokes us
+        if self._finished:
+            wait_until = min(wait_until, now + RECORD_WITHIN_SECONDS - (time.monotonic() - self._first_finished))
         self._due.add(waiter.wait(max(wait_until - time.time(), 0.0)))
 
     def _claim(self, pool: ThreadPoolExecutor, capacity: int, now: float) -> None:
@@ -340,6 +370,8 @@ class Worker:
             if job.work is not None:
                 result = BATCHED[job.item.kind].run(job)
                 with self._lock:
+                    if not self._finished:
+                        self._first_finished = time.monotonic()
                     self._finished.setdefault(job.item.kind, []).append((job, result))
             else:
                 HANDLERS[job.item.kind](job.item, job.reconcile)
@@ -349,7 +381,9 @@ class Worker:
         finally:
             with self._lock:
                 self._busy -= 1
-            wake.poke()
+                idle = self._busy == 0
+            if idle or job.work is None or self.threads * 2 - self._busy == 1:
+                wake.poke()  # everything claimed is done (record it, claim more), or a slot opened up
 
     def _record_finished(self) -> None:
         """Record every batched job that finished since we last looked: one transaction per kind."""
