@@ -23,7 +23,7 @@ MAX_KEY = 100  # the length of a field name kept in the event log
 MAX_LOGGED_FIELDS = 200
 MAX_TOKEN = 100  # WebhookEvent.idempotency_token
 MAX_EVENT_KEY = 200  # WebhookEvent.key
-MAX_INTEGER_DIGITS = 18  # int() of a longer run of digits is slow, and no field of ours needs one
+MAX_INTEGER_DIGITS = 18  # no field of ours needs more, and int() of a long run of digits is slow
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _DIGITS = re.compile("[0-9]+")
 E164 = re.compile(r"\+[1-9][0-9]{1,14}")  # the shape only: lines are stored so, and a lookup needs no more
@@ -66,16 +66,6 @@ def storable(text: str) -> str:
     return _UNSTORABLE.sub("\ufffd", text)
 
 
-def check_text(name: str, value: str, max_length: int = MAX_FIELD) -> str:
-    """value, if it is text we can store in a column of max_length; else the 400 that says why."""
-    if len(value) > max_length:
-        raise bad_request(f"{name} is longer than {max_length} characters")
-    problem = unstorable(value)
-    if problem:
-        raise bad_request(f"{name} contains {problem}")
-    return value
-
-
 def require_content_type(request, expected: str) -> None:
     """Refuse with 415 a body that is not `expected` in UTF-8, the one charset we (and Django, for forms) decode."""
     charset = request.content_params.get("charset", "utf-8").lower()
@@ -98,7 +88,12 @@ class Fields:
             return default
         if not isinstance(value, str):
             raise bad_request(f"{name} must be text")
-        return check_text(name, value, max_length)
+        if len(value) > max_length:
+            raise bad_request(f"{name} is longer than {max_length} characters")
+        problem = unstorable(value)
+        if problem:
+            raise bad_request(f"{name} contains {problem}")
+        return value
 
     def required(self, name: str, pattern: re.Pattern | None = None, max_length: int = MAX_FIELD) -> str:
         value = self.get(name, max_length=max_length).strip()
@@ -164,8 +159,11 @@ def record_event(*, provider: str, endpoint: str, key: str, business, payload: d
             )
         return True
     except IntegrityError:
-        WebhookEvent.objects.filter(provider=provider, endpoint=endpoint, key=key).update(
+        # Only our own event counts a duplicate: another business's account cannot touch this one's rows.
+        if WebhookEvent.objects.filter(provider=provider, endpoint=endpoint, key=key, business=business).update(
             duplicates=F("duplicates") + 1
-        )
-        log.info("duplicate %s %s event %s ignored", provider, endpoint, key)
+        ):
+            log.info("duplicate %s %s event %s ignored", provider, endpoint, key)
+        else:
+            log.warning("%s %s event %s is another business's; ignored", provider, endpoint, key)
         return False

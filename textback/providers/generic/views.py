@@ -30,6 +30,7 @@ from textback.lib import phone
 from textback.providers.models import Line
 from textback.providers.webhooks import (
     E164,
+    MAX_INTEGER_DIGITS,
     Fields,
     Rejected,
     bad_request,
@@ -51,7 +52,6 @@ MAX_VOICEMAIL_SECONDS = 4 * 3600
 MAX_LINE = 20  # Line.number; a longer one is nobody's line, and is not worth a query
 MAX_NAME = 40  # of a key named in a reason
 MAX_NESTING = 8  # the report is a flat object; a relay may add a little structure of its own
-MAX_INTEGER_DIGITS = 18  # larger integers are no field's value, and int() of a long run of digits is slow
 TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits: "²".isdigit() is True; 400 digits overflow a float
 SIGNATURE = re.compile(r"sha256=[0-9a-fA-F]{64}")  # ASCII: compare_digest raises on other text
 # A string (to the end of the text when it is not closed, so the search never starts again inside it) or a bracket.

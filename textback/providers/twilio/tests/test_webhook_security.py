@@ -254,3 +254,14 @@ def test_a_form_with_too_many_fields_is_a_bad_request_saying_so(alpha_line, clie
 
     assert response.status_code == 400
     assert "too many fields" in response.content.decode()
+
+
+def test_another_business_account_reusing_our_sid_leaves_our_event_alone(alpha_line, beta_line, twilio_post):
+    """The event log is keyed by SID alone; a collision from another tenant must not count as our duplicate."""
+    from textback.conftest import BETA_SID, BETA_TOKEN
+
+    twilio_post("sms", fixture("sms_incoming"))
+    response = twilio_post("sms", fixture("sms_incoming", AccountSid=BETA_SID, To=beta_line.number), token=BETA_TOKEN)
+
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get().duplicates == 0
