@@ -32,6 +32,7 @@ def post(
     timestamp: str | None = None,
     signature: str | None = None,
     headers: dict | None = None,
+    content_type: str = "application/json",
 ):
     """POST as a PBX does: the body signed with the business's secret over '<timestamp>.<body>'."""
     body = raw if raw is not None else json.dumps(payload if payload is not None else body_for()).encode()
@@ -41,7 +42,7 @@ def post(
         "HTTP_X_TEXTBACK_SIGNATURE": signature or sign(business.signing_secret, timestamp, body),
     }
     extra.update(headers or {})
-    return client.post(URL, data=body, content_type="application/json", **extra)
+    return client.generic("POST", URL, data=body, content_type=content_type, **extra)
 
 
 def nothing_written():
@@ -416,16 +417,7 @@ def test_a_malformed_timestamp_is_refused_even_when_correctly_signed(client, alp
     "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin-1", ""]
 )
 def test_a_body_that_is_not_json_in_utf8_is_refused_with_415(client, alpha, alpha_line, content_type):
-    body = json.dumps(body_for()).encode()
-    stamp = str(int(time.time()))
-    response = client.generic(
-        "POST",
-        URL,
-        data=body,
-        content_type=content_type,
-        HTTP_X_TEXTBACK_TIMESTAMP=stamp,
-        HTTP_X_TEXTBACK_SIGNATURE=sign(alpha.signing_secret, stamp, body),
-    )
+    response = post(client, alpha, content_type=content_type)
 
     assert response.status_code == 415
     assert "application/json" in response.content.decode()

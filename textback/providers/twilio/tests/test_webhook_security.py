@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 import pytest
 
 from textback.calls.models import Call, WebhookEvent
-from textback.conftest import ALPHA_TOKEN
+from textback.conftest import ALPHA_TOKEN, BETA_SID, BETA_TOKEN
 from textback.messaging.models import Message
 from textback.providers.twilio.tests.helpers import fixture, signed
 
@@ -129,6 +129,20 @@ def nothing_written() -> bool:
     return WebhookEvent.objects.count() == Call.objects.count() == Message.objects.count() == 0
 
 
+def post_signed_voice(client, settings, content_type="application/x-www-form-urlencoded", **headers):
+    """POST the incoming-call fixture, correctly signed, as this Content-Type and with these extra headers."""
+    _, body, signed_headers = signed(settings.PUBLIC_URL, "voice", fixture("voice_incoming"), ALPHA_TOKEN)
+    return client.generic(
+        "POST",
+        "/hooks/twilio/voice",
+        data=body,
+        content_type=content_type,
+        HTTP_X_TWILIO_SIGNATURE=signed_headers["X-Twilio-Signature"],
+        HTTP_HOST="textback.example.com",
+        **headers,
+    )
+
+
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_a_nul_in_to_is_refused_before_the_line_is_looked_up(endpoint, alpha_line, client):
     """PostgreSQL refuses NUL in a query parameter: this was a 500 on every hook, before any signature check."""
@@ -187,15 +201,7 @@ def test_a_nul_in_a_field_no_handler_reads_is_logged_as_a_replacement_character(
 
 def test_an_idempotency_token_holding_a_nul_does_not_break_the_event_log(alpha_line, client, settings):
     """The header goes into a column as it came; PostgreSQL refused it, a 500 on a signed request."""
-    url, body, headers = signed(settings.PUBLIC_URL, "voice", fixture("voice_incoming"), ALPHA_TOKEN)
-    response = client.post(
-        "/hooks/twilio/voice",
-        data=body,
-        content_type=headers["Content-Type"],
-        HTTP_X_TWILIO_SIGNATURE=headers["X-Twilio-Signature"],
-        HTTP_I_TWILIO_IDEMPOTENCY_TOKEN="tok\x00en",
-        HTTP_HOST="textback.example.com",
-    )
+    response = post_signed_voice(client, settings, HTTP_I_TWILIO_IDEMPOTENCY_TOKEN="tok\x00en")
 
     assert response.status_code == 200
     assert WebhookEvent.objects.get().idempotency_token == "tok\ufffden"
@@ -213,15 +219,7 @@ def test_an_idempotency_token_holding_a_nul_does_not_break_the_event_log(alpha_l
     ],
 )
 def test_a_body_that_is_not_a_utf8_form_is_refused_with_415(content_type, alpha_line, client, settings):
-    _, body, headers = signed(settings.PUBLIC_URL, "voice", fixture("voice_incoming"), ALPHA_TOKEN)
-    response = client.generic(
-        "POST",
-        "/hooks/twilio/voice",
-        data=body,
-        content_type=content_type,
-        HTTP_X_TWILIO_SIGNATURE=headers["X-Twilio-Signature"],
-        HTTP_HOST="textback.example.com",
-    )
+    response = post_signed_voice(client, settings, content_type)
 
     assert response.status_code == 415
     assert "application/x-www-form-urlencoded" in response.content.decode()
@@ -230,15 +228,7 @@ def test_a_body_that_is_not_a_utf8_form_is_refused_with_415(content_type, alpha_
 
 @pytest.mark.parametrize("charset", ["", "; charset=utf-8", "; charset=UTF-8"])
 def test_a_form_in_utf8_is_taken_whether_or_not_it_says_so(charset, alpha_line, client, settings):
-    _, body, headers = signed(settings.PUBLIC_URL, "voice", fixture("voice_incoming"), ALPHA_TOKEN)
-    response = client.generic(
-        "POST",
-        "/hooks/twilio/voice",
-        data=body,
-        content_type="application/x-www-form-urlencoded" + charset,
-        HTTP_X_TWILIO_SIGNATURE=headers["X-Twilio-Signature"],
-        HTTP_HOST="textback.example.com",
-    )
+    response = post_signed_voice(client, settings, "application/x-www-form-urlencoded" + charset)
 
     assert response.status_code == 200
 
@@ -258,8 +248,6 @@ def test_a_form_with_too_many_fields_is_a_bad_request_saying_so(alpha_line, clie
 
 def test_another_business_account_reusing_our_sid_leaves_our_event_alone(alpha_line, beta_line, twilio_post):
     """The event log is keyed by SID alone; a collision from another tenant must not count as our duplicate."""
-    from textback.conftest import BETA_SID, BETA_TOKEN
-
     twilio_post("sms", fixture("sms_incoming"))
     response = twilio_post("sms", fixture("sms_incoming", AccountSid=BETA_SID, To=beta_line.number), token=BETA_TOKEN)
 
