@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= $(or $(TEXTBACK_TEST_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432)
 
-.PHONY: run test lint test-sqlite test-postgres bench bench-sql clean
+.PHONY: run test lint test-sqlite test-postgres fuzz bench bench-sql clean
 
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,15 @@ test-postgres: $(VENV)/.test
 	else \
 		echo "Skipping the PostgreSQL suite: nothing answers at $(PG_URL) (set TEXTBACK_TEST_POSTGRES_URL)"; \
 	fi
+
+## fuzz: the slow webhook fuzz (more than 10,000 hostile bodies per database) on SQLite, then on PostgreSQL
+FUZZ := textback/providers/tests/test_webhook_fuzz.py
+fuzz: $(VENV)/.test
+	env -u TEXTBACK_DATABASE_URL $(BIN)/pytest -m slow $(FUZZ)
+	@if ! $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)/postgres', connect_timeout=3).close()" 2>/dev/null; then \
+		echo "make fuzz runs on PostgreSQL too, but nothing answers at $(PG_URL) (set TEXTBACK_TEST_POSTGRES_URL)"; exit 1; \
+	fi
+	TEXTBACK_DATABASE_URL=$(PG_URL)/textback_fuzz_$$$$ $(BIN)/pytest -m slow $(FUZZ)
 
 ## bench: the webhook and end-to-end throughput benchmark (see bench/README.md)
 bench: $(VENV)/.test

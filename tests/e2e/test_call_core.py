@@ -52,7 +52,7 @@ def test_a_nul_in_to_gets_a_refusal_not_a_server_error(embedded, endpoint):
         timeout=10,
     )
 
-    assert response.status_code == 403
+    assert response.status_code in (400, 403), response.text  # refused before any lookup or signature work
 
 
 @pytest.mark.parametrize(

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from urllib.parse import urlparse, urlsplit
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, UnreadablePostError
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from twilio.request_validator import (
@@ -41,14 +41,24 @@ from textback.providers.credentials import UnreadableCredential
 from textback.providers.models import TWILIO, Line, ProviderAccount
 from textback.providers.twilio import errors, mapping, twiml
 from textback.providers.twilio.ids import ACCOUNT_SID, CALL_SID, MESSAGE_SID, RECORDING_SID
-from textback.providers.webhooks import Fields, Rejected, bad_request, clean_payload, forbidden, record_event
+from textback.providers.webhooks import (
+    E164,
+    Fields,
+    Rejected,
+    bad_request,
+    clean_payload,
+    forbidden,
+    record_event,
+    require_content_type,
+)
 
 log = logging.getLogger("textback.webhooks.twilio")
 
 ERROR_CODE = re.compile(r"\d{1,10}")
-NUMBER = re.compile(r"\+?[0-9]{1,20}")  # what a line's To can be; anything else names no line of ours
 SUPPORTED_ALGORITHMS = ("HMAC_SHA1", "HMAC_SHA256")
 MAX_MEDIA = 10  # Twilio delivers at most 10 media files with one MMS
+# What else Twilio puts in To: a short code, or an address such as sip:…, client:… or whatsapp:+1….
+ADDRESS = re.compile(r"\+?[0-9]{3,15}|[a-z][a-z0-9+.-]{0,19}:[!-~]{1,240}")
 
 
 def signed_url(request) -> str:
@@ -66,16 +76,33 @@ class Hook:
 
 
 def _form(request):
+    """The form Twilio posted: x-www-form-urlencoded in UTF-8, as Twilio sends it, and nothing else."""
+    require_content_type(request, "application/x-www-form-urlencoded")
     try:
         return request.POST
-    except (RequestDataTooBig, TooManyFieldsSent, SuspiciousOperation):
+    except RequestDataTooBig:
         raise bad_request("the body is too large") from None
-    except Exception:  # a body Django cannot parse as a form
+    except TooManyFieldsSent:
+        raise bad_request("the body has too many fields") from None
+    except (SuspiciousOperation, BadRequest, UnreadablePostError):
         raise bad_request("the body is not a form") from None
 
 
+def _to(form) -> str:
+    """To, when it is a phone number we may look up; "" for other addresses and when there is none.
+
+    Checked before any query: a NUL in it would make PostgreSQL fail the lookup.
+    """
+    to = form.get("To", "")
+    if not to or E164.fullmatch(to):
+        return to
+    if not ADDRESS.fullmatch(to):
+        raise bad_request("To is not a phone number or a SIP or client address")
+    return ""
+
+
 def _line_of(account_sid: str, number: str) -> Line | None:
-    if not NUMBER.fullmatch(number):
+    if not number:
         return None
     return sql.get_with(
         Line, ("business", "account"), number=number, account__provider=TWILIO, account__account_sid=account_sid
@@ -104,6 +131,7 @@ def verify(request) -> Hook:
     """Check X-Twilio-Signature with the secret of the account named in the request.
 
     Most requests name one of our lines in To; one query then finds the line and its token.
+    Only checked values (AccountSid, an E.164 To) reach a query before the signature is checked.
     """
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature:
@@ -112,7 +140,7 @@ def verify(request) -> Hook:
     account_sid = form.get("AccountSid", "")
     if not ACCOUNT_SID.fullmatch(account_sid):
         raise forbidden("AccountSid is not one of ours")
-    line = _line_of(account_sid, form.get("To", ""))
+    line = _line_of(account_sid, _to(form))
     accounts = [line.account] if line else ProviderAccount.objects.filter(provider=TWILIO, account_sid=account_sid)
     url = signed_url(request)
     unreadable = False

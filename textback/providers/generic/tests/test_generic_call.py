@@ -32,6 +32,7 @@ def post(
     timestamp: str | None = None,
     signature: str | None = None,
     headers: dict | None = None,
+    content_type: str = "application/json",
 ):
     """POST as a PBX does: the body signed with the business's secret over '<timestamp>.<body>'."""
     body = raw if raw is not None else json.dumps(payload if payload is not None else body_for()).encode()
@@ -41,7 +42,7 @@ def post(
         "HTTP_X_TEXTBACK_SIGNATURE": signature or sign(business.signing_secret, timestamp, body),
     }
     extra.update(headers or {})
-    return client.post(URL, data=body, content_type="application/json", **extra)
+    return client.generic("POST", URL, data=body, content_type=content_type, **extra)
 
 
 def nothing_written():
@@ -302,3 +303,177 @@ def test_a_call_id_too_long_to_store_is_a_bad_request_not_a_server_error(client,
 
     assert response.status_code == 400
     assert nothing_written()
+
+
+# --- hostile input: 400, 403 or 415, before anything reaches a query -----------------------------
+
+
+def test_deeply_nested_json_is_a_bad_request_not_a_crash(client, alpha, alpha_line):
+    """json's parser recurses once per level: 5,000 levels raised RecursionError, a 500."""
+    raw = json.dumps(body_for()).encode()[:-1] + b', "extra": ' + b"[" * 5000 + b"]" * 5000 + b"}"
+
+    response = post(client, alpha, raw=raw)
+
+    assert response.status_code == 400
+    assert "nests arrays or objects more than 8 deep" in response.content.decode()
+    assert nothing_written()
+
+
+def test_a_little_structure_in_an_extra_key_is_taken(client, alpha, alpha_line):
+    response = post(client, alpha, body_for(meta={"pbx": {"node": ["a", "b"]}}))
+
+    assert response.status_code == 201
+    assert WebhookEvent.objects.get().payload["meta"] == '{"pbx": {"node": ["a", "b"]}}'
+
+
+def test_brackets_inside_strings_are_not_nesting(client, alpha, alpha_line):
+    response = post(client, alpha, body_for(caller_name='[[[[[[[[[[{{{{{{{{{{ \\" [[[['))
+
+    assert response.status_code == 201
+
+
+def test_a_lone_surrogate_in_line_is_refused_before_any_lookup(client, alpha, alpha_line):
+    """The issue's body, unsigned: PostgreSQL cannot encode it, so the lookup was a 500."""
+    response = client.post(URL, data=b'{"line":"\\ud800"}', content_type="application/json")
+
+    assert response.status_code == 400
+    assert "line contains a lone surrogate" in response.content.decode()
+    assert nothing_written()
+
+
+@pytest.mark.parametrize(
+    "payload, reason",
+    [
+        (body_for(call_id="\ud800"), "call_id contains a lone surrogate"),
+        (body_for(**{"from": "+1512555\udc00"}), "from contains a lone surrogate"),
+        (body_for(caller_name="Dana \ud83d"), "caller_name contains a lone surrogate"),
+        (body_for(note="\udfff"), "note contains a lone surrogate"),
+        (body_for(**{"\ud800": "x"}), "contains a lone surrogate"),
+        (body_for(tags=["ok", {"deep": "\ud800"}]), "tags contains a lone surrogate"),
+        (body_for(caller_name="Dana\x00"), "caller_name contains a NUL character"),
+        (body_for(note="\x00"), "note contains a NUL character"),
+    ],
+)
+def test_a_signed_report_with_text_postgresql_cannot_store_is_a_bad_request(client, alpha, alpha_line, payload, reason):
+    """json.dumps writes these as \\ud800 and \\u0000 escapes: valid JSON, refused by PostgreSQL's jsonb."""
+    response = post(client, alpha, payload)
+
+    assert response.status_code == 400
+    assert reason in response.content.decode()
+    assert nothing_written()
+
+
+def test_raw_surrogate_bytes_are_not_utf8(client, alpha, alpha_line):
+    raw = json.dumps(body_for(caller_name="\ud800"), ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+    response = post(client, alpha, raw=raw)
+
+    assert response.status_code == 400
+    assert "not UTF-8" in response.content.decode()
+
+
+def test_a_utf16_body_is_not_guessed_at(client, alpha, alpha_line):
+    """json.loads(bytes) would decode UTF-16 by itself; the body is documented as UTF-8 JSON."""
+    response = post(client, alpha, raw=json.dumps(body_for()).encode("utf-16"))
+
+    assert response.status_code == 400
+    assert nothing_written()
+
+
+@pytest.mark.parametrize(
+    "signature",
+    ["sha256=" + "é" * 64, "sha256=" + "0" * 63, "sha256=" + "g" * 64, "sha1=" + "0" * 40, "0" * 64, "\x00"],
+)
+def test_a_malformed_signature_header_is_refused_without_comparing_it(client, alpha, alpha_line, signature):
+    """hmac.compare_digest raises TypeError on non-ASCII text: that was a 500."""
+    response = post(client, alpha, signature=signature)
+
+    assert response.status_code == 403
+    assert "X-Textback-Signature must be sha256=" in response.content.decode()
+    assert nothing_written()
+
+
+def test_a_signature_in_capital_hex_is_the_same_signature(client, alpha, alpha_line):
+    timestamp = str(int(time.time()))
+    body = json.dumps(body_for()).encode()
+    digest = sign(alpha.signing_secret, timestamp, body).removeprefix("sha256=")
+
+    response = post(client, alpha, raw=body, timestamp=timestamp, signature="sha256=" + digest.upper())
+
+    assert response.status_code == 201
+
+
+@pytest.mark.parametrize("timestamp", ["9" * 400, "١٧٦٧٢٢٥٦٠٠", "²", "-1", " 1767225600", "1767225600.5", "1e9"])
+def test_a_malformed_timestamp_is_refused_even_when_correctly_signed(client, alpha, alpha_line, timestamp):
+    """400 digits overflowed the float it is compared with (a 500); other digits are not Unix seconds."""
+    response = post(client, alpha, timestamp=timestamp)
+
+    assert response.status_code == 403
+    assert "X-Textback-Timestamp must be Unix seconds" in response.content.decode()
+    assert nothing_written()
+
+
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin-1", ""]
+)
+def test_a_body_that_is_not_json_in_utf8_is_refused_with_415(client, alpha, alpha_line, content_type):
+    response = post(client, alpha, content_type=content_type)
+
+    assert response.status_code == 415
+    assert "application/json" in response.content.decode()
+    assert nothing_written()
+
+
+@pytest.mark.parametrize("raw_number", ["1" + "0" * 400, "1" * 19, "-" + "9" * 30])
+def test_a_huge_integer_is_a_bad_request(client, alpha, alpha_line, raw_number):
+    raw = json.dumps(body_for()).encode()[:-1] + b', "voicemail_seconds": ' + raw_number.encode() + b"}"
+
+    response = post(client, alpha, raw=raw)
+
+    assert response.status_code == 400
+    assert "more than 18 digits" in response.content.decode()
+    assert nothing_written()
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json_numbers(client, alpha, alpha_line, constant):
+    raw = json.dumps(body_for()).encode()[:-1] + b', "voicemail_seconds": ' + constant.encode() + b"}"
+
+    response = post(client, alpha, raw=raw)
+
+    assert response.status_code == 400
+    assert f"{constant} is not a JSON number" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "payload, reason",
+    [
+        (body_for(**{"from": ["+15125550147"]}), "from must be text"),
+        (body_for(caller_name={"first": "Dana"}), "caller_name must be text"),
+        (body_for(outcome=True), "outcome must be text"),
+        (body_for(voicemail_seconds=12.5), "voicemail_seconds must be text"),
+        (body_for(line=15125550100), "line must be the line's number in E.164 form"),
+        (body_for(line="5125550100"), "line must be the line's number in E.164 form"),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_refused_naming_it(client, alpha, alpha_line, payload, reason):
+    """These used to be read as their JSON text: a caller ID of '["+15125550147"]'."""
+    response = post(client, alpha, payload)
+
+    assert response.status_code == 400
+    assert reason in response.content.decode()
+    assert nothing_written()
+
+
+def test_a_null_field_is_taken_as_absent(client, alpha, alpha_line):
+    response = post(client, alpha, body_for() | {"caller_name": None, "voicemail_seconds": None})
+
+    assert response.status_code == 201
+    assert the_call().caller_name == ""
+
+
+def test_a_numeric_call_id_and_voicemail_length_are_taken(client, alpha, alpha_line):
+    response = post(client, alpha, body_for(call_id=42, voicemail_seconds=12))
+
+    assert response.status_code == 201
+    assert (the_call().provider_call_id, the_call().voicemail_seconds) == (f"{alpha.pk}:42", 12)

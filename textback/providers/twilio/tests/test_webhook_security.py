@@ -1,12 +1,14 @@
 """Every Twilio webhook refuses what Twilio did not sign, and garbage gets a 4xx, never a 500."""
 
+from urllib.parse import urlencode
+
 import pytest
 
 from textback.calls.models import Call, WebhookEvent
-from textback.conftest import ALPHA_TOKEN
+from textback.conftest import ALPHA_TOKEN, BETA_SID, BETA_TOKEN
 from textback.messaging.models import Message
 from textback.providers import credentials
-from textback.providers.twilio.tests.helpers import fixture
+from textback.providers.twilio.tests.helpers import fixture, signed
 
 pytestmark = pytest.mark.django_db
 
@@ -38,15 +40,13 @@ def test_a_signature_for_another_url_is_refused(alpha_line, twilio_post):
 
 
 def test_a_tampered_field_breaks_the_signature(alpha_line, client, settings):
-    from textback.conftest import ALPHA_TOKEN
-    from textback.providers.twilio.tests.helpers import signed
-
     fields = fixture("voice_incoming")
     _, _, headers = signed(settings.PUBLIC_URL, "voice", fields, ALPHA_TOKEN)
     fields["From"] = "+15125550000"
     response = client.post(
         "/hooks/twilio/voice",
-        fields,
+        urlencode(fields),
+        content_type="application/x-www-form-urlencoded",
         HTTP_X_TWILIO_SIGNATURE=headers["X-Twilio-Signature"],
         HTTP_HOST="textback.example.com",
     )
@@ -121,6 +121,140 @@ def test_webhooks_only_take_post(alpha_line, client):
     response = client.get("/hooks/twilio/voice", HTTP_HOST="textback.example.com")
 
     assert response.status_code == 405
+
+
+# --- input checked before it reaches a query -------------------------------------------------
+
+
+def nothing_written() -> bool:
+    return WebhookEvent.objects.count() == Call.objects.count() == Message.objects.count() == 0
+
+
+def post_signed_voice(client, settings, content_type="application/x-www-form-urlencoded", **headers):
+    """POST the incoming-call fixture, correctly signed, as this Content-Type and with these extra headers."""
+    _, body, signed_headers = signed(settings.PUBLIC_URL, "voice", fixture("voice_incoming"), ALPHA_TOKEN)
+    return client.generic(
+        "POST",
+        "/hooks/twilio/voice",
+        data=body,
+        content_type=content_type,
+        HTTP_X_TWILIO_SIGNATURE=signed_headers["X-Twilio-Signature"],
+        HTTP_HOST="textback.example.com",
+        **headers,
+    )
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_a_nul_in_to_is_refused_before_the_line_is_looked_up(endpoint, alpha_line, client):
+    """PostgreSQL refuses NUL in a query parameter: this was a 500 on every hook, before any signature check."""
+    response = client.post(
+        f"/hooks/twilio/{endpoint}",
+        data=f"AccountSid={alpha_line.account.account_sid}&To=%00",
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_TWILIO_SIGNATURE="abc",
+        HTTP_HOST="textback.example.com",
+    )
+
+    assert response.status_code == 400
+    assert "To is not a phone number" in response.content.decode()
+    assert nothing_written()
+
+
+@pytest.mark.parametrize("to", ["+1512555\x000100", "\x00", "+1 512 555 0100", "sip:alice@example.com\x00"])
+def test_a_signed_to_that_is_no_address_is_a_bad_request(to, alpha_line, twilio_post):
+    response = twilio_post("voice", fixture("voice_incoming", To=to))
+
+    assert response.status_code == 400
+    assert nothing_written()
+
+
+@pytest.mark.parametrize("to", ["sip:alice@example.com;transport=tls", "client:alice", "12345"])
+def test_a_sip_or_client_address_in_to_is_taken_and_is_no_line_of_ours(to, alpha_line, twilio_post):
+    response = twilio_post("voice", fixture("voice_incoming", To=to))
+
+    assert response.status_code == 200
+    assert "not set up" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "endpoint, name, field",
+    [
+        ("sms", "sms_incoming", "Body"),
+        ("voice", "voice_incoming", "From"),
+        ("dial", "dial_no_answer", "DialCallStatus"),
+    ],
+)
+def test_a_signed_field_holding_a_nul_is_refused_naming_it(endpoint, name, field, alpha_line, twilio_post):
+    """It used to be dropped silently, storing text the sender never sent."""
+    response = twilio_post(endpoint, fixture(name, **{field: "no\x00answer"}))
+
+    assert response.status_code == 400
+    assert f"{field} contains a NUL character" in response.content.decode()
+    assert nothing_written()
+
+
+def test_a_nul_in_a_field_no_handler_reads_is_logged_as_a_replacement_character(alpha_line, twilio_post):
+    response = twilio_post("voice", fixture("voice_incoming", CallerCity="AUS\x00TIN"))
+
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get().payload["CallerCity"] == "AUS\ufffdTIN"
+
+
+def test_an_idempotency_token_holding_a_nul_does_not_break_the_event_log(alpha_line, client, settings):
+    """The header goes into a column as it came; PostgreSQL refused it, a 500 on a signed request."""
+    response = post_signed_voice(client, settings, HTTP_I_TWILIO_IDEMPOTENCY_TOKEN="tok\x00en")
+
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get().idempotency_token == "tok\ufffden"
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "multipart/form-data; boundary=x",
+        "text/plain",
+        "application/x-www-form-urlencoded; charset=latin-1",
+        "application/x-www-form-urlencoded; charset=utf-16",
+        "application/x-www-form-urlencoded; charset=bogus",
+    ],
+)
+def test_a_body_that_is_not_a_utf8_form_is_refused_with_415(content_type, alpha_line, client, settings):
+    response = post_signed_voice(client, settings, content_type)
+
+    assert response.status_code == 415
+    assert "application/x-www-form-urlencoded" in response.content.decode()
+    assert nothing_written()
+
+
+@pytest.mark.parametrize("charset", ["", "; charset=utf-8", "; charset=UTF-8"])
+def test_a_form_in_utf8_is_taken_whether_or_not_it_says_so(charset, alpha_line, client, settings):
+    response = post_signed_voice(client, settings, "application/x-www-form-urlencoded" + charset)
+
+    assert response.status_code == 200
+
+
+def test_a_form_with_too_many_fields_is_a_bad_request_saying_so(alpha_line, client):
+    response = client.post(
+        "/hooks/twilio/voice",
+        data="&".join(f"f{i}=x" for i in range(500)),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_TWILIO_SIGNATURE="abc",
+        HTTP_HOST="textback.example.com",
+    )
+
+    assert response.status_code == 400
+    assert "too many fields" in response.content.decode()
+
+
+def test_another_business_account_reusing_our_sid_leaves_our_event_alone(alpha_line, beta_line, twilio_post):
+    """Events are keyed by the signing account too: a collision from another tenant is its own event."""
+    twilio_post("sms", fixture("sms_incoming"))
+    response = twilio_post("sms", fixture("sms_incoming", AccountSid=BETA_SID, To=beta_line.number), token=BETA_TOKEN)
+
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get(business=alpha_line.business).duplicates == 0
+    assert Message.objects.get().business == alpha_line.business  # and Beta's replay wrote no message
 
 
 # --- the auth token is encrypted at rest --------------------------------------------------------
