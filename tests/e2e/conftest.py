@@ -15,7 +15,7 @@ from textback.conftest import ALPHA_SID, ALPHA_TOKEN, BETA_SID, BETA_TOKEN
 TWILIO_LINE = "+15125550100"  # forward and screen, rings STAFF_CELL, no voicemail
 DELAYED_LINE = "+15125550101"  # forward and screen, text-back 2 s after the call
 FORWARDED_LINE = "+15125550102"  # carrier forwarding: every call that arrives was missed
-VOICEMAIL_LINE = "+15125550103"  # forward and screen, then voicemail
+VOICEMAIL_LINE = "+15125550105"  # forward and screen, then voicemail
 STAFF_CELL = "+15125550199"
 BETA_LINE = "+12145550100"  # BetaHVAC, another tenant on its own Twilio account: carrier forwarding
 
