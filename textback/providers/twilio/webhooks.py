@@ -175,13 +175,12 @@ def verify(request) -> Hook:
 
 
 def _signature_matches(secret: str, url: str, form, signature: str, algorithm: str) -> bool:
-    """RequestValidator.validate's check (the URL without, then with, the default port, which Twilio's
-    signing is inconsistent about), stopping at the first match instead of computing both every time."""
+    """RequestValidator.validate's check (the URL with and without its default port, which Twilio's
+    signing is inconsistent about), starting with the URL as configured and stopping at a match,
+    instead of computing both every time."""
     validator, parsed = RequestValidator(secret), urlparse(url)
-    return any(
-        compare(validator.compute_signature(candidate, form, algorithm), signature)
-        for candidate in (remove_port(parsed), add_port(parsed))
-    )
+    candidates = dict.fromkeys((url, remove_port(parsed), add_port(parsed)))
+    return any(compare(validator.compute_signature(candidate, form, algorithm), signature) for candidate in candidates)
 
 
 def webhook(endpoint: str):
