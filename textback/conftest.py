@@ -188,7 +188,7 @@ def twilio_api(settings):
     spec = openapi.require_spec()
     stub = TwilioStub().start()
     settings.TWILIO_API_URL = stub.url
-    registry.use_http_client(None)  # a fresh pooled client, not one a test swapped in
+    registry.use_transport(None)  # a fresh pooled transport, not one a test swapped in
     yield stub
     stub.stop()
     problems = []

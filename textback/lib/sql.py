@@ -114,6 +114,17 @@ def execute(sql: str, args: Iterable = ()) -> None:
         cursor.execute(sql, list(args))
 
 
+def fetchall(sql: str, args: Iterable = ()) -> list[tuple]:
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute(sql, list(args))
+        return cursor.fetchall()
+
+
+def placeholders(values: Sequence) -> str:
+    """ "%s, %s, …" for an IN list of these values."""
+    return ", ".join(["%s"] * len(values))
+
+
 def fetchone(sql: str, args: Iterable = ()) -> tuple | None:
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(sql, list(args))

@@ -141,18 +141,14 @@ def opted_out_numbers(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
     """Which of these (business id, number) pairs are opted out now: the ledger read once for a batch."""
     if not pairs:
         return set()
-    latest: dict[tuple[int, str], str] = {}
-    events = (
-        ConsentEvent.objects.filter(
-            business_id__in={b for b, _ in pairs},
-            number__in={n for _, n in pairs},
-            kind__in=[ConsentEvent.OPT_OUT, ConsentEvent.OPT_IN],
-        )
-        .order_by("created_at", "pk")
-        .values_list("business_id", "number", "kind")
+    businesses, numbers = sorted({b for b, _ in pairs}), sorted({n for _, n in pairs})
+    rows = sql.fetchall(
+        "SELECT business_id, number, kind FROM messaging_consentevent "
+        f"WHERE business_id IN ({sql.placeholders(businesses)}) AND number IN ({sql.placeholders(numbers)}) "
+        "AND kind IN (%s, %s) ORDER BY created_at, id",
+        [*businesses, *numbers, ConsentEvent.OPT_OUT, ConsentEvent.OPT_IN],
     )
-    for business_id, number, kind in events:
-        latest[business_id, number] = kind
+    latest = {(business_id, number): kind for business_id, number, kind in rows}
     return {pair for pair in pairs if latest.get(pair) == ConsentEvent.OPT_OUT}
 
 

@@ -64,26 +64,30 @@ def _texts_sql(vendor: str) -> str:
     lock = " FOR UPDATE OF m" if vendor == "postgresql" else ""
     return (
         "SELECT m.id, m.status, m.purpose, m.body, m.ref, m.provider, m.provider_message_id, m.business_id, "
-        "m.contact_id, c.number, c.is_landline, c.is_invalid, l.number, l.account_id "
+        "m.contact_id, c.number, c.is_landline, c.is_invalid, l.number, l.account_id, "
+        f"{sql.columns_of(ProviderAccount, 'a')} "
         "FROM messaging_message m JOIN messaging_contact c ON c.id = m.contact_id "
-        "JOIN providers_line l ON l.id = m.line_id WHERE m.id IN ({ids})" + lock
+        "JOIN providers_line l ON l.id = m.line_id JOIN providers_provideraccount a ON a.id = l.account_id "
+        "WHERE m.id IN ({ids})" + lock
     )
+
+
+_TEXT_COLUMNS = 14
 
 
 def _texts(ids: list[int], *, lock: bool) -> dict[int, Text]:
     """The texts, with their provider accounts; locked (PostgreSQL: FOR UPDATE OF the messages) when asked."""
-    sql_text = _texts_sql(connection.vendor if lock else "")
-    with connection.cursor() as cursor:
-        cursor.execute(sql_text.format(ids=", ".join(["%s"] * len(ids))), ids)
-        rows = cursor.fetchall()
-    texts = {}
-    for pk, status, purpose, body, ref, provider, sid, business, contact, to, landline, invalid, from_, account in rows:
+    rows = sql.fetchall(_texts_sql(connection.vendor if lock else "").format(ids=sql.placeholders(ids)), ids)
+    texts, accounts = {}, {}
+    for row in rows:
+        pk, status, purpose, body, ref, provider, sid, business, contact, to, landline, invalid, from_, account = row[
+            :_TEXT_COLUMNS
+        ]
+        if account not in accounts:
+            accounts[account] = sql.instance_from(ProviderAccount, row[_TEXT_COLUMNS:])
         ref = str(ref) if isinstance(ref, uuid.UUID) else str(uuid.UUID(ref))
         texts[pk] = Text(pk, status, purpose, body, ref, provider, sid, business, contact, to, bool(landline),
-                         bool(invalid), from_, account)  # fmt: skip
-    accounts = ProviderAccount.objects.in_bulk({text.account_id for text in texts.values()})
-    for text in texts.values():
-        text.account = accounts[text.account_id]
+                         bool(invalid), from_, account, accounts[account])  # fmt: skip
     return texts
 
 
@@ -240,7 +244,12 @@ def _record_submitted(submitted: list[tuple[OutboxItem, Text, Submitted]]) -> No
     statuses = {
         text.pk: MessageStatus.FROM_PROVIDER.get(result.status, MessageStatus.QUEUED) for _, text, result in submitted
     }
-    current = Message.objects.select_for_update().filter(pk__in=sids).values_list("pk", "status", "provider_message_id")
+    ids = list(sids)
+    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+    current = sql.fetchall(
+        f"SELECT id, status, provider_message_id FROM messaging_message WHERE id IN ({sql.placeholders(ids)}){lock}",
+        ids,
+    )
     moving = [pk for pk, status, _ in current if status in MessageStatus.PENDING]
     unknown_sid = [pk for pk, status, sid in current if status not in MessageStatus.PENDING and sid is None]
     with connection.cursor() as cursor:

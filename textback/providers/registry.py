@@ -10,29 +10,44 @@ from textback.providers.base import Provider, ProviderError
 from textback.providers.credentials import UnreadableCredential
 
 log = logging.getLogger(__name__)
+_transport: httpx.BaseTransport | None = None
 _client: httpx.Client | None = None
 _lock = threading.Lock()
 
 
+def timeout() -> httpx.Timeout:
+    """The limits on every phase of a provider request."""
+    return httpx.Timeout(settings.PROVIDER_TIMEOUT, connect=min(settings.PROVIDER_TIMEOUT, 5.0))
+
+
+def http_transport() -> httpx.BaseTransport:
+    """The process's pooled connections to provider APIs. Provider clients send through it directly:
+    httpx.Client's request building, auth flow and cookie handling cost more CPU than the request itself."""
+    global _transport
+    with _lock:
+        if _transport is None:
+            _transport = httpx.HTTPTransport(limits=httpx.Limits(max_connections=50, max_keepalive_connections=20))
+        return _transport
+
+
 def http_client() -> httpx.Client:
-    """The process's pooled HTTP client for provider APIs, with timeouts on every phase."""
+    """An httpx.Client on the same pooled transport, for anything that is not a provider client."""
     global _client
+    transport = http_transport()
     with _lock:
         if _client is None:
-            timeout = httpx.Timeout(settings.PROVIDER_TIMEOUT, connect=min(settings.PROVIDER_TIMEOUT, 5.0))
-            _client = httpx.Client(
-                timeout=timeout,
-                limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
-                headers={"User-Agent": "textback"},
-            )
+            _client = httpx.Client(transport=transport, timeout=timeout(), headers={"User-Agent": USER_AGENT})
         return _client
 
 
-def use_http_client(client: httpx.Client | None) -> None:
-    """Swap the client (tests pass one with an httpx.MockTransport)."""
-    global _client
+def use_transport(transport: httpx.BaseTransport | None) -> None:
+    """Swap the transport (tests pass an httpx.MockTransport); None goes back to a fresh pooled one."""
+    global _transport, _client
     with _lock:
-        _client = client
+        _transport, _client = transport, None
+
+
+USER_AGENT = "textback"
 
 
 def provider_for(account) -> Provider:

@@ -1,6 +1,6 @@
 """The outbox's cast: texts to queue, a worker tick run by hand, a clock, and a fake Twilio.
 
-The fake Twilio sits behind `registry.use_http_client(httpx.Client(transport=MockTransport(...)))`,
+The fake Twilio sits behind `registry.use_transport(httpx.MockTransport(...))`,
 the one seam TwilioClient has, and keeps the messages it "created" so a reconciling worker
 can list them with GET Messages.json as it would at Twilio.
 """
@@ -132,11 +132,9 @@ def dies_after_creating(fake: FakeTwilio, request: httpx.Request) -> httpx.Respo
 def fake_twilio(settings):
     settings.TWILIO_API_URL = "https://api.twilio.com"  # the transport answers; nothing leaves the machine
     fake = FakeTwilio()
-    client = httpx.Client(transport=httpx.MockTransport(fake.handle))
-    registry.use_http_client(client)
+    registry.use_transport(httpx.MockTransport(fake.handle))
     yield fake
-    registry.use_http_client(None)
-    client.close()
+    registry.use_transport(None)
 
 
 @pytest.fixture

@@ -5,9 +5,11 @@ interface the outbox uses), and it reads the account and its numbers and sets
 a number's webhooks (for `textback check --online` and `--configure-provider`).
 """
 
+import base64
 import math
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlencode
 
 import httpx
 
@@ -41,10 +43,12 @@ class TwilioError(ProviderError):
 class TwilioClient:
     name = "twilio"
 
-    def __init__(self, account_sid: str, auth_token: str, http: httpx.Client, api_url: str):
+    def __init__(self, account_sid: str, auth_token: str, transport: httpx.BaseTransport, api_url: str, timeout=None):
         self.account_sid = account_sid
-        self.auth = (account_sid, auth_token)
-        self.http = http
+        credentials = base64.b64encode(f"{account_sid}:{auth_token}".encode()).decode()
+        self.headers = {"Authorization": f"Basic {credentials}", "User-Agent": "textback"}
+        self.transport = transport
+        self.timeout = (timeout or httpx.Timeout(10.0, connect=5.0)).as_dict()
         self.api_url = api_url.rstrip("/")
         self.account_url = f"{self.api_url}/{API_VERSION}/Accounts/{account_sid}"
         self.messages_url = f"{self.account_url}/Messages.json"
@@ -54,9 +58,12 @@ class TwilioClient:
         """The client for a ProviderAccount, on the process's shared HTTP client."""
         from django.conf import settings
 
-        from textback.providers.registry import http_client
+        from textback.providers import registry
 
-        return cls(account.account_sid, account.auth_token, http_client(), settings.TWILIO_API_URL)
+        return cls(
+            account.account_sid, account.auth_token, registry.http_transport(), settings.TWILIO_API_URL,
+            registry.timeout(),
+        )  # fmt: skip
 
     # --- texts (the Provider interface) ---------------------------------------------------
 
@@ -144,9 +151,28 @@ class TwilioClient:
     def _call(self, method: str, url: str, **kwargs) -> dict:
         return _json(self._request(method, url, **kwargs))
 
-    def _request(self, method: str, url: str, **kwargs) -> httpx.Response:
+    def _request(
+        self, method: str, url: str, *, params: dict | None = None, data: dict | None = None
+    ) -> httpx.Response:
+        """One request, straight to the transport: Basic auth, a form body, no redirects, no cookies."""
+        headers = self.headers
+        content = None
+        if data is not None:
+            headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
+            content = urlencode(data).encode()
+        request = httpx.Request(
+            method,
+            httpx.URL(url, params=params) if params else httpx.URL(url),  # params=None would drop its own query
+            headers=headers,
+            content=content,
+            extensions={"timeout": self.timeout},
+        )
         try:
-            response = self.http.request(method, url, auth=self.auth, **kwargs)
+            response = self.transport.handle_request(request)
+            try:
+                response.read()
+            finally:
+                response.close()
         except httpx.TimeoutException as exc:
             # A read or write timeout may mean Twilio got the request; a connect timeout cannot.
             maybe = not isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout))

@@ -25,8 +25,8 @@ def twilio(twilio_api):
 
 @pytest.fixture
 def client(twilio):
-    with httpx.Client(timeout=5) as http:
-        yield TwilioClient(SID, TOKEN, http, twilio.url)
+    with httpx.HTTPTransport() as transport:
+        yield TwilioClient(SID, TOKEN, transport, twilio.url)
 
 
 def sms(body: str = BODY) -> OutgoingSms:
@@ -85,8 +85,8 @@ def test_reconciling_never_follows_a_next_page_off_the_account():
             },
         )
 
-    with httpx.Client(transport=httpx.MockTransport(answer)) as http:
-        client = TwilioClient(SID, TOKEN, http, "https://api.twilio.com")
+    with httpx.MockTransport(answer) as transport:
+        client = TwilioClient(SID, TOKEN, transport, "https://api.twilio.com")
         with pytest.raises(TwilioError, match="is not a page of this account"):
             client.find_sent(sms(), since=QUEUED)
 
@@ -156,9 +156,8 @@ def test_a_full_sender_queue_is_retried(twilio, client):
 
 def test_an_answer_that_is_not_a_json_object_is_an_error():
     transport = httpx.MockTransport(lambda request: httpx.Response(200, json=["not", "an", "object"]))
-    with httpx.Client(transport=transport) as http:
-        with pytest.raises(TwilioError, match="not a JSON object"):
-            TwilioClient(SID, TOKEN, http, "https://api.twilio.com").fetch_account()
+    with pytest.raises(TwilioError, match="not a JSON object"):
+        TwilioClient(SID, TOKEN, transport, "https://api.twilio.com").fetch_account()
 
 
 # --- the account and its numbers -----------------------------------------------------------
@@ -171,9 +170,9 @@ def test_the_account_comes_back_without_the_auth_token_twilio_includes(twilio, c
 
 
 def test_wrong_credentials_are_told_apart_from_other_errors(twilio):
-    with httpx.Client() as http:
+    with httpx.HTTPTransport() as transport:
         with pytest.raises(TwilioError) as raised:
-            TwilioClient(SID, "0" * 32, http, twilio.url).fetch_account()
+            TwilioClient(SID, "0" * 32, transport, twilio.url).fetch_account()
     assert raised.value.refused_credentials and raised.value.reached
 
 
