@@ -6,6 +6,7 @@ a number's webhooks (for `textback check --online` and `--configure-provider`).
 """
 
 import base64
+import functools
 import math
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -162,7 +163,7 @@ class TwilioClient:
             content = urlencode(data).encode()
         request = httpx.Request(
             method,
-            httpx.URL(url, params=params) if params else httpx.URL(url),  # params=None would drop its own query
+            httpx.URL(url, params=params) if params else _url(url),  # params=None would drop url's own query
             headers=headers,
             content=content,
             extensions={"timeout": self.timeout},
@@ -189,6 +190,12 @@ class TwilioClient:
         if response.status_code >= 400:
             raise _error(response)
         return response
+
+
+@functools.lru_cache(maxsize=1024)
+def _url(url: str) -> httpx.URL:
+    """A parsed URL: the same few (an account's Messages.json) are requested all the time."""
+    return httpx.URL(url)
 
 
 def _checked(sid: str, pattern) -> str:
