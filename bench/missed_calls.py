@@ -106,7 +106,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=1,
         help="`textback serve` web processes on SQLite, each with its outbox thread (default 1)",
     )
-    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per web process")
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per web process (serve's default)")
     parser.add_argument(
         "--delay", type=int, default=None, metavar="D", help="also measure a line with --delay D seconds"
     )

@@ -75,9 +75,13 @@ def after_commit(due_at: datetime) -> None:
 
 class Waiter:
     """Sleeps until the timeout or until new work may have been written; returns when that work is due
-    (Unix seconds; `time.time()` when it cannot tell, an empty list when woken for nothing new)."""
+    (Unix seconds; `time.time()` when it cannot tell, an empty list when woken for nothing new).
 
-    def wait(self, timeout: float) -> list[float]:
+    `listen=False`: the worker already knows there is work to claim and is only pacing its claims, or
+    cannot take more; news of other work can wait (it is read on the next wait that listens), and only a
+    poke from this process (a finished job, a stop) ends the sleep early."""
+
+    def wait(self, timeout: float, *, listen: bool = True) -> list[float]:
         ready, _, _ = select.select([_pipe()[0]], [], [], max(timeout, 0))
         return _drain() if ready else []
 
@@ -100,8 +104,9 @@ class PostgresWaiter(Waiter):
         )
         self.conn.execute(f"LISTEN {CHANNEL}")
 
-    def wait(self, timeout: float) -> list[float]:
-        ready, _, _ = select.select([_pipe()[0], self.conn.fileno()], [], [], max(timeout, 0))
+    def wait(self, timeout: float, *, listen: bool = True) -> list[float]:
+        sources = [_pipe()[0], self.conn.fileno()] if listen else [_pipe()[0]]
+        ready, _, _ = select.select(sources, [], [], max(timeout, 0))
         heard = _drain() if _pipe()[0] in ready else []
         if self.conn.fileno() in ready:
             heard += [_due(notice.payload) for notice in self.conn.notifies(timeout=0)]
@@ -126,7 +131,9 @@ class SqliteWaiter(Waiter):
     def _version(self) -> int:
         return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
-    def wait(self, timeout: float) -> list[float]:
+    def wait(self, timeout: float, *, listen: bool = True) -> list[float]:
+        if not listen:
+            return super().wait(timeout, listen=False)
         deadline = time.monotonic() + max(timeout, 0)
         while True:
             remaining = deadline - time.monotonic()

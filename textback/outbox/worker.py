@@ -40,7 +40,7 @@ IN_FLIGHT = "in_flight"  # written at claim time: if we die now, nobody knows wh
 UNCERTAIN = "uncertain"  # the request may have reached the provider (e.g. a read timeout)
 MAX_ATTEMPTS = 8
 MAX_IDLE_SECONDS = 30.0
-CLAIM_INTERVAL_SECONDS = 0.03  # under load, work written within this time is claimed together
+CLAIM_INTERVAL_SECONDS = 0.05  # under load, work written within this time is claimed together
 RECORD_WITHIN_SECONDS = 0.02  # a finished send waits at most this long to be recorded with others
 
 Handler = Callable[[OutboxItem, bool], None]
@@ -118,7 +118,11 @@ def _claim_rows(worker: str, limit: int, now: datetime) -> list[tuple[OutboxItem
     lease = [worker, *sql.params(OutboxItem, {"lease_until": lease_until, "last_attempt_at": now}, db)]
     with db.cursor() as cursor:
         if db.vendor == "postgresql":
-            cursor.execute(_claim_sql(), [*due, *lease])
+            # A queue's partial indexes fill with entries for rows that moved on; a plain index scan marks
+            # each such entry dead the first time it passes it, a bitmap scan (the planner's usual choice
+            # for "few rows") never does, so every claim would wade through all of them until a vacuum.
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
+            cursor.execute(_claim_sql(), [now, limit, now, limit, limit, *lease])
             rows = [(sql.instance_from(OutboxItem, row[:width], db), row[width]) for row in cursor.fetchall()]
         else:  # SQLite: the IMMEDIATE transaction already keeps every other claimer out
             cursor.execute(_due_sql(), due)
@@ -142,8 +146,15 @@ _LEASE = (
 
 @functools.cache
 def _claim_sql() -> str:
+    """PostgreSQL: due rows and rows whose lease ran out, each found in order through its own partial index,
+    locked, leased and returned with the result they had (which says whether to reconcile first)."""
     return (
-        f"WITH due AS (SELECT id, result FROM outbox_outboxitem WHERE {_DUE} FOR UPDATE SKIP LOCKED) "
+        "WITH pending AS (SELECT id, result, due_at FROM outbox_outboxitem WHERE status = 'pending' AND due_at <= %s "
+        "ORDER BY due_at LIMIT %s FOR UPDATE SKIP LOCKED), "
+        "expired AS (SELECT id, result, due_at FROM outbox_outboxitem WHERE status = 'claimed' AND lease_until < %s "
+        "ORDER BY lease_until LIMIT %s FOR UPDATE SKIP LOCKED), "
+        "due AS (SELECT id, result FROM (SELECT * FROM pending UNION ALL SELECT * FROM expired) AS found "
+        "ORDER BY due_at LIMIT %s) "
         f"UPDATE outbox_outboxitem o SET {_LEASE.replace('attempts + 1', 'o.attempts + 1')} FROM due "
         f"WHERE o.id = due.id RETURNING {sql.columns_of(OutboxItem, 'o')}, due.result"
     )
@@ -348,18 +359,18 @@ class Worker:
             self._due.add([now + seconds_until_due()])
             self._next_look = now + MAX_IDLE_SECONDS
         capacity = min(self.threads * 2 - self._busy, settings.OUTBOX_BATCH)  # a short queue keeps threads fed
-        wait_until = min(self._due.next(), self._next_look)
+        wait_until, listen = min(self._due.next(), self._next_look), True
         if capacity > 0 and self._due.next() <= now:
             if now - self._last_claim >= CLAIM_INTERVAL_SECONDS:
                 self._claim(pool, capacity, now)
                 wait_until = min(self._due.next(), self._next_look)
-            else:
-                wait_until = self._last_claim + CLAIM_INTERVAL_SECONDS
+            else:  # pacing: claim again when the interval is over, whatever else is written meanwhile
+                wait_until, listen = self._last_claim + CLAIM_INTERVAL_SECONDS, False
         elif capacity <= 0:
-            wait_until = now + MAX_IDLE_SECONDS  # every slot is taken; the last job to finish pokes us
+            wait_until, listen = now + MAX_IDLE_SECONDS, False  # every slot is taken; a finishing job pokes us
         if self._finished:
             wait_until = min(wait_until, now + RECORD_WITHIN_SECONDS - (time.monotonic() - self._first_finished))
-        self._due.add(waiter.wait(max(wait_until - time.time(), 0.0)))
+        self._due.add(waiter.wait(max(wait_until - time.time(), 0.0), listen=listen))
 
     def _claim(self, pool: ThreadPoolExecutor, capacity: int, now: float) -> None:
         self._last_claim = now

@@ -33,7 +33,7 @@ class Command(BaseCommand):
         parser.add_argument("--bind", default=env("TEXTBACK_BIND", "127.0.0.1:8000"), help="host:port (TEXTBACK_BIND)")
         parser.add_argument("--workers", type=int, default=envint("TEXTBACK_WEB_PROCESSES", 1), help="web processes")
         parser.add_argument(
-            "--threads", type=int, default=envint("TEXTBACK_WEB_THREADS", 8), help="threads per web process"
+            "--threads", type=int, default=envint("TEXTBACK_WEB_THREADS", 4), help="threads per web process"
         )
         parser.add_argument("--no-worker", action="store_true", help="web only; run `textback worker` separately")
         parser.add_argument("--access-log", action="store_true", help="log every request")
