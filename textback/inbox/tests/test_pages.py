@@ -298,6 +298,17 @@ def test_the_conversation_page_shows_the_messages_in_order(client, bob, alpha_co
     assert "Outbound" in content and "Inbound" in content
 
 
+def test_the_conversation_page_links_to_the_pictures_a_caller_sent(client, bob, alpha_line, alpha_conversation):
+    photo = "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME1"
+    message = receive(alpha_line, "This is the leak")
+    Message.objects.filter(pk=message.pk).update(media=[{"url": photo, "content_type": "image/jpeg"}])
+    client.force_login(bob)
+
+    content = client.get(f"/b/alpha/conversations/{alpha_conversation.pk}").content.decode()
+
+    assert f'<a href="{photo}" target="_blank" rel="noopener noreferrer">image/jpeg</a>' in content
+
+
 def test_the_conversation_page_shows_each_texts_status_history(client, bob, alpha_conversation):
     client.force_login(bob)
 
