@@ -104,12 +104,12 @@ class FakeTwilio:
 # Script steps: what one POST does.
 
 
-def error(status: int, code: int | None, text: str = "error") -> Step:
+def error(status: int, code: int | None, text: str = "error", headers: dict | None = None) -> Step:
     def step(fake: FakeTwilio, request: httpx.Request) -> httpx.Response:
         body = {"message": text, "status": status, "more_info": f"https://www.twilio.com/docs/errors/{code}"}
         if code is not None:
             body["code"] = code
-        return httpx.Response(status, json=body)
+        return httpx.Response(status, json=body, headers=headers)
 
     return step
 

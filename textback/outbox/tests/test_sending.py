@@ -317,6 +317,19 @@ def test_too_many_requests_is_retried_later(alpha_line, queue, fake_twilio, run_
     assert fresh(message).status != MessageStatus.FAILED
 
 
+def test_a_retry_waits_at_least_as_long_as_twilio_asked(alpha_line, queue, fake_twilio, run_outbox, clock):
+    message = queue(alpha_line, expires_in=None)
+    fake_twilio.script = [error(429, 20429, "Too Many Requests", headers={"Retry-After": "120"})]
+
+    run_outbox()
+
+    assert item_of(message).due_at >= timezone.now() + timedelta(seconds=120)  # the backoff alone would be ~2 s
+    clock.shift(timedelta(seconds=60))
+    assert run_outbox() == []
+    clock.shift(timedelta(seconds=61))
+    assert len(run_outbox()) == 1 and len(fake_twilio.posts) == 2
+
+
 def test_a_text_that_keeps_failing_gives_up_after_the_last_attempt(alpha_line, queue, fake_twilio, run_outbox, clock):
     message = queue(alpha_line, expires_in=None)
     fake_twilio.script = [error(503, 20503)] * (worker.MAX_ATTEMPTS + 5)
