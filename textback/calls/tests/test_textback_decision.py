@@ -168,6 +168,21 @@ def test_a_call_from_the_business_own_phones_is_not_texted(alpha_line, own):
     assert textbacks() == []
 
 
+def test_any_phone_any_line_of_the_business_rings_counts_as_its_own(alpha, alpha_line, alpha_sandbox_line):
+    alpha_sandbox_line.forward_to = ["+15125550198", "+15125550197"]
+    alpha_sandbox_line.save()
+
+    call = missed_call(alpha_line, caller="+15125550197")
+
+    assert (call.decision, call.decision_reason) == (Call.SKIP, decide.OWN_NUMBER)
+
+
+def test_another_business_staff_phone_is_just_a_caller(alpha_line, beta_line):
+    call = missed_call(alpha_line, caller=beta_line.forward_to[0])
+
+    assert call.decision == Call.TEXT
+
+
 def test_an_excluded_number_is_not_texted(alpha, alpha_line):
     ExcludedNumber.objects.create(business=alpha, number=CALLER, label="the supplier")
 
