@@ -217,16 +217,23 @@ def _decide_by(call: Call, due: datetime) -> None:
     The caller saves call.decide_by."""
     if call.decided_at or (call.decide_by and call.decide_by <= due):
         return
-    key = f"{DECIDE}:{call.pk}"
     if call.decide_by:
-        OutboxItem.objects.filter(idempotency_key=key, status=OutboxItem.PENDING).update(due_at=due)
+        _pending_reminder(call).update(due_at=due)
     else:
         OutboxItem.objects.create(
-            business_id=call.business_id, kind=DECIDE, idempotency_key=key, payload={"call": call.pk},
+            business_id=call.business_id, kind=DECIDE, idempotency_key=_reminder_key(call), payload={"call": call.pk},
             due_at=due, created_at=timezone.now(),
         )  # fmt: skip
     call.decide_by = due
     wake.after_commit(due)
+
+
+def _reminder_key(call: Call) -> str:
+    return f"{DECIDE}:{call.pk}"
+
+
+def _pending_reminder(call: Call):
+    return OutboxItem.objects.filter(idempotency_key=_reminder_key(call), status=OutboxItem.PENDING)
 
 
 @worker.handles(DECIDE)
@@ -256,15 +263,16 @@ def _end_unreported(call: Call) -> None:
     _decide_and_save(call, [*fields, "awaiting_voicemail"])
 
 
-def _decide_and_save(call: Call, fields: list[str]) -> None:
+def _decide_and_save(call: Call, fields: list[str]) -> decide.Decision | None:
     """One UPDATE for the call's new state and its decision (a reminder still pending is dropped)."""
-    if _decide(call):
+    decision = _decide(call)
+    if decision:
         fields = [*fields, "contact", "decision", "decision_reason", "decided_at"]
         if call.decide_by:
-            OutboxItem.objects.filter(idempotency_key=f"{DECIDE}:{call.pk}", status=OutboxItem.PENDING).update(
-                status=OutboxItem.CANCELED, result="decided", finished_at=call.decided_at
-            )
-    _save(call, fields)
+            _pending_reminder(call).update(status=OutboxItem.CANCELED, result="decided", finished_at=call.decided_at)
+    if fields:
+        _save(call, fields)
+    return decision
 
 
 # --- the decision ------------------------------------------------------------------------
@@ -299,10 +307,7 @@ def facts_for(call: Call, number: phone.NumberFacts, contact, known: messaging.C
 
 def decide_call(call: Call) -> decide.Decision | None:
     """Decide once per call (the caller holds the row lock) and queue the text-back on "yes"."""
-    decision = _decide(call)
-    if decision:
-        _save(call, ["contact", "decision", "decision_reason", "decided_at"])
-    return decision
+    return _decide_and_save(call, [])
 
 
 def _decide(call: Call) -> decide.Decision | None:

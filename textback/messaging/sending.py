@@ -60,8 +60,8 @@ class Text:
 
 
 @functools.cache
-def _texts_sql(vendor: str) -> str:
-    lock = " FOR UPDATE OF m" if vendor == "postgresql" else ""
+def _texts_sql(vendor: str, lock: bool) -> str:
+    lock = " FOR UPDATE OF m" if lock and vendor == "postgresql" else ""  # SQLite: the writer lock is held
     return (
         "SELECT m.id, m.status, m.purpose, m.body, m.ref, m.provider, m.provider_message_id, m.business_id, "
         "m.contact_id, c.number, c.is_landline, c.is_invalid, l.number, l.account_id, "
@@ -77,7 +77,7 @@ _TEXT_COLUMNS = 14
 
 def _texts(ids: list[int], *, lock: bool) -> dict[int, Text]:
     """The texts, with their provider accounts; locked (PostgreSQL: FOR UPDATE OF the messages) when asked."""
-    rows = sql.fetchall(_texts_sql(connection.vendor if lock else "").format(ids=sql.placeholders(ids)), ids)
+    rows = sql.fetchall(_texts_sql(connection.vendor, lock).format(ids=sql.placeholders(ids)), ids)
     texts, accounts = {}, {}
     for row in rows:
         pk, status, purpose, body, ref, provider, sid, business, contact, to, landline, invalid, from_, account = row[

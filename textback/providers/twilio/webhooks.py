@@ -329,7 +329,7 @@ def _ring_the_others(call) -> str | None:
     return twiml.forward_and_screen(line, phones, left)
 
 
-def _recording_url(url: str) -> str:
+def _twilio_media_url(url: str) -> str:
     """Only an https URL on Twilio's own hosts is kept: staff pages link to it."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
@@ -353,7 +353,7 @@ def recording(request, fields: Fields, hook: Hook) -> HttpResponse:
     new = _event(request, hook, "recording", key, call.line.business if call else None)
     if call is not None and new:
         seconds = fields.integer("RecordingDuration", maximum=86400) if status in ("", "completed") else 0
-        calls.do_voicemail(call, seconds, _recording_url(fields.get("RecordingUrl", max_length=500)))
+        calls.do_voicemail(call, seconds, _twilio_media_url(fields.get("RecordingUrl", max_length=500)))
     if status:
         return _no_content()
     return _xml(twiml.hang_up("Thank you. We will get back to you soon. Goodbye."))
@@ -414,7 +414,7 @@ def _media(fields: Fields) -> list[dict]:
     count = min(fields.integer("NumMedia", maximum=100) or 0, MAX_MEDIA)
     media = []
     for index in range(count):
-        url = _recording_url(fields.get(f"MediaUrl{index}", max_length=500))
+        url = _twilio_media_url(fields.get(f"MediaUrl{index}", max_length=500))
         if url:
             media.append({"url": url, "content_type": fields.get(f"MediaContentType{index}", max_length=100)})
     return media
