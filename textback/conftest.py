@@ -1,11 +1,4 @@
-"""The test cast, healthchecks-style: explicit people and businesses, no factories.
-
-- AlphaPlumbing (alpha): a Twilio line +15125550100 ringing Mike's cell +15125550199,
-  and a sandbox line +17375550100. alice is its owner, bob an agent.
-- BetaHVAC (beta): another tenant with its own Twilio account and line, which answers STOP/START/HELP
-  itself (Twilio's replies switched off). charlie works there only.
-- The caller is +15125550147 (Austin, TX).
-"""
+"""The test cast as fixtures; who they are, and the shared helpers, are in textback/testing.py."""
 
 import itertools
 from datetime import timedelta
@@ -16,16 +9,17 @@ from django.utils import timezone
 
 from textback.accounts.models import Business, Membership
 from textback.providers.models import SANDBOX, TWILIO, Line, ProviderAccount
-
-ALPHA_SID = "AC0123456789abcdef0123456789abcdef"
-ALPHA_TOKEN = "f1e2d3c4b5a697887766554433221100"
-BETA_SID = "ACfedcba9876543210fedcba9876543210"
-BETA_TOKEN = "00112233445566778899aabbccddeeff"
-ALPHA_NUMBER = "+15125550100"
-ALPHA_CELL = "+15125550199"
-ALPHA_SANDBOX_NUMBER = "+17375550100"
-BETA_NUMBER = "+12145550100"
-CALLER = "+15125550147"
+from textback.testing import (
+    ALPHA_CELL,
+    ALPHA_NUMBER,
+    ALPHA_SANDBOX_NUMBER,
+    ALPHA_SID,
+    ALPHA_TOKEN,
+    BETA_NUMBER,
+    BETA_SID,
+    BETA_TOKEN,
+    CALLER,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -104,6 +98,13 @@ def bob(alpha, django_user_model):
 
 
 @pytest.fixture
+def mary(alpha, django_user_model):
+    user = django_user_model.objects.create_user("mary@alpha.example", "mary@alpha.example", "pw-mary-123")
+    Membership.objects.create(user=user, business=alpha, role=Membership.MANAGER)
+    return user
+
+
+@pytest.fixture
 def charlie(beta, django_user_model):
     user = django_user_model.objects.create_user("charlie@beta.example", "charlie@beta.example", "pw-charlie-123")
     Membership.objects.create(user=user, business=beta, role=Membership.OWNER)
@@ -162,8 +163,6 @@ def queue():
 def run_outbox():
     """One worker tick in this thread: claim what is due now and carry each row out."""
     from textback.outbox import worker
-
-    worker._load_handlers()
 
     def run_outbox(name: str = "worker-1"):
         claimed = worker.claim(name, 100)

@@ -62,6 +62,15 @@ class Business(models.Model):
     signing_secret = models.CharField(
         max_length=80, default=new_signing_secret, help_text="HMAC key for /hooks/generic/call."
     )
+    sla_amber_minutes = models.PositiveIntegerField(
+        default=5, help_text="A caller's message unanswered this long shows amber in the inbox."
+    )
+    sla_red_minutes = models.PositiveIntegerField(
+        default=15, help_text="A caller's message unanswered this long shows red in the inbox."
+    )
+    escalate_after_minutes = models.PositiveIntegerField(
+        default=5, help_text="A caller's message unanswered this long in opening hours alerts the managers."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -79,8 +88,29 @@ class Business(models.Model):
         return frozenset(c.strip().upper() for c in self.allowed_countries.split(",") if c.strip())
 
 
+class OpeningHours(models.Model):
+    """One opening span of a weekday, in the business's time zone; a day with none is closed.
+
+    A business with no spans at all is treated as always open (nothing configured yet)."""
+
+    WEEKDAYS = [(0, "Monday"), (1, "Tuesday"), (2, "Wednesday"), (3, "Thursday"), (4, "Friday"), (5, "Saturday"),
+                (6, "Sunday")]  # fmt: skip
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(choices=WEEKDAYS)
+    opens = models.TimeField()
+    closes = models.TimeField(help_text="Before `opens` means the span runs past midnight.")
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        verbose_name_plural = "opening hours"
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
 class Membership(models.Model):
-    """A user acting for a business, with a role."""
+    """A user acting for a business, with a role, the lines they serve and how they want to be alerted."""
 
     OWNER, MANAGER, AGENT = "owner", "manager", "agent"
     ROLES = [(OWNER, "Owner"), (MANAGER, "Manager"), (AGENT, "Agent")]
@@ -88,6 +118,30 @@ class Membership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=ROLES, default=AGENT)
+    lines = models.ManyToManyField(
+        "providers.Line",
+        blank=True,
+        related_name="members",
+        help_text="The lines this person serves; none: every line.",
+    )
+    phone = models.CharField(
+        max_length=20, blank=True, help_text="This person's own phone (E.164), for SMS alerts and answering by text."
+    )
+    alert_email = models.BooleanField(default=True)
+    alert_sms = models.BooleanField(default=False)
+    alert_browser = models.BooleanField(default=True)
+    alert_on_reply = models.BooleanField(
+        default=True, help_text="A caller replied in a conversation of mine or my lines."
+    )
+    alert_on_missed_call = models.BooleanField(default=False)
+    alert_on_sla = models.BooleanField(default=True, help_text="Managers: a caller waited too long for an answer.")
+    quiet_start = models.TimeField(
+        null=True, blank=True, help_text="No alerts from this time (my business's time zone)…"
+    )
+    quiet_end = models.TimeField(null=True, blank=True, help_text="…until this time.")
+    escalations_in_quiet_time = models.BooleanField(
+        default=False, help_text="SLA escalations reach me even in my quiet time."
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "business"], name="one_membership_per_user")]
@@ -101,6 +155,27 @@ def businesses_for(user) -> models.QuerySet[Business]:
     if not user.is_authenticated:
         return Business.objects.none()
     return Business.objects.filter(memberships__user=user)
+
+
+class Invitation(models.Model):
+    """An emailed, single-use, expiring invitation to join a business with a role. Only a hash of the
+    link's token is stored."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Membership.ROLES, default=Membership.AGENT)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.email} as {self.role} at {self.business}"
 
 
 class LoginThrottle(models.Model):

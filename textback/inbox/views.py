@@ -12,20 +12,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from textback.accounts import throttle
-from textback.accounts.models import Business, businesses_for
+from textback.accounts.access import business_or_404
+from textback.accounts.models import businesses_for
 from textback.calls.decide import REASONS
 from textback.calls.models import Call, WebhookEvent
 from textback.lib import client_ip
 from textback.messaging.models import ConsentEvent, Conversation, MessageStatusEvent
 
 PAGE = 100
-
-
-def business_or_404(request, slug: str) -> Business:
-    """The business, if the user belongs to it; its pages show times in its own time zone."""
-    business = get_object_or_404(businesses_for(request.user), slug=slug)
-    timezone.activate(business.time_zone)
-    return business
 
 
 @login_required

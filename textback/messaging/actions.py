@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from textback.lib import gsm7, phone, sql
@@ -46,7 +48,7 @@ def find_or_create_contact(business, number: str) -> Contact:
     row = sql.insert(
         Contact,
         {"business_id": business.pk, "number": number, "name": "", "is_landline": False, "is_invalid": False,
-         "created_at": now},
+         "tags": [], "created_at": now},
         conflict=("business", "number"),
         update=("number",),
         returning=("id", "name", "is_landline", "is_invalid", "created_at"),
@@ -69,7 +71,8 @@ def conversation_for(line, contact: Contact, *, touch: bool = False) -> int:
     having a message now (one statement either way)."""
     now = timezone.now()
     values = {"business_id": line.business_id, "line_id": line.pk, "contact_id": contact.pk,
-              "status": Conversation.OPEN, "last_message_at": now if touch else None, "created_at": now}  # fmt: skip
+              "status": Conversation.OPEN, "last_message_at": now if touch else None, "outcome": "", "lost_reason": "",
+              "created_at": now}  # fmt: skip
     update = ("last_message_at",) if touch else ("contact",)
     return sql.insert(Conversation, values, conflict=("line", "contact"), update=update)[0]
 
@@ -314,9 +317,17 @@ def do_inbound_sms(inbound: Inbound) -> Message | None:
     )
     keyword = keywords.classify(body, inbound.provider_type)
     handled = _act_on_keyword(keyword, line, contact, message) if keyword else False
-    if not handled:
+    if handled:  # STOP, START and HELP are answered by us (or the carrier): nobody on staff owes an answer
+        Conversation.objects.filter(pk=conversation_id).update(last_message_at=now, last_inbound_at=now)
+    else:
         cancel_pending(business, contact, purposes=Message.AUTOMATIC, why="the contact replied")
-    Conversation.objects.filter(pk=conversation_id).update(status=Conversation.OPEN, last_message_at=now)
+        Conversation.objects.filter(pk=conversation_id).update(
+            status=Conversation.OPEN,
+            closed_at=None,
+            last_message_at=now,
+            last_inbound_at=now,
+            awaiting_since=Coalesce(F("awaiting_since"), Value(now)),
+        )
     return message
 
 

@@ -17,6 +17,15 @@ class Contact(models.Model):
     name = models.CharField(max_length=100, blank=True)
     is_landline = models.BooleanField(default=False, help_text="The carrier said this number cannot receive texts.")
     is_invalid = models.BooleanField(default=False, help_text="The carrier said this number does not exist.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_contacts",
+        help_text="The technician this customer belongs to.",
+    )
+    tags = models.JSONField(default=list, blank=True, help_text="Short labels, e.g. ['commercial', 'warranty'].")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -48,16 +57,100 @@ class Conversation(models.Model):
     """The thread between one line of the business and one contact."""
 
     OPEN, CLOSED = "open", "closed"
+    BOOKED, NO_SHOW, LOST, SPAM = "booked", "no_show", "lost", "spam"
+    OUTCOMES = [(BOOKED, "Booked"), (NO_SHOW, "No-show"), (LOST, "Lost"), (SPAM, "Spam / wrong number")]
+
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="conversations")
     line = models.ForeignKey("providers.Line", on_delete=models.CASCADE, related_name="conversations")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
     status = models.CharField(max_length=10, choices=[(OPEN, "Open"), (CLOSED, "Closed")], default=OPEN)
     last_message_at = models.DateTimeField(null=True, blank=True)
+    last_inbound_at = models.DateTimeField(null=True, blank=True, help_text="When the caller last wrote.")
+    awaiting_since = models.DateTimeField(
+        null=True, blank=True, help_text="The caller's oldest message no person has answered yet (the SLA clock)."
+    )
+    staff_replied_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a person last answered; automation stays quiet once one has."
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_conversations",
+    )
+    outcome = models.CharField(max_length=10, choices=OUTCOMES, blank=True)
+    outcome_value = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, help_text="The booked job's value."
+    )
+    lost_reason = models.CharField(max_length=200, blank=True)
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    outcome_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["line", "contact"], name="one_conversation_per_line_contact")]
-        indexes = [models.Index(fields=["business", "-last_message_at"])]
+        indexes = [
+            models.Index(fields=["business", "-last_message_at", "-id"], name="conversation_latest"),
+            models.Index(fields=["business", "status", "-last_message_at", "-id"], name="conversation_status_latest"),
+        ]
+
+
+class ConversationRead(models.Model):
+    """How far a person has read a conversation: unread when the caller wrote after `read_at`."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="reads")
+    read_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "conversation"], name="one_read_mark_per_user")]
+
+
+class ConversationEvent(models.Model):
+    """What people and automation did to a conversation (assigned, closed, outcome set, note added …),
+    for its timeline. Append-only by convention."""
+
+    ASSIGNED, UNASSIGNED, CLOSED, REOPENED, OUTCOME, OUTCOME_CLEARED, NOTE = (
+        "assigned", "unassigned", "closed", "reopened", "outcome", "outcome_cleared", "note")  # fmt: skip
+    AUTOMATION_CANCELED = "automation_canceled"  # pending automatic texts canceled by a staff reply
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=24)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="Who it was about, e.g. the new assignee.",
+    )  # fmt: skip
+    body = models.TextField(blank=True, help_text="An internal note's text, or the event's details.")
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["conversation", "at"])]
+        ordering = ["at", "pk"]
+
+
+class CannedReply(models.Model):
+    """A saved answer staff can send with one click (merge fields allowed, as in templates)."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="canned_replies")
+    title = models.CharField(max_length=60)
+    body = models.TextField(max_length=1600)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "canned replies"
+        constraints = [models.UniqueConstraint(fields=["business", "title"], name="one_canned_reply_per_title")]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class MessageStatus:

@@ -56,6 +56,7 @@ class Text:
     invalid: bool
     from_: str
     account_id: int
+    line_active: bool = True
     account: object = None  # the ProviderAccount, attached once per batch
 
 
@@ -64,7 +65,7 @@ def _texts_sql(vendor: str, lock: bool) -> str:
     lock = " FOR UPDATE OF m" if lock and vendor == "postgresql" else ""  # SQLite: the writer lock is held
     return (
         "SELECT m.id, m.status, m.purpose, m.body, m.ref, m.provider, m.provider_message_id, m.business_id, "
-        "m.contact_id, c.number, c.is_landline, c.is_invalid, l.number, l.account_id, "
+        "m.contact_id, c.number, c.is_landline, c.is_invalid, l.number, l.account_id, l.active, "
         f"{sql.columns_of(ProviderAccount, 'a')} "
         "FROM messaging_message m JOIN messaging_contact c ON c.id = m.contact_id "
         "JOIN providers_line l ON l.id = m.line_id JOIN providers_provideraccount a ON a.id = l.account_id "
@@ -72,7 +73,7 @@ def _texts_sql(vendor: str, lock: bool) -> str:
     )
 
 
-_TEXT_COLUMNS = 14
+_TEXT_COLUMNS = 15
 
 
 def _texts(ids: list[int], *, lock: bool) -> dict[int, Text]:
@@ -80,14 +81,28 @@ def _texts(ids: list[int], *, lock: bool) -> dict[int, Text]:
     rows = sql.fetchall(_texts_sql(connection.vendor, lock).format(ids=sql.placeholders(ids)), ids)
     texts, accounts = {}, {}
     for row in rows:
-        pk, status, purpose, body, ref, provider, sid, business, contact, to, landline, invalid, from_, account = row[
-            :_TEXT_COLUMNS
-        ]
+        (
+            pk,
+            status,
+            purpose,
+            body,
+            ref,
+            provider,
+            sid,
+            business,
+            contact,
+            to,
+            landline,
+            invalid,
+            from_,
+            account,
+            active,
+        ) = row[:_TEXT_COLUMNS]
         if account not in accounts:
             accounts[account] = sql.instance_from(ProviderAccount, row[_TEXT_COLUMNS:])
         ref = str(ref) if isinstance(ref, uuid.UUID) else str(uuid.UUID(ref))
         texts[pk] = Text(pk, status, purpose, body, ref, provider, sid, business, contact, to, bool(landline),
-                         bool(invalid), from_, account, accounts[account])  # fmt: skip
+                         bool(invalid), from_, account, bool(active), accounts[account])  # fmt: skip
     return texts
 
 
@@ -120,6 +135,8 @@ def reason_not_to_send(item: OutboxItem, text: Text, *, opted_out: bool) -> tupl
         return MessageStatus.SUPPRESSED, "the recipient opted out"
     if text.landline or text.invalid:
         return MessageStatus.SUPPRESSED, "the number cannot receive texts"
+    if not text.line_active:
+        return MessageStatus.SUPPRESSED, "the line is switched off"
     return None
 
 

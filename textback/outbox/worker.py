@@ -43,6 +43,8 @@ MAX_IDLE_SECONDS = 30.0
 CLAIM_INTERVAL_SECONDS = 0.05  # under load, work written within this time is claimed together
 RECORD_WITHIN_SECONDS = 0.02  # a finished send waits at most this long to be recorded with others
 
+# Each app registers its kinds of work from its AppConfig.ready() (see handles() and handles_in_batches());
+# the outbox itself imports no app above it.
 Handler = Callable[[OutboxItem, bool], None]
 HANDLERS: dict[str, Handler] = {}
 GAVE_UP: dict[str, list[Callable[[OutboxItem, str], None]]] = {}
@@ -97,12 +99,6 @@ def on_give_up(kind: str):
         return func
 
     return register
-
-
-def _load_handlers() -> None:
-    from textback.calls import actions  # noqa: F401  (registers "decide_call")
-    from textback.messaging import sending  # noqa: F401  (registers "sms")
-    from textback.providers.sandbox import carrier  # noqa: F401  (registers "sandbox_dlr")
 
 
 # --- claiming --------------------------------------------------------------------------
@@ -316,7 +312,6 @@ class Worker:
     def run(self, stop: threading.Event) -> None:
         """Loop until stopped. A database that goes away (restart, failover, a locked SQLite file)
         pauses the loop and reconnects; it never ends it."""
-        _load_handlers()
         pool = ThreadPoolExecutor(self.threads, thread_name_prefix="outbox")
         log.info("outbox worker %s started with %d sending threads", self.name, self.threads)
         waiter, failures = None, 0

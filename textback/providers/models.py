@@ -117,6 +117,9 @@ class Line(models.Model):
         blank=True,
         help_text="Blank: the provider's usual (Twilio answers STOP/START/HELP on long codes itself; the sandbox does not).",
     )
+    active = models.BooleanField(
+        default=True, help_text="Off: the number was released or paused; nothing is sent from it, not even by staff."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -5,11 +5,12 @@ from django.utils.html import escape
 
 from textback.calls.models import Call
 from textback.conftest import CALLER
-from textback.inbox.tests.conftest import receive, record_call
 from textback.messaging.models import ConsentEvent, Contact, Message
 from textback.providers.models import SANDBOX, Line, ProviderAccount
 from textback.providers.sandbox import carrier
 from textback.providers.sandbox.models import SandboxMessage
+from textback.testing import a_missed_call as record_call
+from textback.testing import an_inbound_text as receive
 
 pytestmark = pytest.mark.django_db
 

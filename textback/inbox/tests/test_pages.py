@@ -7,8 +7,9 @@ from django.utils.html import escape
 from textback.calls import decide
 from textback.calls.models import Call, WebhookEvent
 from textback.conftest import CALLER
-from textback.inbox.tests.conftest import receive, report_status
 from textback.messaging.models import ConsentEvent, Message
+from textback.testing import an_inbound_text as receive
+from textback.testing import delivery_reports as report_status
 
 pytestmark = pytest.mark.django_db
 
@@ -172,7 +173,7 @@ def test_a_user_without_a_business_is_told_how_to_get_one(client, django_user_mo
 
 
 def test_the_business_page_lists_calls_with_outcome_decision_and_reason(client, bob, alpha_line, alpha_call):
-    from textback.inbox.tests.conftest import record_call
+    from textback.testing import a_missed_call as record_call
 
     record_call(alpha_line, caller="anonymous")
     record_call(alpha_line, caller="+15125550148", outcome="busy")
@@ -268,7 +269,7 @@ def test_the_call_page_lists_only_its_own_provider_events(client, bob, alpha, al
 
 
 def test_the_call_page_explains_a_skipped_call(client, bob, alpha_line):
-    from textback.inbox.tests.conftest import record_call
+    from textback.testing import a_missed_call as record_call
 
     call = record_call(alpha_line, caller="+18762345678")
     client.force_login(bob)

@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from textback.accounts.access import business_or_404
 from textback.calls.decide import REASONS
 from textback.calls.models import Call
-from textback.inbox.views import business_or_404
 from textback.lib import phone
 from textback.lib.text import input_problem
 from textback.providers.models import SANDBOX, Line
