@@ -35,26 +35,32 @@ def nothing_new_written(calls: int = 0, messages: int = 0):
 # --- business B's pages are 404 for a user of business A: one test per view -------------------
 
 
+@pytest.mark.cross_tenant("business")
 def test_another_business_page_is_not_found(as_bob, beta_call):
     assert as_bob.get("/b/beta/").status_code == 404
 
 
+@pytest.mark.cross_tenant("call")
 def test_another_business_call_is_not_found(as_bob, beta_call):
     assert as_bob.get(f"/b/beta/calls/{beta_call.pk}").status_code == 404
 
 
+@pytest.mark.cross_tenant("conversation")
 def test_another_business_conversation_is_not_found(as_bob, beta_conversation):
     assert as_bob.get(f"/b/beta/conversations/{beta_conversation.pk}").status_code == 404
 
 
+@pytest.mark.cross_tenant("consent")
 def test_another_business_consent_ledger_is_not_found(as_bob, beta):
     assert as_bob.get("/b/beta/consent").status_code == 404
 
 
+@pytest.mark.cross_tenant("simulator")
 def test_another_business_simulator_is_not_found(as_bob, beta_sandbox_line):
     assert as_bob.get("/sandbox/beta/").status_code == 404
 
 
+@pytest.mark.cross_tenant("simulator-handset")
 def test_another_business_handset_is_not_found(as_bob, beta_sandbox_line):
     carrier.text_from_handset(beta_sandbox_line, CALLER, "private to beta")
 
@@ -64,6 +70,7 @@ def test_another_business_handset_is_not_found(as_bob, beta_sandbox_line):
     assert b"private to beta" not in response.content
 
 
+@pytest.mark.cross_tenant("simulator-call")
 def test_another_business_simulator_cannot_place_calls(as_bob, beta_sandbox_line):
     response = as_bob.post(
         "/sandbox/beta/call",
@@ -74,6 +81,7 @@ def test_another_business_simulator_cannot_place_calls(as_bob, beta_sandbox_line
     assert nothing_new_written()
 
 
+@pytest.mark.cross_tenant("simulator-text")
 def test_another_business_simulator_cannot_send_texts(as_bob, beta_sandbox_line):
     response = as_bob.post("/sandbox/beta/text", {"line": beta_sandbox_line.pk, "handset": CALLER, "body": "STOP"})
 
