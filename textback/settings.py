@@ -189,3 +189,20 @@ LOGGING = {
         "httpcore": {"level": "WARNING"},
     },
 }
+
+# Email: through the SMTP server of TEXTBACK_EMAIL_URL, from TEXTBACK_EMAIL_FROM; with no URL, into the
+# sandbox mailbox (a page of the staff app), so a new install shows its invitations and alerts at once.
+EMAIL_URL = env("TEXTBACK_EMAIL_URL")
+DEFAULT_FROM_EMAIL = env("TEXTBACK_EMAIL_FROM", f"textback <textback@{_public_host}>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_TIMEOUT = envint("TEXTBACK_EMAIL_TIMEOUT", 20)
+if EMAIL_URL:
+    from textback.lib import email_url
+
+    _smtp = email_url.parse(EMAIL_URL)
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST, EMAIL_PORT = _smtp.host, _smtp.port
+    EMAIL_HOST_USER, EMAIL_HOST_PASSWORD = _smtp.user, _smtp.password
+    EMAIL_USE_TLS, EMAIL_USE_SSL = _smtp.use_tls, _smtp.use_ssl
+else:
+    EMAIL_BACKEND = "textback.providers.sandbox.mail.MailboxBackend"

@@ -16,7 +16,14 @@ class OutboxItem(models.Model):
 
     SMS = "sms"
 
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="outbox_items")
+    business = models.ForeignKey(
+        Business,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="outbox_items",
+        help_text="The business the work is for; none for a person's own mail (a password reset).",
+    )
     kind = models.CharField(max_length=20, default=SMS)
     idempotency_key = models.CharField(max_length=120, unique=True)
     message = models.OneToOneField(

@@ -28,3 +28,25 @@ class SandboxHandset(models.Model):
 
     number = models.CharField(max_length=20, unique=True)
     landline = models.BooleanField(default=False)
+
+
+class SandboxEmail(models.Model):
+    """An email textback sent while no SMTP server is configured: the sandbox mailbox.
+
+    `business` is the business the mail was sent for (an invitation, an alert); a page shows a mail only
+    to members of that business, or to the person it was addressed to."""
+
+    business = models.ForeignKey("accounts.Business", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    from_email = models.CharField(max_length=254)
+    to = models.JSONField(default=list, help_text="Every recipient address (To, Cc, Bcc).")
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    html_body = models.TextField(blank=True)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        indexes = [models.Index(fields=["business", "-sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {', '.join(self.to)}"
