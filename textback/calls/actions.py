@@ -281,7 +281,7 @@ def _decide_and_save(call: Call, fields: list[str]) -> decide.Decision | None:
 def policy_for(line) -> decide.Policy:
     business = line.business
     return decide.Policy(
-        enabled=line.textback_enabled,
+        enabled=line.textback_enabled and line.active,
         outcomes=business.outcome_set,
         countries=business.country_set,
         cooldown=timedelta(hours=business.cooldown_hours),
@@ -301,6 +301,7 @@ def facts_for(call: Call, number: phone.NumberFacts, contact, known: messaging.C
         landline=contact.is_landline,
         known_invalid=contact.is_invalid,
         last_auto_text_at=known.last_auto_text_at,
+        last_staff_reply_at=known.last_staff_reply_at,
         now=timezone.now(),
     )
 

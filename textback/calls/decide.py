@@ -23,6 +23,7 @@ EXCLUDED = "excluded"
 OPTED_OUT = "opted_out"
 LANDLINE = "landline"
 COOLDOWN = "cooldown"
+STAFF_TALKING = "staff_talking"
 
 REASONS = {
     TEXT_MISSED_CALL: "Missed call: text-back queued",
@@ -38,6 +39,7 @@ REASONS = {
     OPTED_OUT: "The caller has opted out (STOP)",
     LANDLINE: "The carrier said this number cannot receive texts",
     COOLDOWN: "The caller was already texted automatically within the cool-down",
+    STAFF_TALKING: "A person on staff answered this caller within the cool-down; automation stays out of it",
 }
 
 
@@ -63,6 +65,7 @@ class CallFacts:
     landline: bool = False  # the carrier told us so before (21614, 30006…)
     known_invalid: bool = False  # the carrier told us so before (21211…)
     last_auto_text_at: datetime | None = None
+    last_staff_reply_at: datetime | None = None
     now: datetime | None = None
 
 
@@ -90,15 +93,16 @@ def _skip_reason(facts: CallFacts, policy: Policy) -> str | None:
         (facts.excluded, EXCLUDED),
         (facts.opted_out, OPTED_OUT),
         (facts.landline, LANDLINE),
-        (_within_cooldown(facts, policy), COOLDOWN),
+        (_within_cooldown(facts.last_auto_text_at, facts, policy), COOLDOWN),
+        (_within_cooldown(facts.last_staff_reply_at, facts, policy), STAFF_TALKING),
     )
     return next((reason for failed, reason in checks if failed), None)
 
 
-def _within_cooldown(facts: CallFacts, policy: Policy) -> bool:
-    if facts.last_auto_text_at is None or facts.now is None:
+def _within_cooldown(at: datetime | None, facts: CallFacts, policy: Policy) -> bool:
+    if at is None or facts.now is None:
         return False
-    return facts.now - facts.last_auto_text_at < policy.cooldown
+    return facts.now - at < policy.cooldown
 
 
 def decide(facts: CallFacts, policy: Policy) -> Decision:

@@ -86,6 +86,7 @@ class CallerFacts:
     own_number: bool
     last_auto_text_at: datetime | None
     has_received_texts: bool
+    last_staff_reply_at: datetime | None = None
 
 
 @functools.cache
@@ -105,22 +106,26 @@ def _facts_sql(vendor: str) -> str:
         (SELECT MAX(created_at) FROM messaging_message WHERE business_id = %s AND contact_id = %s
             AND direction = 'out' AND purpose IN (%s, %s) AND status NOT IN ({not_sent})),
         EXISTS (SELECT 1 FROM messaging_message WHERE business_id = %s AND contact_id = %s
-            AND direction = 'out' AND status NOT IN ({never}))"""
+            AND direction = 'out' AND status NOT IN ({never})),
+        (SELECT MAX(created_at) FROM messaging_message WHERE business_id = %s AND contact_id = %s
+            AND purpose = %s AND sender_kind = %s)"""
 
 
 def caller_facts(business, contact: Contact) -> CallerFacts:
     """The exclusion list, the consent ledger (by number: it outlives any contact row), the business's own
-    lines and staff phones, and the contact's automatic texts, in one round trip."""
+    lines and staff phones, the contact's automatic texts and the last answer a person sent them, in one
+    round trip."""
     b, n, c = business.pk, contact.number, contact.pk
     args = [b, n, b, n, ConsentEvent.OPT_OUT, ConsentEvent.OPT_IN, b, n, n, b, c, *Message.AUTOMATIC,
-            *NOT_COUNTED, b, c, *NEVER_RECEIVED]  # fmt: skip
-    excluded, consent, own, last_auto, received = sql.fetchone(_facts_sql(connection.vendor), args)
+            *NOT_COUNTED, b, c, *NEVER_RECEIVED, b, c, Message.REPLY, Message.STAFF]  # fmt: skip
+    excluded, consent, own, last_auto, received, last_staff = sql.fetchone(_facts_sql(connection.vendor), args)
     return CallerFacts(
         excluded=sql.as_bool(excluded),
         opted_out=consent == ConsentEvent.OPT_OUT,
         own_number=sql.as_bool(own),
         last_auto_text_at=sql.as_datetime(last_auto),
         has_received_texts=sql.as_bool(received),
+        last_staff_reply_at=sql.as_datetime(last_staff),
     )
 
 

@@ -123,3 +123,16 @@ def test_closing_and_a_new_caller_message_reopens(conversation, bob):
     an_inbound_text(conversation.line, "Are you still coming?")
     conversation.refresh_from_db()
     assert conversation.status == Conversation.OPEN and conversation.closed_at is None
+
+
+def test_once_a_person_has_answered_a_new_missed_call_gets_no_automatic_text(conversation, bob):
+    a_staff_reply(conversation, bob, "Plumber on the way")
+    call = a_missed_call(conversation.line)
+    assert (call.decision, call.decision_reason) == ("skip", "staff_talking")
+
+
+def test_a_switched_off_line_sends_no_text_back(alpha_sandbox_line):
+    alpha_sandbox_line.active = False
+    alpha_sandbox_line.save()
+    call = a_missed_call(alpha_sandbox_line)
+    assert (call.decision, call.decision_reason) == ("skip", "line_disabled")
