@@ -1,19 +1,31 @@
 """textback demo: the sandbox demo business, AlphaPlumbing, ready to take simulated calls."""
 
 import secrets
+from datetime import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from textback.accounts.models import Business, Membership
+from textback.accounts.models import Business, Membership, OpeningHours
+from textback.messaging.models import CannedReply
 from textback.providers.models import SANDBOX, Line, ProviderAccount
 
 SLUG = "alphaplumbing"
 OWNER = "mike@alphaplumbing.example"
 LINE_NUMBER = "+17375550100"
 STAFF_CELL = "+17375550199"
+COLLEAGUES = [  # (email, first name, role): people to assign conversations to; they sign in only after a reset
+    ("sara@alphaplumbing.example", "Sara", Membership.MANAGER),
+    ("joe@alphaplumbing.example", "Joe", Membership.AGENT),
+]
+CANNED_REPLIES = [
+    ("On our way", "Hi {first_name|there}, this is {staff|the team} at {business}. A plumber is on the way; "
+     "we'll text you when we're 15 minutes out."),
+    ("Ask for address", "Thanks! What's the address, and is there a good time for us to come by?"),
+    ("Book online", "You can pick a time that suits you here: https://alphaplumbing.example/book"),
+]  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -44,6 +56,8 @@ class Command(BaseCommand):
                 },
             )
             password = self._owner(business)
+            if created:
+                self._staff_and_settings(business)
         base = settings.PUBLIC_URL
         self.stdout.write(self.style.SUCCESS(f"Demo business AlphaPlumbing {'created' if created else 'is ready'}."))
         self.stdout.write(f"  Log in at {base}/login as {OWNER} with password: {password}")
@@ -64,3 +78,18 @@ class Command(BaseCommand):
             path.chmod(0o600)
         Membership.objects.get_or_create(user=user, business=business, defaults={"role": Membership.OWNER})
         return path.read_text().strip()
+
+    def _staff_and_settings(self, business) -> None:
+        """A new demo business gets colleagues, weekday opening hours and a few canned replies."""
+        User = get_user_model()
+        for email, first_name, role in COLLEAGUES:
+            user, made = User.objects.get_or_create(username=email, defaults={"email": email, "first_name": first_name})
+            if made:
+                user.set_unusable_password()
+                user.save()
+            Membership.objects.get_or_create(user=user, business=business, defaults={"role": role})
+        OpeningHours.objects.bulk_create(
+            OpeningHours(business=business, weekday=day, opens=time(8), closes=time(17)) for day in range(5)
+        )
+        for title, body in CANNED_REPLIES:
+            CannedReply.objects.get_or_create(business=business, title=title, defaults={"body": body})
