@@ -133,6 +133,7 @@ class HoursForm(forms.Form):
     """Each weekday closed, or open in one or more spans; or no hours at all (always open)."""
 
     mode = forms.ChoiceField(
+        label="When are you open?",
         choices=[(WEEKLY, "Open these hours"), (ALWAYS, "Always open (no opening hours)")],
         widget=forms.RadioSelect,
         initial=WEEKLY,
@@ -264,6 +265,19 @@ def refuse_taken(number: str, business, line: Line | None = None) -> None:
     raise forms.ValidationError(f"{phone.pretty(number)} is already a line in textback; a number can be one line only.")
 
 
+CALL_MODES = [
+    (Line.FORWARD_SCREEN, "Forward and screen"),
+    (Line.CARRIER_FORWARD, "Carrier forwarding"),
+    (Line.STATUS_ONLY, "Status only"),
+    (Line.GENERIC_PBX, "Generic PBX"),
+]
+CALL_MODE_HELP = (
+    "Forward and screen: textback rings the phones below; whoever answers presses 1 to take the call. "
+    "Carrier forwarding: your carrier forwards unanswered calls here, so every call that arrives was missed. "
+    "Status only: your own Twilio call flow reports to textback. Generic PBX: your phone system posts finished calls."
+)
+
+
 class LineForm(forms.ModelForm):
     """Every setting of a line; `Line.clean()` (the rules the CLI and the admin use) runs on top."""
 
@@ -308,7 +322,7 @@ class LineForm(forms.ModelForm):
         widgets = {
             "textback_template": forms.Textarea(attrs={"rows": 4}),
             "voicemail_template": forms.Textarea(attrs={"rows": 4}),
-            "greeting": forms.Textarea(attrs={"rows": 2}),
+            "greeting": forms.Textarea(attrs={"rows": 3}),
         }
 
     def __init__(self, *args, preview_url: str = "", **kwargs):
@@ -326,7 +340,17 @@ class LineForm(forms.ModelForm):
             help_text=f"One number a line, up to {MAX_PHONES}; staff phones, never this line's own number. "
             "Forward-and-screen lines ring them all at once.",
         )
-        self.fields["keyword_replies"].choices = [("", "The provider's usual")] + list(Line.KEYWORD_REPLIES)
+        self.fields["keyword_replies"].choices = [
+            ("", "The provider's usual"),
+            (Line.OURS, "textback answers them"),
+            (Line.PROVIDER, "The provider answers them"),
+        ]
+        self.fields["keyword_replies"].help_text = (
+            "The provider's usual: Twilio answers STOP, START and HELP on ordinary numbers itself; "
+            "the sandbox carrier does not, so textback does."
+        )
+        self.fields["call_mode"].choices = CALL_MODES
+        self.fields["call_mode"].help_text = CALL_MODE_HELP
         self.fields["ring_seconds"].error_messages.update(invalid="Give a whole number of seconds from 10 to 600.")
 
     def clean_number(self) -> str:
