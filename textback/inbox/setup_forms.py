@@ -1,0 +1,410 @@
+"""The settings pages' forms: they read what an owner typed and say, next to the field, what to fix."""
+
+import functools
+import re
+import zoneinfo
+
+import phonenumbers
+from django import forms
+
+from textback.accounts.hours import Span
+from textback.accounts.models import OpeningHours
+from textback.accounts.settings_actions import check_opening_hours
+from textback.calls.outcomes import LABELS, OUTCOMES
+from textback.lib import phone
+from textback.providers.models import MAX_PHONES, Line
+
+NUMBER_HELP = "Type it as (512) 555-0147, or with the country code for another country: +44 20 7946 0958."
+
+
+@functools.cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    names = sorted(n for n in zoneinfo.available_timezones() if "/" in n and not n.startswith(("Etc/", "SystemV/")))
+    return [(name, name.replace("_", " ")) for name in ["UTC", *names]]
+
+
+@functools.cache
+def country_choices() -> list[tuple[str, str]]:
+    regions = sorted(r for r in phonenumbers.SUPPORTED_REGIONS if r != "001")
+    return [(r, f"{r} (+{phonenumbers.country_code_for_region(r)})") for r in regions]
+
+
+def minutes_field(label: str, help_text: str, *, low: int = 1, high: int = 24 * 60) -> forms.IntegerField:
+    words = f"Give a whole number of minutes from {low} to {high}."
+    return forms.IntegerField(
+        label=label,
+        help_text=help_text,
+        min_value=low,
+        max_value=high,
+        error_messages={"invalid": words, "min_value": words, "max_value": words, "required": words},
+    )
+
+
+class BusinessProfileForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="As callers know you; texts say “this is Mike at <name>”.", strip=True
+    )
+    time_zone = forms.ChoiceField(
+        choices=time_zone_choices, help_text="Opening hours, quiet times and the times on every page use it."
+    )
+    country = forms.ChoiceField(
+        choices=country_choices, help_text="Numbers typed without a + country code are read as this country's."
+    )
+    help_contact = forms.CharField(
+        max_length=160,
+        required=False,
+        label="Help contact",
+        help_text="How a caller reaches a person, sent when they text HELP: a phone, an email or a web address.",
+    )
+    textback_outcomes = forms.MultipleChoiceField(
+        choices=[(o, LABELS[o]) for o in OUTCOMES],
+        widget=forms.CheckboxSelectMultiple,
+        label="Text back after these calls",
+        error_messages={"required": "Tick at least one; to stop text-backs, switch them off on each line instead."},
+    )
+    allowed_countries = forms.CharField(
+        max_length=200,
+        label="Countries to text",
+        help_text="Two-letter codes, comma-separated, e.g. US, CA. Callers from elsewhere are not texted.",
+    )
+    cooldown_hours = forms.IntegerField(
+        label="Cool-down (hours)",
+        min_value=0,
+        max_value=24 * 30,
+        help_text="A caller texted automatically is not texted automatically again for this long. 0: no cool-down.",
+        error_messages={
+            k: "Give a whole number of hours from 0 to 720." for k in ("invalid", "min_value", "max_value")
+        },
+    )
+    staleness_minutes = minutes_field(
+        "Give up on a late text-back after (minutes)",
+        "A text-back that could not go out this long after it was due is recorded as expired and never sent.",
+    )
+    sla_amber_minutes = minutes_field(
+        "Amber after (minutes)", "A caller's message unanswered this long shows amber in the inbox."
+    )
+    sla_red_minutes = minutes_field("Red after (minutes)", "…and red after this long. Must be more than amber.")
+    escalate_after_minutes = minutes_field(
+        "Alert managers after (minutes)",
+        "A message unanswered this long during opening hours alerts the managers, once. "
+        "Outside opening hours the clock waits for opening time.",
+    )
+
+    def clean_allowed_countries(self) -> str:
+        codes = list(dict.fromkeys(c.strip().upper() for c in self.cleaned_data["allowed_countries"].split(",")))
+        codes = [c for c in codes if c]
+        wrong = [c for c in codes if c not in phonenumbers.SUPPORTED_REGIONS or c == "001"]
+        if wrong:
+            raise forms.ValidationError(f"“{wrong[0]}” is not a two-letter country code such as US, CA or GB.")
+        if not codes:
+            raise forms.ValidationError("Give at least one country, e.g. US.")
+        return ",".join(codes)
+
+    def clean_textback_outcomes(self) -> str:
+        return ",".join(o for o in OUTCOMES if o in self.cleaned_data["textback_outcomes"])
+
+    def clean(self):
+        data = super().clean()
+        amber, red = data.get("sla_amber_minutes"), data.get("sla_red_minutes")
+        if amber is not None and red is not None and amber >= red:
+            self.add_error(
+                "sla_red_minutes",
+                f"Red must come after amber: give more than {amber} minutes, or lower amber first.",
+            )
+        return data
+
+    @classmethod
+    def initial_for(cls, business) -> dict:
+        fields = {name: getattr(business, name) for name in cls.base_fields}
+        fields["textback_outcomes"] = sorted(business.outcome_set)
+        fields["allowed_countries"] = ", ".join(sorted(business.country_set))
+        return fields
+
+
+# --- opening hours -------------------------------------------------------------------------------
+
+ALWAYS, WEEKLY = "always", "weekly"
+TIME_FORMATS = ["%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M%p", "%I %p", "%I%p", "%H.%M", "%H"]
+BAD_TIME = "Type a time such as 8:00 AM or 17:30."
+MAX_ROWS = 8
+
+
+class HoursForm(forms.Form):
+    """Each weekday closed, or open in one or more spans; or no hours at all (always open)."""
+
+    mode = forms.ChoiceField(
+        label="When are you open?",
+        choices=[(WEEKLY, "Open these hours"), (ALWAYS, "Always open (no opening hours)")],
+        widget=forms.RadioSelect,
+        initial=WEEKLY,
+    )
+
+    def __init__(self, *args, rows: dict[int, int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        for day, _ in OpeningHours.WEEKDAYS:
+            self.fields[f"d{day}_closed"] = forms.BooleanField(required=False, label="Closed")
+            for i in range(rows[day]):
+                for end in ("opens", "closes"):
+                    self.fields[f"d{day}_{end}_{i}"] = forms.TimeField(
+                        required=False,
+                        input_formats=TIME_FORMATS,
+                        label=f"{end.capitalize()}",
+                        error_messages={"invalid": BAD_TIME},
+                        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                    )
+
+    @staticmethod
+    def rows_for(spans: list[Span], data=None) -> dict[int, int]:
+        """How many span rows each day shows: the spans it has (or was sent) and a spare one, at least two."""
+        rows = {}
+        for day, _ in OpeningHours.WEEKDAYS:
+            count = sum(1 for s in spans if s.weekday == day)
+            if data is not None:
+                sent = [int(m.group(1)) for k in data if (m := re.fullmatch(rf"d{day}_opens_(\d+)", k))]
+                count = max(sent, default=-1) + 1
+            rows[day] = min(max(count + 1 if data is None else count, 2), MAX_ROWS)
+        return rows
+
+    @staticmethod
+    def initial_for(spans: list[Span]) -> dict:
+        initial: dict[str, object] = {"mode": WEEKLY if spans else ALWAYS}
+        for day, _ in OpeningHours.WEEKDAYS:
+            mine = [s for s in spans if s.weekday == day]
+            initial[f"d{day}_closed"] = bool(spans) and not mine
+            for i, span in enumerate(mine):
+                initial[f"d{day}_opens_{i}"], initial[f"d{day}_closes_{i}"] = span.opens, span.closes
+        return initial
+
+    def days(self):
+        """Per weekday: its name, the Closed box and the span rows as (opens, closes) bound fields, for the page."""
+        for day, name in OpeningHours.WEEKDAYS:
+            rows = [(self[f"d{day}_opens_{i}"], self[f"d{day}_closes_{i}"]) for i in range(self.rows[day])]
+            yield {"name": name, "closed": self[f"d{day}_closed"], "rows": rows}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("mode") != WEEKLY:
+            data["spans"] = []
+            return data
+        days: dict[int, list[Span]] = {}
+        where: dict[tuple[int, int], int] = {}  # (day, index in days[day]) → the row it was typed in
+        for day, name in OpeningHours.WEEKDAYS:
+            days[day] = []
+            if data.get(f"d{day}_closed"):
+                continue
+            for i in range(self.rows[day]):
+                opens, closes = data.get(f"d{day}_opens_{i}"), data.get(f"d{day}_closes_{i}")
+                if f"d{day}_opens_{i}" in self.errors or f"d{day}_closes_{i}" in self.errors:
+                    continue
+                if opens is None and closes is None:
+                    continue
+                if opens is None or closes is None:
+                    missing = f"d{day}_{'opens' if opens is None else 'closes'}_{i}"
+                    self.add_error(missing, "Give both the opening and the closing time.")
+                    continue
+                where[(day, len(days[day]))] = i
+                days[day].append(Span(day, opens.replace(second=0), closes.replace(second=0)))
+            if not days[day] and not any(k.startswith(f"d{day}_") for k in self.errors):
+                self.add_error(f"d{day}_closed", f"Tick “Closed” or give the hours {name} opens.")
+        for problem in check_opening_hours(days):
+            self.add_error(f"d{problem.weekday}_closes_{where[(problem.weekday, problem.index)]}", problem.message)
+        spans = [span for day in days.values() for span in day]
+        if not spans and not self.errors:
+            raise forms.ValidationError(
+                "Every day is closed. With no opening hours at all textback counts you as always open; "
+                "open at least one day, or choose “Always open”."
+            )
+        data["spans"] = spans
+        return data
+
+
+# --- lines ---------------------------------------------------------------------------------------
+
+
+class PhoneListField(forms.CharField):
+    """Phone numbers one a line (commas work too), each read in the business's country, as E.164."""
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def __init__(self, *args, country: str = "US", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country = country
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value) -> list[str]:
+        numbers = []
+        items = [item.strip() for item in re.split(r"[\n,;]", value or "") if item.strip()]
+        for n, item in enumerate(items, 1):
+            try:
+                numbers.append(phone.to_e164(item, self.country))
+            except phone.InvalidNumber:
+                where = f"Line {n}: " if len(items) > 1 else ""
+                raise forms.ValidationError(f"{where}“{item[:40]}” is not a phone number. {NUMBER_HELP}") from None
+        return list(dict.fromkeys(numbers))
+
+
+def normalised_number(raw: str, country: str) -> str:
+    try:
+        return phone.to_e164(raw, country)
+    except phone.InvalidNumber:
+        shown = raw.strip()[:40]
+        raise forms.ValidationError(
+            f"“{shown}” is not a phone number. {NUMBER_HELP}" if shown else NUMBER_HELP
+        ) from None
+
+
+def refuse_taken(number: str, business, line: Line | None = None) -> None:
+    taken = Line.objects.filter(number=number).exclude(pk=getattr(line, "pk", None)).first()
+    if taken is None:
+        return
+    if taken.business_id == business.pk:
+        raise forms.ValidationError(f"{phone.pretty(number)} is already your line “{taken}”.")
+    raise forms.ValidationError(f"{phone.pretty(number)} is already a line in textback; a number can be one line only.")
+
+
+CALL_MODES = [
+    (Line.FORWARD_SCREEN, "Forward and screen"),
+    (Line.CARRIER_FORWARD, "Carrier forwarding"),
+    (Line.STATUS_ONLY, "Status only"),
+    (Line.GENERIC_PBX, "Generic PBX"),
+]
+CALL_MODE_HELP = (
+    "Forward and screen: textback rings the phones below; whoever answers presses 1 to take the call. "
+    "Carrier forwarding: your carrier forwards unanswered calls here, so every call that arrives was missed. "
+    "Status only: your own Twilio call flow reports to textback. Generic PBX: your phone system posts finished calls."
+)
+
+
+class LineForm(forms.ModelForm):
+    """Every setting of a line; `Line.clean()` (the rules the CLI and the admin use) runs on top."""
+
+    number = forms.CharField(max_length=40, help_text=NUMBER_HELP)
+    delay_seconds = forms.IntegerField(
+        label="Delay before texting (seconds)",
+        min_value=0,
+        max_value=3600,
+        help_text="0 texts at once. A text-back works best within a minute of the call.",
+        error_messages={
+            k: "Give a whole number of seconds from 0 to 3600." for k in ("invalid", "min_value", "max_value")
+        },
+    )
+
+    class Meta:
+        model = Line
+        fields = [
+            "number", "label", "active", "call_mode", "forward_to", "ring_seconds", "delay_seconds", "staff_name",
+            "textback_enabled", "textback_template", "voicemail_template", "record_voicemail", "greeting",
+            "keyword_replies",
+        ]  # fmt: skip
+        labels = {
+            "label": "Label or location",
+            "active": "Line in use",
+            "forward_to": "Phones to ring",
+            "ring_seconds": "Ring for (seconds)",
+            "staff_name": "Staff name",
+            "textback_enabled": "Text back missed callers",
+            "textback_template": "Text-back",
+            "voicemail_template": "Text after a voicemail",
+            "record_voicemail": "Take a voicemail when nobody answers",
+            "greeting": "Voicemail greeting",
+            "keyword_replies": "Who answers STOP, START and HELP",
+        }
+        help_texts = {
+            "active": "Off: the number was released or paused; nothing is sent from it, not even by staff.",
+            "ring_seconds": "10 to 600. About 20 rings out before most cell phones' own voicemail answers.",
+            "staff_name": "Signs the text: “this is Mike at …”. Fills {staff}.",
+            "greeting": "What the caller hears before the tone.",
+            "voicemail_template": "Blank: the text-back is used after a voicemail too.",
+        }
+        widgets = {
+            "textback_template": forms.Textarea(attrs={"rows": 4}),
+            "voicemail_template": forms.Textarea(attrs={"rows": 4}),
+            "greeting": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, preview_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.business = self.instance.business
+        if preview_url:  # the previews follow what is typed (htmx posts the whole form; nothing is saved)
+            live = {"hx-post": preview_url, "hx-trigger": "input changed delay:300ms", "hx-target": "#previews",
+                    "hx-swap": "outerHTML", "hx-sync": "closest form:replace"}  # fmt: skip
+            for name in ("textback_template", "voicemail_template", "staff_name"):
+                self.fields[name].widget.attrs.update(live)
+        self.fields["forward_to"] = PhoneListField(
+            country=self.business.country,
+            required=False,
+            label="Phones to ring",
+            help_text=f"One number a line, up to {MAX_PHONES}; staff phones, never this line's own number. "
+            "Forward-and-screen lines ring them all at once.",
+        )
+        self.fields["keyword_replies"].choices = [
+            ("", "The provider's usual"),
+            (Line.OURS, "textback answers them"),
+            (Line.PROVIDER, "The provider answers them"),
+        ]
+        self.fields["keyword_replies"].help_text = (
+            "The provider's usual: Twilio answers STOP, START and HELP on ordinary numbers itself; "
+            "the sandbox carrier does not, so textback does."
+        )
+        self.fields["call_mode"].choices = CALL_MODES
+        self.fields["call_mode"].help_text = CALL_MODE_HELP
+        self.fields["ring_seconds"].error_messages.update(invalid="Give a whole number of seconds from 10 to 600.")
+
+    def clean_number(self) -> str:
+        number = normalised_number(self.cleaned_data["number"], self.business.country)
+        refuse_taken(number, self.business, self.instance)
+        return number
+
+
+class SandboxLineForm(forms.Form):
+    number = forms.CharField(
+        max_length=40, label="Number", help_text="Any number of your choosing: the sandbox carrier is simulated."
+    )
+    label = forms.CharField(max_length=60, required=False, label="Label or location")
+    forward_to = PhoneListField(
+        required=False,
+        label="Phones to ring",
+        help_text="One a line. With none, every call to the line counts as missed (as with carrier forwarding).",
+    )
+
+    def __init__(self, *args, business, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.business = business
+        self.fields["forward_to"].country = business.country
+
+    def clean_number(self) -> str:
+        number = normalised_number(self.cleaned_data["number"], self.business.country)
+        refuse_taken(number, self.business)
+        return number
+
+    def clean(self):
+        data = super().clean()
+        if data.get("number") and data.get("number") in data.get("forward_to", []):
+            self.add_error(
+                "forward_to", "That is the line's own number; ring staff phones, not the number callers dial."
+            )
+        if len(data.get("forward_to") or []) > MAX_PHONES:
+            self.add_error("forward_to", f"Ring at most {MAX_PHONES} phones at once.")
+        return data
+
+
+# --- excluded numbers and canned replies -----------------------------------------------------------
+
+
+class ExclusionForm(forms.Form):
+    number = forms.CharField(max_length=40, help_text=NUMBER_HELP)
+    label = forms.CharField(max_length=100, required=False, help_text="Whose number it is, e.g. “Mike's cell”.")
+
+
+class CannedReplyForm(forms.Form):
+    title = forms.CharField(max_length=200, help_text="What staff pick it by, e.g. “Running late”.")
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        label="Text",
+        help_text="Up to 1600 characters. Fields: {first_name}, {staff}, {business}, {line}; "
+        "{first_name|there} gives “there” when the name is unknown.",
+    )

@@ -1,0 +1,20 @@
+"""Settings pages, under b/<slug>/settings/ (textback/inbox/setup.py)."""
+
+from django.urls import path
+
+from textback.inbox import setup
+
+urlpatterns = [
+    path("", setup.hub, name="settings"),
+    path("profile", setup.profile, name="settings-profile"),
+    path("hours", setup.hours, name="settings-hours"),
+    path("lines/", setup.lines, name="settings-lines"),
+    path("lines/new", setup.line_new, name="settings-line-new"),
+    path("lines/<int:pk>", setup.line, name="settings-line"),
+    path("lines/<int:pk>/preview", setup.line_preview, name="settings-line-preview"),
+    path("excluded/", setup.excluded, name="settings-excluded"),
+    path("excluded/<int:pk>/remove", setup.excluded_remove, name="settings-excluded-remove"),
+    path("canned/", setup.canned, name="settings-canned"),
+    path("canned/<int:pk>", setup.canned_edit, name="settings-canned-edit"),
+    path("canned/<int:pk>/delete", setup.canned_delete, name="settings-canned-delete"),
+]
