@@ -134,7 +134,9 @@ def invitation_revoke(request, slug: str, pk: int):
 
 def _member(request, slug: str, pk: int) -> Membership:
     business = business_or_404(request, slug, "manage_staff")
-    return get_object_or_404(Membership.objects.select_related("user", "business"), business=business, pk=pk)
+    membership = get_object_or_404(Membership.objects.select_related("user"), business=business, pk=pk)
+    membership.business = business  # the one that knows the signed-in member (the page's header uses it)
+    return membership
 
 
 def _name(membership: Membership) -> str:
