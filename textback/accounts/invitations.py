@@ -124,7 +124,7 @@ def do_resend(invitation: Invitation, by, now=None) -> Invitation:
     """Mail a fresh link (the old one stops working) valid for another seven days."""
     if not is_pending(invitation):
         raise Refused(f"The invitation to {invitation.email} was already {_ended(invitation)}; invite them again.")
-    invitation = Invitation.objects.select_for_update().select_related("business").get(pk=invitation.pk)
+    invitation = Invitation.objects.select_for_update(of=("self",)).select_related("business").get(pk=invitation.pk)
     token = _new_token(invitation, now or timezone.now())
     invitation.invited_by = by
     invitation.save(update_fields=["token_hash", "created_at", "expires_at", "invited_by"])
@@ -151,7 +151,7 @@ def usable(token: str, *, lock: bool = False, now=None) -> Invitation:
     """The pending invitation this link's token opens, or Gone saying why it cannot be used."""
     rows = Invitation.objects.select_related("business", "invited_by")
     if lock:
-        rows = rows.select_for_update()
+        rows = rows.select_for_update(of=("self",))  # not the inviter (an outer join) nor the business
     invitation = rows.filter(token_hash=token_hash(token)).first()
     if invitation is None:
         raise Gone(
