@@ -82,3 +82,11 @@ def send_email(item: OutboxItem, reconcile: bool) -> None:
         return
     with transaction.atomic():
         worker.finish(item, OutboxItem.DONE, "sent")
+
+
+SANDBOX_BACKEND = "textback.providers.sandbox.mail.MailboxBackend"
+
+
+def in_sandbox() -> bool:
+    """Mail is kept in the sandbox mailbox (no TEXTBACK_EMAIL_URL), not sent to a server."""
+    return settings.EMAIL_BACKEND == SANDBOX_BACKEND

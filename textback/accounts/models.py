@@ -191,3 +191,34 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.count} until {self.window_ends:%Y-%m-%d %H:%M:%S}"
+
+
+class TwoFactor(models.Model):
+    """A person's TOTP authenticator: the shared secret (encrypted at rest) and whether it is switched on.
+
+    The row exists from set-up; only `confirmed_at` (set when the person typed a right code) makes
+    sign-in ask for a code. `last_step` is the time step of the last code accepted, so a code seen over
+    someone's shoulder cannot be used a second time."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="two_factor")
+    secret_encrypted = models.TextField(editable=False)
+    created_at = models.DateTimeField()
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"two-factor for {self.user} ({'on' if self.confirmed_at else 'being set up'})"
+
+    def __repr__(self) -> str:  # never the secret, even in a traceback
+        return f"<TwoFactor {self.pk} user={self.user_id}>"
+
+
+class RecoveryCode(models.Model):
+    """A single-use code that signs in instead of the authenticator's (a lost phone). Only its sha256 is kept."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "code_hash"])]

@@ -69,6 +69,13 @@ SECTIONS = [
         "Staff, vendors and family: numbers that never get an automatic text.",
     ),
     Section("Canned replies", "settings-canned", "canned_replies", "Saved answers staff send with one click."),
+    Section(
+        "Staff",
+        "staff",
+        "manage_staff",
+        "Invite people, set their roles and the lines they answer, remove someone who left.",
+    ),
+    Section("Consent ledger", "consent", "view", "Every opt-out, opt-in and help request, in order."),
 ]
 
 

@@ -13,4 +13,5 @@ urlpatterns = [
     path("b/<slug:slug>/consent", views.consent_ledger, name="consent"),
     path("b/<slug:slug>/settings/", include("textback.inbox.setup_urls")),
     path("b/<slug:slug>/contacts/", include("textback.inbox.contacts_urls")),
+    path("", include("textback.accounts.urls")),
 ]

@@ -11,7 +11,7 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from textback.accounts import throttle
+from textback.accounts import signin, throttle, two_factor
 from textback.accounts.access import business_or_404
 from textback.accounts.models import businesses_for
 from textback.calls.decide import REASONS
@@ -109,6 +109,8 @@ class LoginView(auth_views.LoginView):
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
+        if two_factor.is_on(form.get_user()):  # the throttle forgives this attempt only once the code is right
+            return signin.ask_for_code(self.request, form.get_user(), self.get_success_url(), self.attempt)
         throttle.do_succeed(self.attempt)
         return super().form_valid(form)
 

@@ -21,7 +21,9 @@ NOT_TENANT_ROUTES = {
     "metrics",
     "generic-call",  # signed provider webhooks: their own tenant tests live with the providers
 }
-NOT_TENANT_PREFIXES = ("admin:", "twilio:")
+# account: the signed-in person's own pages (two-factor, sessions) and the links mails open (invitation,
+# password reset), reached by who you are or by a token, never by a business's ids.
+NOT_TENANT_PREFIXES = ("admin:", "twilio:", "account:")
 
 
 def route_names() -> set[str]:
