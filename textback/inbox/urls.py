@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from textback.inbox import views
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("b/<slug:slug>/calls/<int:pk>", views.call_detail, name="call"),
     path("b/<slug:slug>/conversations/<int:pk>", views.conversation, name="conversation"),
     path("b/<slug:slug>/consent", views.consent_ledger, name="consent"),
+    path("b/<slug:slug>/settings/", include("textback.alerts.urls")),
 ]
