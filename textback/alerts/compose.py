@@ -127,10 +127,17 @@ def _slack_escaped(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _summary(event: Event) -> str:
+    if event.kind == TEST:
+        return f"Test alert from textback for {event.business.name}: alerts reach this webhook."
+    return staff_text(event)
+
+
 def slack_payload(event: Event) -> dict:
+    if event.kind == TEST:
+        return {"text": _slack_escaped(_summary(event))}
     url = conversation_url(event.business, event.conversation_id)
-    summary = _slack_escaped(staff_text(event).removesuffix("."))
-    return {"text": f"{summary} <{url}|Open in textback>" if event.kind != "test" else summary}
+    return {"text": f"{_slack_escaped(_summary(event).removesuffix('.'))} <{url}|Open in textback>"}
 
 
 def generic_payload(event: Event, alert_ref: str) -> dict:
@@ -148,7 +155,7 @@ def generic_payload(event: Event, alert_ref: str) -> dict:
             if event.conversation_id
             else None
         ),
-        "summary": staff_text(event),
+        "summary": _summary(event),
     }
     if event.kind in ("reply", "sla"):
         body["message"] = {"body": event.text}
