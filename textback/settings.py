@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "textback.outbox",
     "textback.inbox",
     "textback.ops",
+    "textback.alerts",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from textback.alerts import hooks as alerts
 from textback.calls import decide, outcomes, timing
 from textback.calls.models import Call
 from textback.lib import phone, sql
@@ -327,6 +328,8 @@ def _decide(call: Call) -> decide.Decision | None:
     call.decision_reason, call.decided_at = decision.reason, timezone.now()
     if decision.text:
         _queue_textback(call, contact, first_text=not known.has_received_texts)
+    if call.outcome != outcomes.ANSWERED and decision.reason != decide.OWN_NUMBER:
+        alerts.on_missed_call(call, contact)
     return decision
 
 

@@ -75,6 +75,12 @@ SECTIONS = [
         "manage_staff",
         "Invite people, set their roles and the lines they answer, remove someone who left.",
     ),
+    Section(
+        "Alert webhooks",
+        "alert-webhooks",
+        "manage_webhooks",
+        "Post new replies, missed calls and SLA breaches to Slack or to your own system, signed.",
+    ),
     Section("Consent ledger", "consent", "view", "Every opt-out, opt-in and help request, in order."),
 ]
 

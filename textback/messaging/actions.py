@@ -16,6 +16,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from textback.alerts import hooks as alerts
 from textback.lib import gsm7, phone, sql
 from textback.lib.text import normalise_sms_text
 from textback.messaging import keywords
@@ -291,6 +292,8 @@ def do_inbound_sms(inbound: Inbound) -> Message | None:
     None when the provider's id for it is already taken: provider ids are unique, so that is a replay
     under another account (its own retries never get here: the webhook event log stops them)."""
     line, business = inbound.line, inbound.line.business
+    if alerts.staff_phone_text(inbound):  # the SMS relay: a staff phone's text is never a customer's
+        return None
     taken = Message.objects.filter(provider=inbound.provider, provider_message_id=inbound.provider_message_id)
     if inbound.provider_message_id and taken.exists():
         return None
@@ -333,6 +336,7 @@ def do_inbound_sms(inbound: Inbound) -> Message | None:
             last_inbound_at=now,
             awaiting_since=Coalesce(F("awaiting_since"), Value(now)),
         )
+        alerts.on_caller_message(message)
     return message
 
 

@@ -1,0 +1,237 @@
+"""The alert channels as outbox work: email, a text to a staff phone, and outgoing webhooks.
+
+`queue` writes an Alert row and the outbox row that carries it, in the caller's transaction; nothing
+is sent from the request that caused it. The worker runs each alert once (the outbox row's unique key
+and the Alert's key make a second queue of the same alert a no-op), retries what may succeed later with
+backoff, stops on a permanent refusal or after MAX_ATTEMPTS, and copies the outcome onto the Alert.
+
+Email goes through accounts/mail.py `queue_email` and its sender (the outbox row is then given our
+kind, so the outcome is copied here too). A staff text goes from the business line through the
+line's provider, never as a customer Message: a staff phone is not a contact. Webhooks are POSTed
+with short timeouts on their own outbox rows, so a slow or failing endpoint holds up nothing else.
+"""
+
+import functools
+import json
+import logging
+import time
+import uuid
+from datetime import timedelta
+
+import httpx
+from django.db import transaction
+from django.utils import timezone
+
+from textback.accounts import mail
+from textback.alerts.models import Alert, AlertWebhook
+from textback.messaging import actions as messaging
+from textback.outbox import wake, worker
+from textback.outbox.models import OutboxItem
+from textback.providers.base import OutgoingSms, ProviderError
+from textback.providers.generic.views import sign
+from textback.providers.registry import provider_for
+
+log = logging.getLogger(__name__)
+
+ALERT_EMAIL, ALERT_SMS, ALERT_WEBHOOK = "alert_email", "alert_sms", "alert_webhook"
+KINDS = {Alert.EMAIL: ALERT_EMAIL, Alert.SMS: ALERT_SMS, Alert.WEBHOOK: ALERT_WEBHOOK}
+VALID_FOR = {Alert.EMAIL: timedelta(hours=12), Alert.SMS: timedelta(hours=2), Alert.WEBHOOK: timedelta(hours=6)}
+WEBHOOK_TIMEOUT = httpx.Timeout(5.0, connect=3.0)
+CLOCK_SLACK = timedelta(seconds=30)
+USER_AGENT = "textback-alerts"
+
+
+def queue(
+    *, business, event: str, channel: str, key: str, to: str, body: str, subject: str = "", payload=None,
+    conversation_id=None, call=None, line=None, membership=None, webhook=None, code: str = "", ref=None,
+) -> Alert:  # fmt: skip
+    """Write the alert and its outbox row (inside the caller's transaction). The same key twice: the first."""
+    key = f"alert:{key}"[:120]
+    existing = Alert.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    alert = Alert.objects.create(
+        business=business, event=event, channel=channel, conversation_id=conversation_id, call=call, line=line,
+        membership=membership, user=membership.user if membership else None, webhook=webhook, to=to[:500],
+        code=code, subject=subject[:200], body=body, payload=payload or {}, key=key, ref=ref or uuid.uuid4(),
+        created_at=now,
+    )  # fmt: skip
+    if channel == Alert.EMAIL:
+        item = mail.queue_email(
+            to=[to], subject=subject, body=body, key=key, business=business, expires_in=VALID_FOR[channel]
+        )
+        OutboxItem.objects.filter(pk=item.pk).update(kind=ALERT_EMAIL)  # sent by mail's sender, recorded by us
+    else:
+        item = OutboxItem.objects.create(
+            business=business, kind=KINDS[channel], idempotency_key=key, payload={"alert": alert.pk}, due_at=now,
+            expires_at=now + VALID_FOR[channel], created_at=now,
+        )  # fmt: skip
+        wake.after_commit(now)
+    Alert.objects.filter(pk=alert.pk).update(outbox=item)
+    alert.outbox = item
+    return alert
+
+
+# --- recording the outcome on the Alert --------------------------------------------------------
+
+_FINISHED = {OutboxItem.DONE: Alert.SENT, OutboxItem.DEAD: Alert.FAILED, OutboxItem.CANCELED: Alert.CANCELED}
+
+
+def record_outcome(item_id: int) -> None:
+    """Copy where the outbox row stands (sent, retrying, failed, not sent) onto its Alert."""
+    row = OutboxItem.objects.filter(pk=item_id).values("status", "attempts", "last_error", "finished_at").first()
+    if row is None:
+        return
+    status = _FINISHED.get(row["status"]) or (Alert.RETRYING if row["last_error"] else Alert.QUEUED)
+    Alert.objects.filter(outbox_id=item_id).update(
+        status=status,
+        attempts=row["attempts"],
+        error=row["last_error"][:300],
+        finished_at=row["finished_at"],
+        sent_at=row["finished_at"] if status == Alert.SENT else None,
+    )
+
+
+def recorded(handler):
+    """Run the channel's handler, then record the outcome on the Alert, whatever happened."""
+
+    @functools.wraps(handler)
+    def run(item: OutboxItem, reconcile: bool) -> None:
+        try:
+            handler(item, reconcile)
+        finally:
+            record_outcome(item.pk)
+
+    return run
+
+
+def _alert_of(item: OutboxItem, *related: str) -> Alert | None:
+    return Alert.objects.select_related(*related).filter(outbox_id=item.pk).first()
+
+
+def _stop(item: OutboxItem, status: str, result: str, error: str = "") -> None:
+    with transaction.atomic():
+        if worker.still_ours(item):
+            worker.finish(item, status, result, error)
+
+
+def _failed(item: OutboxItem, error: str, *, permanent: bool, uncertain: bool = False, retry_after=None) -> None:
+    """Retry later unless it is permanent or no attempt is left; then stop for good, recorded."""
+    with transaction.atomic():
+        if not worker.still_ours(item):
+            return
+        if permanent or worker.retry_later(item, error, uncertain=uncertain, not_before=retry_after) is None:
+            worker.finish(item, OutboxItem.DEAD, "refused" if permanent else "gave_up", error)
+            log.warning("alert (outbox %s) not delivered: %s", item.pk, error)
+
+
+# --- email: accounts/mail.py sends it ----------------------------------------------------------
+
+
+@worker.handles(ALERT_EMAIL)
+@recorded
+def send_email(item: OutboxItem, reconcile: bool) -> None:
+    mail.send_email(item, reconcile)
+
+
+# --- a text to a staff phone, from the business line --------------------------------------------
+
+
+def _why_not_text(alert: Alert) -> str:
+    line = alert.line
+    if line is None:
+        return "the line is gone"
+    if not line.active:
+        return "the line is switched off"
+    if not alert.payload.get("always") and messaging.is_opted_out(alert.business, alert.to):
+        return "the staff phone opted out (STOP)"
+    return ""
+
+
+@worker.handles(ALERT_SMS)
+@recorded
+def send_staff_text(item: OutboxItem, reconcile: bool) -> None:
+    alert = _alert_of(item, "line__account", "business")
+    why = "the alert is gone" if alert is None else _why_not_text(alert)
+    if why:
+        _stop(item, OutboxItem.CANCELED, why, why)
+        return
+    valid_for = max(int((item.expires_at - timezone.now()).total_seconds()), 1) if item.expires_at else None
+    sms = OutgoingSms(
+        to=alert.to, from_=alert.line.number, body=alert.body, ref=str(alert.ref), status_callback=None,
+        valid_for_seconds=valid_for,
+    )  # fmt: skip
+    try:
+        provider = provider_for(alert.line.account)
+        if reconcile and provider.find_sent(sms, since=alert.created_at - CLOCK_SLACK):
+            _stop(item, OutboxItem.DONE, "found_sent")  # an attempt we lost track of got through
+            return
+        if not worker.renew_lease(item):
+            return
+        provider.send_sms(sms)
+    except ProviderError as exc:
+        _failed(item, f"{exc.code or 'error'}: {exc}", permanent=exc.permanent, uncertain=exc.maybe_sent,
+                retry_after=exc.retry_after)  # fmt: skip
+        return
+    _stop(item, OutboxItem.DONE, "sent")
+
+
+# --- outgoing webhooks -------------------------------------------------------------------------
+
+_client: httpx.Client | None = None
+
+
+def http() -> httpx.Client:
+    global _client
+    if _client is None:
+        _client = httpx.Client(timeout=WEBHOOK_TIMEOUT, follow_redirects=False, headers={"User-Agent": USER_AGENT})
+    return _client
+
+
+def webhook_request(hook: AlertWebhook, alert: Alert, now: float | None = None) -> tuple[bytes, dict]:
+    """(the body, the headers) of one delivery; signed JSON carries X-Textback-Timestamp and -Signature."""
+    body = json.dumps(alert.payload, separators=(",", ":"), ensure_ascii=False).encode()
+    headers = {"Content-Type": "application/json"}
+    if hook.kind == AlertWebhook.GENERIC:
+        timestamp = str(int(now if now is not None else time.time()))
+        headers |= {
+            "X-Textback-Timestamp": timestamp,
+            "X-Textback-Signature": sign(hook.secret, timestamp, body),
+            "X-Textback-Event": alert.event,
+            "X-Textback-Delivery": str(alert.ref),
+        }
+    return body, headers
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    return min(float(value), 3600.0) if value.isdigit() else None
+
+
+@worker.handles(ALERT_WEBHOOK)
+@recorded
+def post_webhook(item: OutboxItem, reconcile: bool) -> None:
+    alert = _alert_of(item, "webhook")
+    hook = alert.webhook if alert else None
+    if hook is None or (not hook.active and alert.event != Alert.TEST):
+        _stop(item, OutboxItem.CANCELED, "webhook_off", "the webhook was removed or switched off")
+        return
+    if not worker.renew_lease(item):
+        return
+    body, headers = webhook_request(hook, alert)
+    try:
+        response = http().post(hook.url, content=body, headers=headers)
+    except httpx.HTTPError as exc:
+        _failed(item, f"{type(exc).__name__}: {exc}"[:300] or type(exc).__name__, permanent=False)
+        return
+    if 200 <= response.status_code < 300:
+        _stop(item, OutboxItem.DONE, "sent")
+    elif response.status_code in (408, 425, 429) or response.status_code >= 500:
+        _failed(item, f"HTTP {response.status_code}", permanent=False, retry_after=_retry_after(response))
+    else:  # 3xx and the other 4xx: the address is wrong or refuses us; trying again will not change that
+        _failed(item, f"HTTP {response.status_code}: the endpoint refused the alert", permanent=True)
+
+
+for _kind in KINDS.values():
+    worker.on_give_up(_kind)(lambda item, error: record_outcome(item.pk))

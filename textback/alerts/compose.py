@@ -1,0 +1,166 @@
+"""What an alert says: the staff text (at most 2 segments), the email, and the webhook bodies.
+
+Staff texts keep to the GSM-7 alphabet of our own words (" - " and "...", not an em dash and an
+ellipsis, which would make the whole text UCS-2 and halve what fits); the caller's words are
+quoted as they came, shortened until the whole text fits in two segments.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from textback.lib import gsm7, phone
+from textback.lib.text import normalise_sms_text
+
+MAX_SEGMENTS = 2
+REPLY, MISSED_CALL, SLA, TEST = "reply", "missed_call", "sla", "test"  # as Alert.EVENTS
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing staff are alerted to, with what every channel needs to describe it."""
+
+    kind: str  # Alert.REPLY, MISSED_CALL, SLA or TEST
+    business: object
+    line: object = None
+    contact: object = None
+    conversation_id: int | None = None
+    text: str = ""  # the caller's words (a reply, or the message left waiting)
+    call: object = None
+    waited_minutes: int = 0
+    at: datetime | None = None
+
+
+def who(contact) -> str:
+    """'Jane (512) 555-0147', or just the number, as staff read it."""
+    if contact is None:
+        return "an unknown number"
+    number = phone.pretty(contact.number) if phone.is_e164(contact.number) else contact.number
+    return f"{contact.name} {number}" if contact.name else number
+
+
+def _addressee(contact) -> str:
+    return contact.first_name if contact is not None and contact.first_name else "them"
+
+
+def conversation_url(business, conversation_id: int | None) -> str:
+    if not conversation_id:
+        return f"{settings.PUBLIC_URL}{reverse('business', args=[business.slug])}"
+    return f"{settings.PUBLIC_URL}{reverse('conversation', args=[business.slug, conversation_id])}"
+
+
+def _flat(text: str) -> str:
+    return _SPACES.sub(" ", normalise_sms_text(text or "")).strip()
+
+
+def fit(head: str, quoted: str, tail: str, segments: int = MAX_SEGMENTS) -> str:
+    """head + the quoted words + tail, the quote shortened (ending in '...') until it fits in `segments`."""
+    words = _flat(quoted)
+    text = f'{head}"{words}"{tail}'
+    if gsm7.shape(text).segments <= segments:
+        return text
+    keep = min(len(words), 300)
+    while keep > 0:
+        text = f'{head}"{words[:keep].rstrip()}..."{tail}'
+        if gsm7.shape(text).segments <= segments:
+            return text
+        keep -= 4
+    return f"{head.rstrip(': ')}{tail}"
+
+
+def _call_words(call) -> str:
+    if call is None:
+        return ""
+    if call.voicemail:
+        return "they left a voicemail"
+    return {"busy": "the line was busy", "caller_hung_up": "they hung up while it rang"}.get(call.outcome, "")
+
+
+def staff_text(event: Event, code: str = "") -> str:
+    """The alert as a text to a staff phone; with a #code, replying to it answers the caller."""
+    hint = f" - reply to this text to answer {_addressee(event.contact)}. #{code}" if code else ""
+    if event.kind == "reply":
+        return fit(f"New text from {who(event.contact)}: ", event.text, hint or ".")
+    if event.kind == "sla":
+        head = f"{who(event.contact)} has waited {event.waited_minutes} min for an answer: "
+        return fit(head, event.text, hint or ".")
+    if event.kind == "missed_call":
+        words = _call_words(event.call)
+        text = f"Missed call from {who(event.contact)} on {phone.pretty(event.line.number)}"
+        text += f" ({words})" if words else ""
+        return text + (f" - reply to this text to text {_addressee(event.contact)}. #{code}" if code else ".")
+    return f"Test alert from textback for {event.business.name}: alerts reach this phone."
+
+
+def subject(event: Event) -> str:
+    return {
+        "reply": f"New text from {who(event.contact)}",
+        "sla": f"{who(event.contact)} is waiting for an answer ({event.waited_minutes} min)",
+        "missed_call": f"Missed call from {who(event.contact)}",
+    }.get(event.kind, f"Test alert from textback for {event.business.name}")
+
+
+def email_body(event: Event) -> str:
+    url = conversation_url(event.business, event.conversation_id)
+    lines = {
+        "reply": [f"{who(event.contact)} texted {event.business.name}:", "", f"    {event.text}"],
+        "sla": [
+            f"{who(event.contact)} has waited {event.waited_minutes} minutes of opening time for an answer:",
+            "",
+            f"    {event.text}",
+        ],
+        "missed_call": [
+            f"{who(event.contact)} called {phone.pretty(event.line.number) if event.line else event.business.name}"
+            " and nobody answered" + (f" ({_call_words(event.call)})." if _call_words(event.call) else ".")
+        ],
+    }.get(event.kind, ["This is a test alert from textback: alerts reach this address."])
+    return "\n".join([*lines, "", f"Answer it: {url}", "", "-- textback (change your alerts in your settings)"])
+
+
+def _slack_escaped(text: str) -> str:
+    """Slack reads &, < and > as markup (<!channel> pings everyone): a caller's words must not be."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _summary(event: Event) -> str:
+    if event.kind == TEST:
+        return f"Test alert from textback for {event.business.name}: alerts reach this webhook."
+    return staff_text(event)
+
+
+def slack_payload(event: Event) -> dict:
+    if event.kind == TEST:
+        return {"text": _slack_escaped(_summary(event))}
+    url = conversation_url(event.business, event.conversation_id)
+    return {"text": f"{_slack_escaped(_summary(event).removesuffix('.'))} <{url}|Open in textback>"}
+
+
+def generic_payload(event: Event, alert_ref: str) -> dict:
+    """The signed JSON body: the event, as of the moment it happened."""
+    contact = event.contact
+    body = {
+        "event": event.kind,
+        "id": alert_ref,
+        "created_at": (event.at or timezone.now()).astimezone(UTC).isoformat().replace("+00:00", "Z"),
+        "business": {"slug": event.business.slug, "name": event.business.name},
+        "line": {"number": event.line.number, "label": event.line.label} if event.line else None,
+        "contact": {"number": contact.number, "name": contact.name} if contact else None,
+        "conversation": (
+            {"id": event.conversation_id, "url": conversation_url(event.business, event.conversation_id)}
+            if event.conversation_id
+            else None
+        ),
+        "summary": _summary(event),
+    }
+    if event.kind in ("reply", "sla"):
+        body["message"] = {"body": event.text}
+    if event.kind == "sla":
+        body["waited_minutes"] = event.waited_minutes
+    if event.kind == "missed_call" and event.call is not None:
+        body["call"] = {"id": event.call.pk, "outcome": event.call.outcome, "voicemail": event.call.voicemail}
+    return body
