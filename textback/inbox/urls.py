@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from textback.inbox import views
 
@@ -9,6 +9,6 @@ urlpatterns = [
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     path("b/<slug:slug>/", views.business, name="business"),
     path("b/<slug:slug>/calls/<int:pk>", views.call_detail, name="call"),
-    path("b/<slug:slug>/conversations/<int:pk>", views.conversation, name="conversation"),
+    path("", include("textback.inbox.conversation_urls")),
     path("b/<slug:slug>/consent", views.consent_ledger, name="consent"),
 ]
