@@ -279,9 +279,7 @@ def test_the_page_starts_polling_from_the_version_it_shows(as_bob, alpha_convers
     ],
     ids=["new text", "note", "assignment", "status", "staff reply", "outcome", "opt-out"],
 )
-def test_the_live_part_changes_when_the_conversation_does(
-    client, mary, alpha_line, alpha_conversation, change, shows
-):
+def test_the_live_part_changes_when_the_conversation_does(client, mary, alpha_line, alpha_conversation, change, shows):
     client.force_login(mary)
     etag = live(client, alpha_conversation)["ETag"]
 
@@ -416,4 +414,3 @@ def test_an_unchanged_live_part_costs_a_handful_of_small_queries(client, mary, l
 
     assert len(queries) <= UNCHANGED_QUERIES, [q["sql"] for q in queries]
     assert not any(q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")) for q in queries)
-
