@@ -119,7 +119,9 @@ def test_the_staff_pages_and_the_phone_simulator_run_without_violations(page, de
     page.locator("table.calls tbody tr", has_text="+15125550160").get_by_role("link").click()
     expect(page.get_by_role("heading", name="Call from +15125550160")).to_be_visible()
     page.get_by_role("link", name=re.compile("sorry we missed your call", re.I)).click()
-    expect(page.locator(".thread")).to_contain_text("Is 3pm ok?")
+    expect(page.locator("#timeline")).to_contain_text("Is 3pm ok?")
+    page.get_by_label(re.compile("Reply to")).fill("Yes, 3pm works 🙂")  # gsm7.js and conversation.js
+    expect(page.locator("#reply-counter")).to_contain_text("UCS-2")
     page.goto("/b/alphaplumbing/consent")
     expect(page.get_by_role("heading", name=re.compile("Consent"))).to_be_visible()
     page.goto("/sandbox/alphaplumbing/?handset=%00")

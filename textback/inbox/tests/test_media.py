@@ -202,3 +202,18 @@ def test_a_sandbox_voicemail_plays_a_recording_of_its_length(as_bob, alpha_sandb
 )
 def test_only_pictures_sound_video_and_pdf_are_passed_on(given, passed):
     assert provider_media.allowed_type(given) == passed
+
+
+def test_a_sandbox_mms_picture_is_a_png(as_bob, alpha_sandbox_line):
+    message = with_media(alpha_sandbox_line, (sandbox_media.picture_url(), "image/png"))
+
+    response = as_bob.get(f"/b/alpha/media/{message.pk}/0")
+
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert body(response).startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_a_sandbox_url_it_does_not_have_is_not_found(as_bob, alpha_sandbox_line):
+    message = with_media(alpha_sandbox_line, (sandbox_media.BASE + "pictures/other.png", "image/png"))
+
+    assert as_bob.get(f"/b/alpha/media/{message.pk}/0").status_code == 404
