@@ -102,6 +102,21 @@ def test_the_counter_names_the_character_that_forces_ucs2_and_warns_when_too_lon
     expect(shown).to_contain_text("1601 characters · GSM-7 · 11 segments — 1 too many; a text can be at most 1600")
 
 
+def test_a_canned_reply_goes_into_the_reply_box_with_its_merge_fields_filled_in(page, demo):
+    log_in(page, demo)
+    page.goto(missed_call_and_reply(page, demo, "+15125550177", "Hi, are you there?"))
+    box = page.get_by_label(re.compile("Reply to"))
+    box.fill("Hello!")
+
+    page.get_by_label("Canned reply").select_option(label="On our way")
+    page.get_by_role("button", name="Insert").click()
+
+    expect(box).to_have_value(
+        "Hello! Hi there, this is Mike from AlphaPlumbing. We are on our way and will be there soon."
+    )
+    expect(page.locator("#reply-counter")).to_contain_text("GSM-7 · 1 segment")
+
+
 def test_the_owner_answers_a_missed_caller_and_records_the_outcome(page, demo):
     log_in(page, demo)
     number = "+15125550172"

@@ -8,12 +8,17 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from textback.accounts.models import Business, Membership
+from textback.messaging.models import CannedReply
 from textback.providers.models import SANDBOX, Line, ProviderAccount
 
 SLUG = "alphaplumbing"
 OWNER = "mike@alphaplumbing.example"
 LINE_NUMBER = "+17375550100"
 STAFF_CELL = "+17375550199"
+CANNED_REPLIES = [
+    ("On our way", "Hi {first_name|there}, this is {staff} from {business}. We are on our way and will be there soon."),
+    ("Book a visit", "Thanks {first_name|for writing}! What day and time suit you for a visit? - {staff}, {business}"),
+]
 
 
 class Command(BaseCommand):
@@ -44,6 +49,8 @@ class Command(BaseCommand):
                 },
             )
             password = self._owner(business)
+            for title, body in CANNED_REPLIES:  # the conversation page's canned replies, to try
+                CannedReply.objects.get_or_create(business=business, title=title, defaults={"body": body})
         base = settings.PUBLIC_URL
         self.stdout.write(self.style.SUCCESS(f"Demo business AlphaPlumbing {'created' if created else 'is ready'}."))
         self.stdout.write(f"  Log in at {base}/login as {OWNER} with password: {password}")
