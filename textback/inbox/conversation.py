@@ -116,7 +116,6 @@ def _render_page(request, business, convo, *, status: int = 200, **extra):
         "members": _members(business) if can(membership, "assign") else [],
         "may": {action: can(membership, action) for action in ("reply", "note", "close", "assign", "set_outcome")},
         "outcomes": Conversation.OUTCOMES,
-        "max_note": MAX_NOTE,
         "heartbeat_seconds": presence.HEARTBEAT_SECONDS,
         **extra,
     }
@@ -242,7 +241,6 @@ def note(request, slug: str, pk: int):
 def _act(request, slug: str, pk: int, action: str, change) -> HttpResponse:
     """Run `change(conversation)` under the role `action` needs; its answer or refusal becomes the message."""
     business = business_or_404(request, slug, action)
-    _find(request, business, pk)
     try:
         with transaction.atomic():
             convo = _find(request, business, pk, lock=True)
