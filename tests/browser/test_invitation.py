@@ -25,6 +25,7 @@ def invitation_in_mailbox(page, timeout: float = 10.0):
 
 def test_an_invitation_in_the_sandbox_mailbox_sets_a_password_and_signs_the_new_person_in(page, demo):
     log_in(page, demo)
+    page.get_by_role("link", name="Settings", exact=True).click()
     page.get_by_role("link", name="Staff").click()
     page.get_by_label("Email address").fill(NEWCOMER)
     page.get_by_label("Role").select_option("manager")

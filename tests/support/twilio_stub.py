@@ -12,7 +12,11 @@ It keeps every request it receives and answers the way Twilio documents
   Applications/{Sid}.json, for the accounts, numbers and TwiML Apps a test
   gives it. Requests for an account it was given must carry that account's
   Basic credentials (401 otherwise); accounts it was not given are not checked,
-  so a test about sending needs no set-up.
+  so a test about sending needs no set-up;
+- media (a voicemail recording, an MMS picture): the bytes a test gives it with `give_media`, at that
+  URL path, or a redirect elsewhere; the same Basic credentials are required. These requests are kept
+  in `media_requests`, apart from the REST API requests that are checked against Twilio's OpenAPI
+  description (which describes the media's JSON metadata, not the files).
 """
 
 import base64
@@ -94,6 +98,8 @@ class TwilioStub:
     accounts: dict[str, dict] = field(default_factory=dict)  # SID → Account resource (with its auth_token)
     numbers: list[dict] = field(default_factory=list)  # IncomingPhoneNumber resources
     applications: list[dict] = field(default_factory=list)  # Application (TwiML App) resources
+    media: dict[str, tuple] = field(default_factory=dict)  # path → (status, headers, body)
+    media_requests: list[Received] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -236,6 +242,15 @@ class TwilioStub:
         self.applications.append(app)
         return app
 
+    def give_media(self, path: str, body: bytes, content_type: str, *, status: int = 200, headers=None) -> str:
+        """A file at `path` (e.g. /2010-04-01/Accounts/AC…/Recordings/RE…); returns its api.twilio.com URL."""
+        self.media[path] = (status, {"Content-Type": content_type, **(headers or {})}, body)
+        return f"https://api.twilio.com{path}"
+
+    def redirect_media(self, path: str, location: str) -> str:
+        self.media[path] = (307, {"Location": location}, b"")
+        return f"https://api.twilio.com{path}"
+
     def preload(self, account_sid: str, to: str, from_: str, body: str, *, created: datetime, **fields) -> dict:
         """A message Twilio already holds (sent before the test, or received: direction='inbound')."""
         fields = {"status": "delivered", **fields}
@@ -291,6 +306,8 @@ class TwilioStub:
         match = MESSAGES.match(parts.path)
         if match and handler.command == "POST":  # the hot path: a text-back
             return self._create_message(handler, received, match.group(1))
+        if handler.command == "GET" and parts.path in self.media:
+            return self._serve_media(handler, received)
         self._remember(received)
         account_sid = (
             parts.path.split("/")[3].removesuffix(".json") if parts.path.startswith(f"{API}/Accounts/") else ""
@@ -301,6 +318,20 @@ class TwilioStub:
         if match:
             return self._reply(handler, 200, self._list_messages(match.group(1), parts.path, query))
         return self._resource(handler, received, query)
+
+    def _serve_media(self, handler, received: Received) -> None:
+        with self._lock:
+            self.media_requests.append(received)
+        account_sid = received.path.split("/")[3] if received.path.startswith(f"{API}/Accounts/") else ""
+        if self._refused(account_sid, handler.headers.get("Authorization", "")):
+            return self._reply(handler, 401, _error(20003, "Authenticate", 401))
+        status, headers, body = self.media[received.path]
+        handler.send_response(status)
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
 
     def _resource(self, handler, received: Received, query: dict) -> None:
         path, get = received.path, handler.command == "GET"

@@ -9,7 +9,7 @@ urlpatterns = [
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     path("b/<slug:slug>/", views.business, name="business"),
     path("b/<slug:slug>/calls/<int:pk>", views.call_detail, name="call"),
-    path("b/<slug:slug>/conversations/<int:pk>", views.conversation, name="conversation"),
+    path("", include("textback.inbox.conversation_urls")),
     path("b/<slug:slug>/consent", views.consent_ledger, name="consent"),
     path("b/<slug:slug>/settings/", include("textback.inbox.setup_urls")),
     path("b/<slug:slug>/contacts/", include("textback.inbox.contacts_urls")),

@@ -7,7 +7,7 @@ of one business gets 404 for another's calls, conversations and ledger.
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ from textback.accounts.models import businesses_for
 from textback.calls.decide import REASONS
 from textback.calls.models import Call, WebhookEvent
 from textback.lib import client_ip
-from textback.messaging.models import ConsentEvent, Conversation, MessageStatusEvent
+from textback.messaging.models import ConsentEvent, Conversation
 
 PAGE = 100
 
@@ -57,21 +57,6 @@ def call_detail(request, slug: str, pk: int):
         request,
         "inbox/call.html",
         {"business": biz, "call": call, "events": events, "texts": texts, "reasons": REASONS},
-    )
-
-
-@login_required
-def conversation(request, slug: str, pk: int):
-    biz = business_or_404(request, slug)
-    convo = get_object_or_404(Conversation.objects.select_related("contact", "line"), business=biz, pk=pk)
-    texts = convo.messages.order_by("created_at", "pk").prefetch_related(
-        Prefetch("status_events", queryset=MessageStatusEvent.objects.order_by("at", "pk"))
-    )
-    consent = ConsentEvent.objects.filter(business=biz, number=convo.contact.number).order_by("created_at")
-    return render(
-        request,
-        "inbox/conversation.html",
-        {"business": biz, "conversation": convo, "texts": texts, "consent": consent},
     )
 
 

@@ -9,7 +9,6 @@ from textback.calls.models import Call, WebhookEvent
 from textback.conftest import CALLER
 from textback.messaging.models import ConsentEvent, Message
 from textback.testing import an_inbound_text as receive
-from textback.testing import delivery_reports as report_status
 
 pytestmark = pytest.mark.django_db
 
@@ -283,71 +282,6 @@ def test_a_call_that_does_not_exist_is_404(client, bob):
     client.force_login(bob)
 
     assert client.get("/b/alpha/calls/999999").status_code == 404
-
-
-# --- a conversation ------------------------------------------------------------------------
-
-
-def test_the_conversation_page_shows_the_messages_in_order(client, bob, alpha_conversation):
-    client.force_login(bob)
-
-    response = client.get(f"/b/alpha/conversations/{alpha_conversation.pk}")
-
-    assert response.status_code == 200
-    content = response.content.decode()
-    assert content.index("sorry we missed your call") < content.index("Water heater is leaking")
-    assert "Outbound" in content and "Inbound" in content
-
-
-def test_the_conversation_page_links_to_the_pictures_a_caller_sent(client, bob, alpha_line, alpha_conversation):
-    photo = "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages/MM1/Media/ME1"
-    message = receive(alpha_line, "This is the leak")
-    Message.objects.filter(pk=message.pk).update(media=[{"url": photo, "content_type": "image/jpeg"}])
-    client.force_login(bob)
-
-    content = client.get(f"/b/alpha/conversations/{alpha_conversation.pk}").content.decode()
-
-    assert f'<a href="{photo}" target="_blank" rel="noopener noreferrer">image/jpeg</a>' in content
-
-
-def test_the_conversation_page_shows_each_texts_status_history(client, bob, alpha_conversation):
-    client.force_login(bob)
-
-    content = client.get(f"/b/alpha/conversations/{alpha_conversation.pk}").content.decode()
-
-    history = content.split('<p class="history">')[1].split("</p>")[0]
-    assert [step.split()[0] for step in history.split(" → ")] == ["sent", "delivered", "sent"]
-    assert "sent (ignored)" in history  # a late "sent" after "delivered" never moved the text back
-    assert '<span class="status">delivered</span>' in content
-
-
-def test_the_conversation_page_explains_a_delivery_error_to_staff(client, bob, alpha_call):
-    from textback.messaging import actions
-
-    text = Message.objects.get(call=alpha_call)
-    report_status(text, "sent")
-    actions.do_message_status(
-        actions.StatusReport(
-            provider="twilio",
-            provider_message_id=Message.objects.get(pk=text.pk).provider_message_id,
-            status="undelivered",
-            error_code="30003",
-        )
-    )
-    client.force_login(bob)
-
-    content = client.get(f"/b/alpha/conversations/{text.conversation_id}").content.decode()
-
-    assert "error 30003: the phone could not be reached (switched off or out of coverage); no retry is made" in content
-
-
-def test_the_conversation_page_shows_the_callers_consent(client, bob, alpha_line, alpha_conversation):
-    receive(alpha_line, "STOP")
-    client.force_login(bob)
-
-    content = client.get(f"/b/alpha/conversations/{alpha_conversation.pk}").content.decode()
-
-    assert "Consent: Opted out" in content
 
 
 # --- the consent ledger --------------------------------------------------------------------

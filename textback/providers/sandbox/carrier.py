@@ -20,6 +20,7 @@ from textback.messaging import actions as messaging
 from textback.outbox import wake, worker
 from textback.outbox.models import OutboxItem
 from textback.providers.base import OutgoingSms, ProviderError, Submitted
+from textback.providers.sandbox import media as sandbox_media
 from textback.providers.sandbox.models import SandboxHandset, SandboxMessage
 
 PROVIDER = "sandbox"
@@ -135,7 +136,8 @@ def place_call(sim: SimulatedCall):
             calls.do_accept(call)
         leaves_voicemail = sim.voicemail_seconds > 0 and outcome not in (outcomes.ANSWERED, outcomes.CALLER_HUNG_UP)
         if leaves_voicemail:  # the simulated network reports the whole call at once, as a PBX does
-            call = calls.do_voicemail(call, sim.voicemail_seconds, outcome=outcome)
+            recording = sandbox_media.recording_url(sim.voicemail_seconds)
+            call = calls.do_voicemail(call, sim.voicemail_seconds, recording, outcome=outcome)
         else:
             call = calls.do_call_ended(call, outcome)
     return call
