@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from textback.inbox import views
 
@@ -7,7 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login", views.LoginView.as_view(), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
-    path("b/<slug:slug>/", views.business, name="business"),
+    path("", include("textback.inbox.inbox_list_urls")),  # the inbox, its live endpoint, the calls list
     path("b/<slug:slug>/calls/<int:pk>", views.call_detail, name="call"),
     path("b/<slug:slug>/conversations/<int:pk>", views.conversation, name="conversation"),
     path("b/<slug:slug>/consent", views.consent_ledger, name="consent"),

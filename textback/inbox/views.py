@@ -31,20 +31,6 @@ def home(request):
 
 
 @login_required
-def business(request, slug: str):
-    biz = business_or_404(request, slug)
-    calls = Call.objects.filter(business=biz).select_related("line", "contact").order_by("-started_at", "-pk")[:PAGE]
-    conversations = (
-        Conversation.objects.filter(business=biz).select_related("contact", "line").order_by("-last_message_at")[:PAGE]
-    )
-    return render(
-        request,
-        "inbox/business.html",
-        {"business": biz, "calls": calls, "conversations": conversations, "reasons": REASONS},
-    )
-
-
-@login_required
 def call_detail(request, slug: str, pk: int):
     biz = business_or_404(request, slug)
     call = get_object_or_404(Call.objects.select_related("line", "contact"), business=biz, pk=pk)
