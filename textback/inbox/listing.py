@@ -23,7 +23,7 @@ from django.utils import timezone
 from textback.accounts import access, alerting
 from textback.accounts.models import Membership
 from textback.lib import phone
-from textback.messaging.models import Conversation, ConversationEvent, ConversationRead, Message
+from textback.messaging.models import Contact, Conversation, ConversationEvent, ConversationRead, Message
 
 PAGE = 50
 PREVIEW = 160  # characters of the last message read from the database
@@ -148,19 +148,28 @@ def digits_of(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
-def matching(q: str) -> Q:
-    """Contact name, number in any formatting ("(512) 555-0147" finds +15125550147), or any message's text."""
+NUMBER_LIKE = re.compile(r"[\d\s()+.\-]+")
+
+
+def matching(business, q: str) -> Q:
+    """Contact name or any message's text; a query that looks like a phone number matches numbers only,
+    in any formatting ("(512) 555-0147" finds +15125550147; "0147" finds every number with it).
+
+    Names and numbers are looked up among the business's contacts first (one pass over short rows),
+    so the list's index walk only tests membership."""
     q = q.strip()
-    found = Q(contact__name__icontains=q) | Exists(
-        Message.objects.filter(conversation_id=OuterRef("pk"), body__icontains=q)
-    )
+    contacts = Contact.objects.filter(business=business)
     digits = digits_of(q)
-    if len(digits) >= 3 and re.fullmatch(r"[\d\s()+.\-]+", q):
-        found |= Q(contact__number__contains=digits)
-    return found
+    if len(digits) >= 3 and NUMBER_LIKE.fullmatch(q):
+        e164 = phone.facts(q, business.country).e164 if len(digits) >= 10 else ""
+        numbers = contacts.filter(number=e164) if e164 else contacts.filter(number__contains=digits)
+        return Q(contact_id__in=numbers.values("pk"))
+    named = contacts.filter(name__icontains=q).values("pk")
+    said = Exists(Message.objects.filter(conversation_id=OuterRef("pk"), body__icontains=q))
+    return Q(contact_id__in=named) | said
 
 
-def filtered(conversations: QuerySet, query: Query, user) -> QuerySet:
+def filtered(business, conversations: QuerySet, query: Query, user) -> QuerySet:
     if query.show in ("open", "unassigned", "mine"):
         conversations = conversations.filter(status=Conversation.OPEN)
     if query.show == "unassigned":
@@ -170,7 +179,7 @@ def filtered(conversations: QuerySet, query: Query, user) -> QuerySet:
     if query.line_id is not None:
         conversations = conversations.filter(line_id=query.line_id)
     if query.q.strip():
-        conversations = conversations.filter(matching(query.q))
+        conversations = conversations.filter(matching(business, query.q))
     return conversations
 
 
@@ -203,7 +212,7 @@ def page(business, membership: Membership, query: Query, now: datetime | None = 
     """One page of the list, newest activity first, with what each row shows."""
     now = now or timezone.now()
     user = membership.user
-    conversations = filtered(visible(business, membership), query, user)
+    conversations = filtered(business, visible(business, membership), query, user)
     if query.before is not None:
         at, pk = query.before.at, query.before.pk
         # `<=` on the leading column lets both databases seek in the index; the OR only trims the tie.

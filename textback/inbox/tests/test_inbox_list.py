@@ -673,3 +673,10 @@ def test_the_lists_line_rule_is_the_access_rule(alice, mary, bob, alpha_line, al
         Membership.objects.get(user=user).lines.set(lines)
         membership = Membership.objects.get(user=user)
         assert listing.visible_line_ids(membership) == access.visible_line_ids(membership), user
+
+
+def test_a_query_that_looks_like_a_number_searches_numbers_not_texts(as_alice, alpha_line):
+    by_number = an_inbound_text(alpha_line, "hi", caller="+15125550199").conversation
+    an_inbound_text(alpha_line, "call me back on 555 0199", caller=caller(3))
+
+    assert listed(as_alice.get("/b/alpha/", {"q": "555 0199"})) == [by_number.pk]
