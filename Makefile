@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= $(or $(TEXTBACK_TEST_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432)
 
-.PHONY: run test lint test-sqlite test-postgres fuzz bench bench-sql clean
+.PHONY: run test lint test-sqlite test-postgres fuzz bench bench-sql bench-inbox clean
 
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ bench: $(VENV)/.test
 ## bench-sql: SQL statements per webhook and outbox step, by kind, on SQLite and PostgreSQL
 bench-sql: $(VENV)/.test
 	$(BIN)/python bench/statements.py --postgres $(PG_URL)
+
+## bench-inbox: the inbox list and live endpoint at 100,000 conversations, and 100 idle tabs' CPU
+bench-inbox: $(VENV)/.test
+	$(BIN)/python bench/inbox.py --postgres $(PG_URL)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

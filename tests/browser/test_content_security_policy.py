@@ -115,6 +115,9 @@ def test_the_staff_pages_and_the_phone_simulator_run_without_violations(page, de
     expect(page.locator("#screen .bubble.mo")).to_contain_text("Is 3pm ok?")
 
     page.goto("/b/alphaplumbing/")
+    expect(page.locator("li.convo", has_text="(512) 555-0160")).to_contain_text("Is 3pm ok?")
+    page.wait_for_timeout(2_500)  # inbox.js and the htmx poller run
+    page.goto("/b/alphaplumbing/calls")
     page.wait_for_timeout(3_500)  # refresh.js swaps <main> every 3 s
     page.locator("table.calls tbody tr", has_text="+15125550160").get_by_role("link").click()
     expect(page.get_by_role("heading", name="Call from +15125550160")).to_be_visible()

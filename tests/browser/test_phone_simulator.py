@@ -81,7 +81,7 @@ def test_an_answered_call_gets_no_text_and_every_decision_is_on_the_staff_page(p
     place_call(page, "+15125550150", "Someone answers and presses 1")
     expect(page.locator(".flash")).to_contain_text("not texted")
 
-    page.goto("/b/alphaplumbing/")
+    page.goto("/b/alphaplumbing/calls")
     row = page.locator("table.calls tbody tr", has_text="+15125550150")
     expect(row).to_contain_text("Answered")
     expect(row).to_contain_text("Not texted")

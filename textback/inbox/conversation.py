@@ -17,6 +17,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import connection, transaction
+from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -59,8 +60,8 @@ def _find(request, business, pk: int, *, lock: bool = False) -> Conversation:
     if lock:
         found = found.select_for_update(of=("self",))
     lines = visible_line_ids(request.membership)
-    if lines is not None:
-        found = found.filter(line_id__in=lines)
+    if lines is not None:  # an agent: the lines they serve, and whatever a manager handed them
+        found = found.filter(Q(line_id__in=lines) | Q(assignee_id=request.user.pk))
     return get_object_or_404(found, business=business, pk=pk)
 
 
@@ -349,7 +350,7 @@ def live_state(business_id: int, pk: int, user, lines: list[int] | None) -> tupl
     with connection.cursor() as cursor:
         cursor.execute(_version_sql(), [pk, business_id])
         row = cursor.fetchone()
-    if row is None or (lines is not None and row[0] not in lines):
+    if row is None or (lines is not None and row[0] not in lines and row[2] != user.pk):
         return None
     others = presence.others_here(pk, user)
     return hashlib.sha256(repr((row, others)).encode()).hexdigest()[:20], others

@@ -7,7 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login", views.LoginView.as_view(), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
-    path("b/<slug:slug>/", views.business, name="business"),
+    path("", include("textback.inbox.inbox_list_urls")),  # the inbox, its live endpoint, the calls list
     path("b/<slug:slug>/calls/<int:pk>", views.call_detail, name="call"),
     path("", include("textback.inbox.conversation_urls")),
     path("b/<slug:slug>/consent", views.consent_ledger, name="consent"),

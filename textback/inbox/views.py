@@ -17,7 +17,7 @@ from textback.accounts.models import businesses_for
 from textback.calls.decide import REASONS
 from textback.calls.models import Call, WebhookEvent
 from textback.lib import client_ip
-from textback.messaging.models import ConsentEvent, Conversation
+from textback.messaging.models import ConsentEvent
 
 PAGE = 100
 
@@ -28,20 +28,6 @@ def home(request):
     if len(businesses) == 1:
         return redirect("business", slug=businesses[0].slug)
     return render(request, "inbox/home.html", {"businesses": businesses})
-
-
-@login_required
-def business(request, slug: str):
-    biz = business_or_404(request, slug)
-    calls = Call.objects.filter(business=biz).select_related("line", "contact").order_by("-started_at", "-pk")[:PAGE]
-    conversations = (
-        Conversation.objects.filter(business=biz).select_related("contact", "line").order_by("-last_message_at")[:PAGE]
-    )
-    return render(
-        request,
-        "inbox/business.html",
-        {"business": biz, "calls": calls, "conversations": conversations, "reasons": REASONS},
-    )
 
 
 @login_required

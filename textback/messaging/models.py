@@ -108,6 +108,7 @@ class ConversationRead(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "conversation"], name="one_read_mark_per_user")]
+        indexes = [models.Index(fields=["user", "read_at"], name="read_mark_latest")]  # the inbox's change stamp
 
 
 class ConversationEvent(models.Model):
@@ -132,7 +133,10 @@ class ConversationEvent(models.Model):
     at = models.DateTimeField()
 
     class Meta:
-        indexes = [models.Index(fields=["conversation", "at"])]
+        indexes = [
+            models.Index(fields=["conversation", "at"]),
+            models.Index(fields=["business", "id"], name="conversation_event_latest"),  # the inbox's change stamp
+        ]
         ordering = ["at", "pk"]
 
 

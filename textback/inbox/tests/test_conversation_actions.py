@@ -9,6 +9,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from textback.accounts.models import Membership
+from textback.messaging.conversations import do_assign
 from textback.messaging.models import CannedReply, Conversation, ConversationEvent, Message
 from textback.outbox.models import OutboxItem
 from textback.providers.models import Line
@@ -402,6 +403,18 @@ def test_an_agent_serving_other_lines_does_not_see_this_one(as_bob, bob, alpha, 
     assert as_bob.get(url(alpha_conversation, "live")).status_code == 404
     assert as_bob.post(url(alpha_conversation, "reply"), {"body": "hi", "token": "t"}).status_code == 404
     assert not staff_replies().exists()
+
+
+def test_an_agent_can_answer_a_conversation_a_manager_assigned_to_them_on_another_line(
+    as_bob, bob, mary, alpha, alpha_sandbox_line, alpha_conversation
+):
+    Membership.objects.get(user=bob, business=alpha).lines.set([alpha_sandbox_line])
+    do_assign(alpha_conversation, mary, bob)
+
+    assert as_bob.get(url(alpha_conversation)).status_code == 200
+    assert as_bob.get(url(alpha_conversation, "live")).status_code == 200
+    as_bob.post(url(alpha_conversation, "reply"), {"body": "On my way", "token": "t2"})
+    assert staff_replies().count() == 1
 
 
 # --- CSRF -------------------------------------------------------------------------------------------------------

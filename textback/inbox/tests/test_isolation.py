@@ -108,6 +108,8 @@ def test_the_other_direction_is_closed_too(client, charlie, alpha_call, alpha_co
 
     for path in (
         "/b/alpha/",
+        "/b/alpha/calls",
+        "/b/alpha/live",
         f"/b/alpha/calls/{alpha_call.pk}",
         f"/b/alpha/conversations/{alpha_conversation.pk}",
         "/b/alpha/consent",
@@ -131,7 +133,7 @@ def test_another_business_conversation_under_our_slug_is_not_found(as_bob, alpha
 
 
 def test_another_business_calls_and_conversations_are_not_listed(as_bob, alpha_call, beta_call, beta_conversation):
-    content = as_bob.get("/b/alpha/").content.decode()
+    content = as_bob.get("/b/alpha/").content.decode() + as_bob.get("/b/alpha/calls").content.decode()
 
     assert "+12145550147" not in content
     assert f'/calls/{beta_call.pk}"' not in content
@@ -179,10 +181,10 @@ def assert_escaped(content: str, payload: str = SCRIPT) -> None:
     assert escape(payload) in content
 
 
-def test_a_caller_id_with_markup_is_escaped_on_the_business_and_call_pages(as_bob, alpha_line):
+def test_a_caller_id_with_markup_is_escaped_on_the_calls_and_call_pages(as_bob, alpha_line):
     call = record_call(alpha_line, caller=SCRIPT)
 
-    assert_escaped(as_bob.get("/b/alpha/").content.decode())
+    assert_escaped(as_bob.get("/b/alpha/calls").content.decode())
     assert_escaped(as_bob.get(f"/b/alpha/calls/{call.pk}").content.decode())
 
 
@@ -192,7 +194,12 @@ def test_a_contact_name_with_markup_is_escaped_everywhere_it_shows(as_bob, alpha
     text = Message.objects.get(call=call)
     assert SCRIPT in text.body
 
-    for path in ("/b/alpha/", f"/b/alpha/calls/{call.pk}", f"/b/alpha/conversations/{text.conversation_id}"):
+    for path in (
+        "/b/alpha/",
+        "/b/alpha/calls",
+        f"/b/alpha/calls/{call.pk}",
+        f"/b/alpha/conversations/{text.conversation_id}",
+    ):
         assert_escaped(as_bob.get(path).content.decode())
 
 

@@ -123,6 +123,7 @@ def test_logging_out_ends_the_session(client, alice):
     [
         "/",
         "/b/alpha/",
+        "/b/alpha/calls",
         "/b/alpha/calls/1",
         "/b/alpha/conversations/1",
         "/b/alpha/consent",
@@ -171,14 +172,14 @@ def test_a_user_without_a_business_is_told_how_to_get_one(client, django_user_mo
     assert "not a member of any business" in response.content.decode()
 
 
-def test_the_business_page_lists_calls_with_outcome_decision_and_reason(client, bob, alpha_line, alpha_call):
+def test_the_calls_page_lists_calls_with_outcome_decision_and_reason(client, bob, alpha_line, alpha_call):
     from textback.testing import a_missed_call as record_call
 
     record_call(alpha_line, caller="anonymous")
     record_call(alpha_line, caller="+15125550148", outcome="busy")
     client.force_login(bob)
 
-    response = client.get("/b/alpha/")
+    response = client.get("/b/alpha/calls")
 
     assert response.status_code == 200
     content = response.content.decode()
@@ -192,7 +193,7 @@ def test_the_business_page_lists_calls_with_outcome_decision_and_reason(client, 
     assert f'href="/b/alpha/calls/{alpha_call.pk}"' in first
 
 
-def test_the_business_page_lists_conversations(client, bob, alpha_conversation):
+def test_the_inbox_lists_conversations(client, bob, alpha_conversation):
     client.force_login(bob)
 
     content = client.get("/b/alpha/").content.decode()
@@ -200,10 +201,10 @@ def test_the_business_page_lists_conversations(client, bob, alpha_conversation):
     assert f'href="/b/alpha/conversations/{alpha_conversation.pk}"' in content
 
 
-def test_an_empty_business_page_points_to_the_simulator(client, bob):
+def test_an_empty_calls_page_points_to_the_simulator(client, bob):
     client.force_login(bob)
 
-    content = client.get("/b/alpha/").content.decode()
+    content = client.get("/b/alpha/calls").content.decode()
 
     assert "No calls yet" in content and 'href="/sandbox/alpha/"' in content
 

@@ -46,6 +46,8 @@ def operator(db):
         ("/login", 200),
         ("/", 302),  # one business: straight to it
         ("/b/alpha/", 200),
+        ("/b/alpha/calls", 200),
+        ("/b/alpha/live", 200),
         ("/b/alpha/calls/{call}", 200),
         ("/b/alpha/conversations/{conversation}", 200),
         ("/b/alpha/consent", 200),

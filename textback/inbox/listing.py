@@ -1,0 +1,298 @@
+"""The inbox list's queries: which conversations a person sees, one page at a time, and a cheap stamp
+that changes whenever the list might have.
+
+Pages are keyset pages over (last_message_at, id), newest first, through the indexes
+`conversation_latest` and `conversation_status_latest`: a deep page costs what the first one does.
+A conversation with no message yet (last_message_at NULL) is not listed; every path that creates one
+writes its first message in the same transaction.
+
+Who sees what: managers and owners every line; an agent the lines they serve (every line when none
+is listed) **plus the conversations assigned to them**, on any line: an assignment is a hand-over by
+a manager, and hiding it would leave the agent's "Mine" list short.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+
+from textback.accounts import access, alerting
+from textback.accounts.models import Membership
+from textback.lib import phone
+from textback.messaging.models import Contact, Conversation, ConversationEvent, ConversationRead, Message
+
+PAGE = 50
+PREVIEW = 160  # characters of the last message read from the database
+UNREAD_CAP = 99  # the tab title says "99+" beyond this; counting further costs time nobody needs
+SHOWS = {"open": "Open", "unassigned": "Unassigned", "mine": "Mine", "all": "All"}
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ends: the last row's last_message_at and id (the next page starts below it)."""
+
+    at: datetime
+    pk: int
+
+    def encode(self) -> str:
+        return f"{(self.at - EPOCH) // timedelta(microseconds=1)},{self.pk}"
+
+    @classmethod
+    def parse(cls, text: str) -> "Cursor | None":
+        match = re.fullmatch(r"(\d{1,17}),(\d{1,18})", text or "")
+        if not match:
+            return None
+        return cls(EPOCH + timedelta(microseconds=int(match[1])), int(match[2]))
+
+
+@dataclass(frozen=True)
+class Query:
+    show: str = "open"
+    line_id: int | None = None
+    q: str = ""
+    before: Cursor | None = None
+
+
+@dataclass
+class Row:
+    """One conversation as the list shows it."""
+
+    pk: int
+    caller: str
+    number: str
+    preview: str
+    outbound: bool
+    line: str
+    assignee: str
+    mine: bool
+    status: str
+    outcome: str
+    last_at: datetime
+    unread: bool
+    waiting_since: datetime | None
+    sla: str  # "", "ok", "amber" or "red"
+    waited: str  # how long, e.g. "14m"
+    alert: bool  # the viewer gets a browser notification when the caller writes here
+    inbound_at: datetime | None
+
+    @property
+    def waiting_ms(self) -> int | None:
+        return epoch_ms(self.waiting_since)
+
+    @property
+    def inbound_ms(self) -> int | None:
+        return epoch_ms(self.inbound_at)
+
+
+@dataclass
+class Page:
+    rows: list[Row]
+    next: Cursor | None
+
+
+def epoch_ms(at: datetime | None) -> int | None:
+    return None if at is None else (at - EPOCH) // timedelta(milliseconds=1)
+
+
+def describe_wait(waited: timedelta) -> str:
+    """How long a caller has waited, short: "0m", "14m", "2h 05m", "3d 4h" (inbox.js says it the same way)."""
+    minutes = max(int(waited.total_seconds() // 60), 0)
+    if minutes < 60:
+        return f"{minutes}m"
+    if minutes < 24 * 60:
+        return f"{minutes // 60}h {minutes % 60:02d}m"
+    return f"{minutes // (24 * 60)}d {minutes // 60 % 24}h"
+
+
+def sla_level(since: datetime | None, now: datetime, amber_minutes: int, red_minutes: int) -> str:
+    """The SLA clock's colour: none when nobody owes an answer, red from `red_minutes`, amber from `amber_minutes`."""
+    if since is None:
+        return ""
+    waited = now - since
+    if waited >= timedelta(minutes=red_minutes):
+        return "red"
+    if waited >= timedelta(minutes=amber_minutes):
+        return "amber"
+    return "ok"
+
+
+def served_line_ids(membership: Membership) -> frozenset[int]:
+    """The lines the person lists as theirs (empty: every line), read once per request."""
+    if not hasattr(membership, "_served_line_ids"):
+        membership._served_line_ids = frozenset(membership.lines.values_list("pk", flat=True))
+    return membership._served_line_ids
+
+
+def visible_line_ids(membership: Membership) -> list[int] | None:
+    """access.visible_line_ids, from the one read of served_line_ids (a page asks four times)."""
+    if access.can(membership, "see_all_lines"):
+        return None
+    return sorted(served_line_ids(membership)) or None
+
+
+def visible(business, membership: Membership) -> QuerySet:
+    """The conversations of the business this person may see."""
+    conversations = Conversation.objects.filter(business=business, last_message_at__isnull=False)
+    line_ids = visible_line_ids(membership)
+    if line_ids is not None:
+        conversations = conversations.filter(Q(line_id__in=line_ids) | Q(assignee_id=membership.user_id))
+    return conversations
+
+
+def digits_of(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+NUMBER_LIKE = re.compile(r"[\d\s()+.\-]+")
+
+
+def matching(business, q: str) -> Q:
+    """Contact name or any message's text; a query that looks like a phone number matches numbers only,
+    in any formatting ("(512) 555-0147" finds +15125550147; "0147" finds every number with it).
+
+    Names and numbers are looked up among the business's contacts first (one pass over short rows),
+    so the list's index walk only tests membership."""
+    q = q.strip()
+    contacts = Contact.objects.filter(business=business)
+    digits = digits_of(q)
+    if len(digits) >= 3 and NUMBER_LIKE.fullmatch(q):
+        e164 = phone.facts(q, business.country).e164 if len(digits) >= 10 else ""
+        numbers = contacts.filter(number=e164) if e164 else contacts.filter(number__contains=digits)
+        return Q(contact_id__in=numbers.values("pk"))
+    named = contacts.filter(name__icontains=q).values("pk")
+    said = Exists(Message.objects.filter(conversation_id=OuterRef("pk"), body__icontains=q))
+    return Q(contact_id__in=named) | said
+
+
+def filtered(business, conversations: QuerySet, query: Query, user) -> QuerySet:
+    if query.show in ("open", "unassigned", "mine"):
+        conversations = conversations.filter(status=Conversation.OPEN)
+    if query.show == "unassigned":
+        conversations = conversations.filter(assignee__isnull=True)
+    elif query.show == "mine":
+        conversations = conversations.filter(assignee=user)
+    if query.line_id is not None:
+        conversations = conversations.filter(line_id=query.line_id)
+    if query.q.strip():
+        conversations = conversations.filter(matching(business, query.q))
+    return conversations
+
+
+def _with_row_facts(conversations: QuerySet, user) -> QuerySet:
+    """The last message (trimmed, in the same statement) and the viewer's read mark, per row."""
+    last = (
+        Message.objects.filter(conversation_id=OuterRef("pk"))
+        .order_by("-created_at", "-pk")
+        .annotate(preview=Concat("direction", Value(":"), Substr("body", 1, PREVIEW)))
+        .values("preview")[:1]
+    )
+    read = ConversationRead.objects.filter(conversation_id=OuterRef("pk"), user=user).values("read_at")[:1]
+    return conversations.select_related("contact", "line", "assignee").annotate(
+        last_preview=Subquery(last), read_at=Subquery(read)
+    )
+
+
+def is_unread(last_inbound_at: datetime | None, read_at: datetime | None) -> bool:
+    """The caller wrote after the person last read the conversation."""
+    return last_inbound_at is not None and (read_at is None or last_inbound_at > read_at)
+
+
+def person(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+def page(business, membership: Membership, query: Query, now: datetime | None = None) -> Page:
+    """One page of the list, newest activity first, with what each row shows."""
+    now = now or timezone.now()
+    user = membership.user
+    conversations = filtered(business, visible(business, membership), query, user)
+    if query.before is not None:
+        at, pk = query.before.at, query.before.pk
+        # `<=` on the leading column lets both databases seek in the index; the OR only trims the tie.
+        conversations = conversations.filter(Q(last_message_at__lte=at) & (Q(last_message_at__lt=at) | Q(pk__lt=pk)))
+    found = list(_with_row_facts(conversations, user).order_by("-last_message_at", "-pk")[: PAGE + 1])
+    more = len(found) > PAGE
+    found = found[:PAGE]
+    alerts = _alert_rule(business, membership, now)
+    rows = [_row(c, business, user, now, alerts) for c in found]
+    last = found[-1] if more else None
+    return Page(rows, Cursor(last.last_message_at, last.pk) if last else None)
+
+
+def _alert_rule(business, membership: Membership, now: datetime):
+    """A per-row check of whether the viewer gets a browser notification (one query for their lines)."""
+    if not alerting.wants(membership, alerting.BROWSER, alerting.REPLY, now):
+        return lambda conversation: False
+    line_ids = served_line_ids(membership)
+    user_id = membership.user_id
+
+    def alerted(conversation) -> bool:
+        # An assignee who has left the business loses the membership and the assignment is moot:
+        # the line's staff are alerted then. Here, any assignee other than the viewer counts; the
+        # few rows whose assignee has left miss a browser notification, never get a wrong one.
+        return alerting.is_responsible(
+            user_id,
+            line_ids,
+            assignee_id=conversation.assignee_id,
+            assignee_is_member=True,
+            line_id=conversation.line_id,
+        )
+
+    return alerted
+
+
+def _row(c: Conversation, business, user, now: datetime, alerted) -> Row:
+    direction, _, text = (c.last_preview or "").partition(":")
+    waiting = c.awaiting_since if c.status == Conversation.OPEN else None
+    return Row(
+        pk=c.pk,
+        caller=c.contact.name or phone.pretty(c.contact.number),
+        number=phone.pretty(c.contact.number),
+        preview=" ".join(text.split()),
+        outbound=direction == Message.OUT,
+        line=c.line.label or phone.pretty(c.line.number),
+        assignee=person(c.assignee),
+        mine=c.assignee_id == user.pk,
+        status=c.status,
+        outcome=c.get_outcome_display() if c.outcome else "",
+        last_at=c.last_message_at,
+        unread=is_unread(c.last_inbound_at, c.read_at),
+        waiting_since=waiting,
+        sla=sla_level(waiting, now, business.sla_amber_minutes, business.sla_red_minutes),
+        waited=describe_wait(now - waiting) if waiting else "",
+        alert=alerted(c),
+        inbound_at=c.last_inbound_at,
+    )
+
+
+def unread_count(business, membership: Membership) -> int:
+    """Open conversations the person may see where the caller wrote after their read mark, up to UNREAD_CAP + 1."""
+    read_since = ConversationRead.objects.filter(
+        conversation_id=OuterRef("pk"), user_id=membership.user_id, read_at__gte=OuterRef("last_inbound_at")
+    )
+    unread = visible(business, membership).filter(status=Conversation.OPEN, last_inbound_at__isnull=False)
+    return len(unread.filter(~Exists(read_since)).values("pk")[: UNREAD_CAP + 1])
+
+
+def change_stamp(business, membership: Membership) -> str:
+    """Changes whenever the list might have, in one statement of three index lookups: the business's
+    newest message (new conversations, new texts both ways), its newest timeline event (assigned,
+    closed, reopened, outcome) and the person's newest read mark."""
+    conversation, event, read = (m._meta.db_table for m in (Conversation, ConversationEvent, ConversationRead))
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT MAX(last_message_at) FROM {quote(conversation)} WHERE business_id = %s),"
+            f" (SELECT MAX(id) FROM {quote(event)} WHERE business_id = %s),"
+            f" (SELECT MAX(read_at) FROM {quote(read)} WHERE user_id = %s)",
+            [business.pk, business.pk, membership.user_id],
+        )
+        latest, event_id, read_at = cursor.fetchone()
+    return f"{latest}|{event_id}|{read_at}"
