@@ -30,9 +30,8 @@ from textback.testing import an_inbound_text, a_staff_reply
 business = Business.objects.get(slug="alphaplumbing")
 line = Line.objects.get(business=business)
 owner = get_user_model().objects.get(username="mike@alphaplumbing.example")
-sara = get_user_model().objects.create_user("sara@alphaplumbing.example", "sara@alphaplumbing.example", "pw-sara-123",
-                                            first_name="Sara", last_name="Okafor")
-Membership.objects.create(user=sara, business=business, role=Membership.AGENT)
+sara = get_user_model().objects.get(username="sara@alphaplumbing.example")  # the demo's manager
+sara.last_name = "Okafor"; sara.save()
 now = timezone.now()
 people = [
     ("+15125550171", "Maximilian Alexander Montgomery-Worthington III", "Hi, the water heater in the basement is leaking all over the floor and there is a strange smell coming from the pilot light, can someone come out this afternoon or first thing tomorrow morning?", 22),
