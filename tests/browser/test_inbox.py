@@ -21,6 +21,7 @@ INBOX = "/b/alphaplumbing/"
 SEED = """
 from datetime import timedelta
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.utils import timezone
 from textback.accounts.models import Business, Membership
 from textback.messaging import conversations as convo
@@ -51,7 +52,8 @@ for number, name, body, waited in people:
         convo.do_assign(c, owner, sara)
     if number.endswith("74"):
         a_staff_reply(c, owner, "Booked you in for Tuesday at 9am.")
-        convo.do_set_outcome(c, owner, Conversation.BOOKED, value="480")
+        with transaction.atomic():  # do_* functions run in their caller's transaction
+            convo.do_set_outcome(c, owner, Conversation.BOOKED, value="480")
         convo.do_mark_read(c, owner)
     if number.endswith("75"):
         convo.do_assign(c, owner, owner)
