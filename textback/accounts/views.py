@@ -20,7 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from textback.accounts import invitations, sessions, signin, staff, two_factor
-from textback.accounts.access import business_or_404
+from textback.accounts.access import business_or_404, can
 from textback.accounts.forms import AcceptForm, CodeForm, InviteForm, LinesForm, MySettingsForm, RoleForm
 from textback.accounts.mail import in_sandbox
 from textback.accounts.models import Invitation, Membership
@@ -35,10 +35,14 @@ MAILBOX_PAGE = 50
 
 
 def _mails(request, business):
-    """This business's mails, and mails to me that belong to no business; newest first."""
+    """What this person may read, newest first: mails to them (for this business, or personal ones such as a
+    password reset); owners also read every mail sent for the business (the invitations they sent). Nobody
+    reads another person's reset link or alert: in the sandbox that link is the account."""
     me = (request.user.email or request.user.get_username()).lower()
-    mine = Q(business=None, to__icontains=f'"{me}"')  # the JSON text of the list holds each address quoted
-    return SandboxEmail.objects.filter(Q(business=business) | mine)
+    to_me = Q(to__icontains=f'"{me}"')  # the JSON text of the list holds each address quoted
+    if can(request.membership, "manage_staff"):
+        return SandboxEmail.objects.filter(Q(business=business) | (Q(business=None) & to_me))
+    return SandboxEmail.objects.filter((Q(business=business) | Q(business=None)) & to_me)
 
 
 @login_required

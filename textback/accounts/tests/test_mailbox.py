@@ -15,10 +15,10 @@ def a_mail(business=None, to="mike@alpha.example", subject="New text from Jane",
                                        subject=subject, body=body, html_body=html, sent_at=timezone.now())  # fmt: skip
 
 
-def test_the_mailbox_lists_the_business_mails_newest_first(client, bob, alpha, sandbox_mail):
+def test_the_mailbox_lists_the_business_mails_newest_first(client, alice, alpha, sandbox_mail):
     a_mail(alpha, subject="older")
     a_mail(alpha, subject="newer")
-    client.force_login(bob)
+    client.force_login(alice)
     page = client.get(reverse("mailbox", args=["alpha"])).content.decode()
     assert page.index("newer") < page.index("older")
     assert "mike@alpha.example" in page and "my basement is flooding" in page
@@ -32,10 +32,29 @@ def test_mail_to_me_with_no_business_shows_too(client, bob, sandbox_mail):
     assert "for bob" in page and "not for bob" not in page
 
 
-def test_links_are_clickable_and_markup_is_escaped(client, bob, alpha, sandbox_mail):
+def test_an_agent_reads_only_the_mails_addressed_to_them(client, bob, alpha, sandbox_mail):
+    a_mail(alpha, to="bob@alpha.example", subject="New text for bob")
+    invitation = a_mail(alpha, to="newcomer@alpha.example", subject="You are invited")
+    a_mail(None, to="alice@alpha.example", subject="Reset your textback password")
+    client.force_login(bob)
+    page = client.get(reverse("mailbox", args=["alpha"])).content.decode()
+    assert "New text for bob" in page
+    assert "You are invited" not in page and "Reset your" not in page
+    assert client.get(reverse("mail", args=["alpha", invitation.pk])).status_code == 404
+
+
+def test_an_owner_reads_the_invitations_but_never_a_colleagues_reset_link(client, alice, alpha, sandbox_mail):
+    a_mail(alpha, to="newcomer@alpha.example", subject="You are invited")
+    a_mail(None, to="bob@alpha.example", subject="Reset your textback password")
+    client.force_login(alice)
+    page = client.get(reverse("mailbox", args=["alpha"])).content.decode()
+    assert "You are invited" in page and "Reset your" not in page
+
+
+def test_links_are_clickable_and_markup_is_escaped(client, alice, alpha, sandbox_mail):
     mail = a_mail(alpha, subject="<img src=x onerror=alert(1)>", body="<script>alert(1)</script> see http://127.0.0.1:8000/invite/abc",
                   html="<a href='javascript:alert(1)'>x</a><script>alert(2)</script>")  # fmt: skip
-    client.force_login(bob)
+    client.force_login(alice)
     for url in (reverse("mailbox", args=["alpha"]), reverse("mail", args=["alpha", mail.pk])):
         page = client.get(url).content.decode()
         assert '<a href="http://127.0.0.1:8000/invite/abc"' in page
