@@ -103,7 +103,8 @@ def _facts_sql(vendor: str) -> str:
         EXISTS (SELECT 1 FROM messaging_excludednumber WHERE business_id = %s AND number = %s),
         (SELECT kind FROM messaging_consentevent WHERE business_id = %s AND number = %s AND kind IN (%s, %s)
             ORDER BY created_at DESC, id DESC LIMIT 1),
-        EXISTS (SELECT 1 FROM providers_line l WHERE l.business_id = %s AND (l.number = %s OR {staff_phone})),
+        EXISTS (SELECT 1 FROM providers_line l WHERE l.business_id = %s AND (l.number = %s OR {staff_phone}))
+            OR EXISTS (SELECT 1 FROM accounts_membership p WHERE p.business_id = %s AND p.phone = %s),
         (SELECT MAX(created_at) FROM messaging_message WHERE business_id = %s AND contact_id = %s
             AND direction = 'out' AND purpose IN (%s, %s) AND status NOT IN ({not_sent})),
         EXISTS (SELECT 1 FROM messaging_message WHERE business_id = %s AND contact_id = %s
@@ -114,10 +115,10 @@ def _facts_sql(vendor: str) -> str:
 
 def caller_facts(business, contact: Contact) -> CallerFacts:
     """The exclusion list, the consent ledger (by number: it outlives any contact row), the business's own
-    lines and staff phones, the contact's automatic texts and the last answer a person sent them, in one
+    lines, the phones they ring and its people's own phones, the contact's automatic texts and the last answer a person sent them, in one
     round trip."""
     b, n, c = business.pk, contact.number, contact.pk
-    args = [b, n, b, n, ConsentEvent.OPT_OUT, ConsentEvent.OPT_IN, b, n, n, b, c, *Message.AUTOMATIC,
+    args = [b, n, b, n, ConsentEvent.OPT_OUT, ConsentEvent.OPT_IN, b, n, n, b, n, b, c, *Message.AUTOMATIC,
             *NOT_COUNTED, b, c, *NEVER_RECEIVED, b, c, Message.REPLY, Message.STAFF]  # fmt: skip
     excluded, consent, own, last_auto, received, last_staff = sql.fetchone(_facts_sql(connection.vendor), args)
     return CallerFacts(

@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.db import transaction
 
+from textback.accounts.models import Membership
 from textback.messaging import conversations
 from textback.messaging.conversations import Refused
 from textback.messaging.models import Conversation, ConversationEvent, Message, MessageStatus
@@ -136,3 +137,9 @@ def test_a_switched_off_line_sends_no_text_back(alpha_sandbox_line):
     alpha_sandbox_line.save()
     call = a_missed_call(alpha_sandbox_line)
     assert (call.decision, call.decision_reason) == ("skip", "line_disabled")
+
+
+def test_a_colleague_calling_from_their_own_phone_gets_no_text_back(alpha, alpha_sandbox_line, bob):
+    Membership.objects.filter(user=bob, business=alpha).update(phone="+15125550166")
+    call = a_missed_call(alpha_sandbox_line, caller="+15125550166")
+    assert (call.decision, call.decision_reason) == ("skip", "own_number")
