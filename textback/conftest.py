@@ -112,6 +112,27 @@ def charlie(beta, django_user_model):
 
 
 @pytest.fixture
+def as_alice(client, alice):
+    """The test client signed in as alice, AlphaPlumbing's owner (no role stands between her and a page there)."""
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def as_mary(client, mary):
+    """The test client signed in as mary, AlphaPlumbing's manager."""
+    client.force_login(mary)
+    return client
+
+
+@pytest.fixture
+def as_bob(client, bob):
+    """The test client signed in as bob, an agent who works for AlphaPlumbing only."""
+    client.force_login(bob)
+    return client
+
+
+@pytest.fixture
 def lose_the_key(settings):
     """Make accounts' secrets unreadable the way it happens: stored under one TEXTBACK_ENCRYPTION_KEY,
     then the setting changed to another key without the old one after it."""

@@ -8,7 +8,8 @@ The cast (fixtures in textback/conftest.py):
 - The caller is +15125550147 (Austin, TX).
 
 The helpers make history the way the webhooks do, through the same do_* functions:
-`a_missed_call`, `an_inbound_text`, `a_staff_reply`, `delivery_reports`.
+`a_missed_call`, `an_inbound_text`, `a_staff_reply`, `delivery_reports`; and for pages, `signed_in`, `page_text`,
+`flashed`.
 """
 
 import itertools
@@ -78,6 +79,21 @@ def a_staff_reply(
 
     with transaction.atomic():
         return conversations.do_staff_reply(conversation, user, body)
+
+
+def signed_in(client, user):
+    """The Django test client, signed in as this user."""
+    client.force_login(user)
+    return client
+
+
+def page_text(response) -> str:
+    return response.content.decode()
+
+
+def flashed(response) -> str:
+    """The page's flash messages (Django's messages framework), as one string."""
+    return " ".join(str(m) for m in response.context["messages"])
 
 
 def delivery_reports(message: Message, *statuses: str) -> None:

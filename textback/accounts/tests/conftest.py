@@ -31,8 +31,3 @@ def link_in(mail) -> str:
     """The path of the (one) link in a mail's text, to request with the test client."""
     (url,) = LINK.findall(mail.body)
     return url.removeprefix("https://textback.example.com")
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    return client

@@ -18,12 +18,6 @@ def form(**changes):
 
 
 @pytest.fixture
-def as_alice(client, alice):
-    client.force_login(alice)
-    return client
-
-
-@pytest.fixture
 def beta_hook(beta, charlie):
     return AlertWebhook.objects.create(business=beta, name="Beta ops", url="https://beta.example/hook")
 

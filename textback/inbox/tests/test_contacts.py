@@ -5,22 +5,9 @@ from django.forms.models import model_to_dict
 
 from textback.calls import outcomes
 from textback.messaging.models import ConsentEvent, Contact, ExcludedNumber, Message
-from textback.testing import CALLER, a_missed_call, an_inbound_text
+from textback.testing import CALLER, a_missed_call, an_inbound_text, flashed, page_text, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    return client
-
-
-def text(response) -> str:
-    return response.content.decode()
-
-
-def flash(response) -> str:
-    return " ".join(str(m) for m in response.context["messages"])
 
 
 @pytest.fixture
@@ -41,7 +28,7 @@ def contact_row(contact) -> dict:
 def test_the_contacts_list_shows_the_business_contacts_only(client, bob, jane, beta_line):
     a_missed_call(beta_line, caller="+12145550147")
 
-    page = text(signed_in(client, bob).get("/b/alpha/contacts/"))
+    page = page_text(signed_in(client, bob).get("/b/alpha/contacts/"))
 
     assert "Jane Doe" in page and "(512) 555-0147" in page
     assert "(214) 555-0147" not in page
@@ -51,14 +38,14 @@ def test_the_contacts_list_shows_the_business_contacts_only(client, bob, jane, b
 def test_a_contact_is_found_by_name_or_by_a_number_typed_any_way(client, bob, jane, query):
     Contact.objects.create(business=jane.business, number="+15125550999", name="Someone Else")
 
-    page = text(signed_in(client, bob).get("/b/alpha/contacts/", {"q": query}))
+    page = page_text(signed_in(client, bob).get("/b/alpha/contacts/", {"q": query}))
 
     assert "Jane Doe" in page
     assert "Someone Else" not in page
 
 
 def test_a_search_that_matches_nobody_says_so(client, bob, jane):
-    page = text(signed_in(client, bob).get("/b/alpha/contacts/", {"q": "<b>zed</b>"}))
+    page = page_text(signed_in(client, bob).get("/b/alpha/contacts/", {"q": "<b>zed</b>"}))
 
     assert "No contact matches “&lt;b&gt;zed&lt;/b&gt;”." in page
 
@@ -67,7 +54,7 @@ def test_the_list_marks_opted_out_and_excluded_numbers(client, bob, jane, alpha_
     an_inbound_text(alpha_line, "STOP")
     ExcludedNumber.objects.create(business=jane.business, number=jane.number)
 
-    page = text(signed_in(client, bob).get("/b/alpha/contacts/"))
+    page = page_text(signed_in(client, bob).get("/b/alpha/contacts/"))
 
     assert "opted out" in page and ">excluded<" in page
 
@@ -84,13 +71,13 @@ def test_the_list_pages_by_keyset_without_repeats_or_gaps(client, bob, alpha):
     assert len(first_names) == 50 and len(second_names) == 10
     assert first_names + second_names == [c.name for c in reversed(made)]
     assert second.context["next_before"] is None
-    assert f"before={made[10].pk}" in text(first)
+    assert f"before={made[10].pk}" in page_text(first)
 
 
 def test_a_bad_page_marker_shows_the_first_page(client, bob, jane):
     response = signed_in(client, bob).get("/b/alpha/contacts/", {"before": "1; drop table"})
 
-    assert response.status_code == 200 and "Jane Doe" in text(response)
+    assert response.status_code == 200 and "Jane Doe" in page_text(response)
 
 
 def test_the_list_answers_in_a_fixed_number_of_queries(client, bob, alpha, django_assert_max_num_queries):
@@ -109,7 +96,7 @@ def test_the_contact_page_shows_history_across_lines_with_links(client, bob, jan
     sandbox_call = a_missed_call(alpha_sandbox_line)
     twilio_conversation = Message.objects.filter(line=alpha_line).first().conversation
 
-    page = text(signed_in(client, bob).get(f"/b/alpha/contacts/{jane.pk}"))
+    page = page_text(signed_in(client, bob).get(f"/b/alpha/contacts/{jane.pk}"))
 
     assert f'href="/b/alpha/calls/{sandbox_call.pk}"' in page
     assert f'href="/b/alpha/conversations/{twilio_conversation.pk}"' in page
@@ -121,16 +108,16 @@ def test_the_contact_page_shows_the_consent_state_from_the_ledger(client, bob, j
     as_bob = signed_in(client, bob)
 
     an_inbound_text(alpha_line, "STOP")
-    assert "Opted out" in text(as_bob.get(f"/b/alpha/contacts/{jane.pk}"))
+    assert "Opted out" in page_text(as_bob.get(f"/b/alpha/contacts/{jane.pk}"))
 
     an_inbound_text(alpha_line, "START")
-    assert "Opted back in" in text(as_bob.get(f"/b/alpha/contacts/{jane.pk}"))
+    assert "Opted back in" in page_text(as_bob.get(f"/b/alpha/contacts/{jane.pk}"))
 
 
 def test_the_contact_page_shows_landline_and_invalid_flags(client, bob, jane):
     Contact.objects.filter(pk=jane.pk).update(is_landline=True, is_invalid=True)
 
-    page = text(signed_in(client, bob).get(f"/b/alpha/contacts/{jane.pk}"))
+    page = page_text(signed_in(client, bob).get(f"/b/alpha/contacts/{jane.pk}"))
 
     assert "Landline" in page and "Not a working number" in page
 
@@ -144,8 +131,8 @@ def test_an_agent_edits_name_owner_and_tags(client, bob, mary, jane):
 
     jane.refresh_from_db()
     assert (jane.name, jane.owner, jane.tags) == ("Jane Smith", mary, ["commercial", "Warranty", "repeat caller"])
-    assert "Saved Jane Smith." in flash(response)
-    assert 'value="commercial, Warranty, repeat caller"' in text(response)
+    assert "Saved Jane Smith." in flashed(response)
+    assert 'value="commercial, Warranty, repeat caller"' in page_text(response)
 
 
 def test_the_name_feeds_first_name_in_the_next_text_back(client, bob, alpha_line):
@@ -181,7 +168,7 @@ def test_bad_contact_input_says_what_to_fix_and_saves_nothing(client, bob, jane,
     response = signed_in(client, bob).post(f"/b/alpha/contacts/{jane.pk}", {"name": "Changed", "tags": "", **data})
 
     assert response.status_code == 200
-    assert message in text(response)
+    assert message in page_text(response)
     assert contact_row(jane) == before
 
 
@@ -190,7 +177,7 @@ def test_a_person_of_another_business_cannot_be_made_owner(client, bob, charlie,
 
     response = signed_in(client, bob).post(f"/b/alpha/contacts/{jane.pk}", {"name": "Jane", "owner": charlie.pk})
 
-    assert "Choose someone who works for this business." in text(response)
+    assert "Choose someone who works for this business." in page_text(response)
     assert contact_row(jane) == before
 
 
@@ -199,8 +186,8 @@ def test_a_manager_excludes_the_number_and_removes_the_exclusion(client, mary, j
 
     response = as_mary.post(f"/b/alpha/contacts/{jane.pk}/exclusion", {"do": "exclude"}, follow=True)
     assert list(ExcludedNumber.objects.values_list("number", "label")) == [(CALLER, "Jane Doe")]
-    assert "will not get automatic texts. Staff can still reply by hand." in flash(response)
-    assert "Remove the exclusion" in text(response)
+    assert "will not get automatic texts. Staff can still reply by hand." in flashed(response)
+    assert "Remove the exclusion" in page_text(response)
     assert ConsentEvent.objects.count() == 0  # excluding is not an opt-out
 
     as_mary.post(f"/b/alpha/contacts/{jane.pk}/exclusion", {"do": "include"})
@@ -216,19 +203,19 @@ def test_an_excluded_caller_is_not_texted_back_after_the_next_missed_call(client
 
 
 def test_the_contact_page_says_exclusion_is_not_an_opt_out(client, mary, jane):
-    page = text(signed_in(client, mary).get(f"/b/alpha/contacts/{jane.pk}"))
+    page = page_text(signed_in(client, mary).get(f"/b/alpha/contacts/{jane.pk}"))
 
     assert "Exclude this number" in page and "It is not an opt-out" in page
 
 
 def test_an_agent_cannot_exclude_a_number_and_is_told_why(client, bob, jane):
-    page = text(signed_in(client, bob).get(f"/b/alpha/contacts/{jane.pk}"))
+    page = page_text(signed_in(client, bob).get(f"/b/alpha/contacts/{jane.pk}"))
     assert "Exclude this number" not in page
 
     response = signed_in(client, bob).post(f"/b/alpha/contacts/{jane.pk}/exclusion", {"do": "exclude"})
 
     assert response.status_code == 403
-    assert "needs the manager role" in text(response).lower()
+    assert "needs the manager role" in page_text(response).lower()
     assert ExcludedNumber.objects.count() == 0
 
 
@@ -237,7 +224,7 @@ def test_an_agent_serving_one_line_sees_only_that_lines_contacts(client, bob, ja
     sandbox_caller = a_missed_call(alpha_sandbox_line, caller="+15125550166").contact
     as_bob = signed_in(client, bob)
 
-    page = text(as_bob.get("/b/alpha/contacts/"))
+    page = page_text(as_bob.get("/b/alpha/contacts/"))
     assert "(512) 555-0166" in page and "Jane Doe" not in page
     assert as_bob.get(f"/b/alpha/contacts/{jane.pk}").status_code == 404
     assert as_bob.post(f"/b/alpha/contacts/{jane.pk}", {"name": "Renamed"}).status_code == 404

@@ -31,18 +31,6 @@ def staff_replies(conversation=None):
     return replies.filter(conversation=conversation) if conversation else replies
 
 
-@pytest.fixture
-def as_bob(client, bob):
-    client.force_login(bob)
-    return client
-
-
-@pytest.fixture
-def as_mary(client, mary):
-    client.force_login(mary)
-    return client
-
-
 def snapshot(conversation) -> tuple:
     row = Conversation.objects.get(pk=conversation.pk)
     return (

@@ -22,13 +22,6 @@ POSTS = {
 
 
 @pytest.fixture
-def as_alice(client, alice):
-    """alice owns AlphaPlumbing: every action is hers to take there, none at BetaHVAC."""
-    client.force_login(alice)
-    return client
-
-
-@pytest.fixture
 def theirs(beta_line, beta_conversation, charlie):
     """BetaHVAC's conversation with a picture message, a voicemail and an assignee."""
     photo = "https://api.twilio.com/2010-04-01/Accounts/ACb/Messages/MM1/Media/ME1"

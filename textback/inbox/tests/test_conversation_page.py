@@ -33,12 +33,6 @@ def timeline_of(content: str) -> str:
     return content.split('<ol class="timeline"', 1)[1].split("</ol>\n</div>")[0]
 
 
-@pytest.fixture
-def as_bob(client, bob):
-    client.force_login(bob)
-    return client
-
-
 # --- one timeline --------------------------------------------------------------------------------
 
 

@@ -18,18 +18,6 @@ from textback.testing import CALLER, a_staff_reply, an_inbound_text
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def as_alice(client, alice):
-    client.force_login(alice)
-    return client
-
-
-@pytest.fixture
-def as_bob(client, bob):
-    client.force_login(bob)
-    return client
-
-
 def caller(n: int) -> str:
     return f"+1512555{n:04d}"
 

@@ -16,13 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def as_bob(client, bob):
-    """bob works for AlphaPlumbing only."""
-    client.force_login(bob)
-    return client
-
-
-@pytest.fixture
 def beta_sandbox_line(beta):
     account = ProviderAccount.objects.create(business=beta, provider=SANDBOX, label="beta demo")
     return Line.objects.create(business=beta, account=account, number="+12145550111", forward_to=["+12145550199"])

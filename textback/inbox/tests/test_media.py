@@ -26,12 +26,6 @@ def stub(twilio_api):
     return twilio_api
 
 
-@pytest.fixture
-def as_bob(client, bob):
-    client.force_login(bob)
-    return client
-
-
 def with_media(line, *files) -> Message:
     return an_inbound_text(line, "the leak", media=[{"url": url, "content_type": kind} for url, kind in files])
 

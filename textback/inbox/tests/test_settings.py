@@ -11,29 +11,16 @@ from textback.accounts.settings_actions import check_opening_hours
 from textback.inbox.setup import SECTIONS, opening_summary
 from textback.messaging.models import CannedReply, ExcludedNumber
 from textback.providers.models import SANDBOX, Line
-from textback.testing import ALPHA_CELL, ALPHA_NUMBER, BETA_NUMBER
+from textback.testing import ALPHA_CELL, ALPHA_NUMBER, BETA_NUMBER, flashed, page_text, signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(client, user):
-    client.force_login(user)
-    return client
-
-
-def text(response) -> str:
-    return response.content.decode()
-
-
-def flash(response) -> str:
-    return " ".join(str(m) for m in response.context["messages"])
 
 
 # --- the hub ---------------------------------------------------------------------------------------
 
 
 def test_the_settings_hub_links_every_section_for_an_owner(client, alice):
-    page = text(signed_in(client, alice).get("/b/alpha/settings/"))
+    page = page_text(signed_in(client, alice).get("/b/alpha/settings/"))
 
     for section in SECTIONS:
         assert section.title in page
@@ -42,14 +29,14 @@ def test_the_settings_hub_links_every_section_for_an_owner(client, alice):
 
 
 def test_an_agent_sees_which_sections_need_a_higher_role(client, bob):
-    page = text(signed_in(client, bob).get("/b/alpha/settings/"))
+    page = page_text(signed_in(client, bob).get("/b/alpha/settings/"))
 
     assert "Needs the owner role" in page and "Needs the manager role" in page
     assert 'href="/b/alpha/settings/lines/"' not in page
 
 
 def test_every_page_has_the_settings_and_contacts_links(client, bob):
-    page = text(signed_in(client, bob).get("/b/alpha/"))
+    page = page_text(signed_in(client, bob).get("/b/alpha/"))
 
     assert 'href="/b/alpha/settings/"' in page and 'href="/b/alpha/contacts/"' in page
 
@@ -81,7 +68,7 @@ def business_row(business) -> dict:
 def test_an_owner_changes_the_business_profile(client, alice, alpha):
     response = signed_in(client, alice).post("/b/alpha/settings/profile", profile(), follow=True)
 
-    assert "Saved the business profile." in flash(response)
+    assert "Saved the business profile." in flashed(response)
     alpha.refresh_from_db()
     assert (alpha.name, alpha.time_zone, alpha.textback_outcomes) == (
         "Alpha Plumbing & Drains",
@@ -93,7 +80,7 @@ def test_an_owner_changes_the_business_profile(client, alice, alpha):
 
 
 def test_the_profile_form_shows_what_is_saved(client, alice, alpha):
-    page = text(signed_in(client, alice).get("/b/alpha/settings/profile"))
+    page = page_text(signed_in(client, alice).get("/b/alpha/settings/profile"))
 
     assert 'value="AlphaPlumbing"' in page
     assert '<option value="America/Chicago" selected>' in page
@@ -121,7 +108,7 @@ def test_bad_profile_input_says_what_to_fix_and_saves_nothing(client, alice, alp
     response = signed_in(client, alice).post("/b/alpha/settings/profile", profile(**changes))
 
     assert response.status_code == 200
-    assert message in text(response)
+    assert message in page_text(response)
     assert business_row(alpha) == before
 
 
@@ -129,7 +116,7 @@ def test_an_agent_gets_403_with_a_reason_on_the_profile(client, bob):
     response = signed_in(client, bob).get("/b/alpha/settings/profile")
 
     assert response.status_code == 403
-    assert "needs the owner role" in text(response).lower()
+    assert "needs the owner role" in page_text(response).lower()
 
 
 def test_a_manager_cannot_change_the_profile(client, mary, alpha):
@@ -172,12 +159,12 @@ def test_an_owner_sets_opening_hours_day_by_day(client, alice, alpha):
 
     response = signed_in(client, alice).post("/b/alpha/settings/hours", week(days), follow=True)
 
-    assert "Saved the opening hours." in flash(response)
+    assert "Saved the opening hours." in flashed(response)
     assert saved_hours(alpha) == [(d, "08:00", "17:00") for d in range(5)] + [
         (SAT, "09:00", "12:00"),
         (SAT, "13:00", "16:00"),
     ]
-    page = text(response)
+    page = page_text(response)
     assert 'name="d5_opens_1" value="13:00"' in page
     assert 'name="d6_closed" id="id_d6_closed" checked' in page
 
@@ -196,7 +183,7 @@ def test_always_open_removes_every_span(client, alice, alpha):
     response = signed_in(client, alice).post("/b/alpha/settings/hours", {"mode": "always"}, follow=True)
 
     assert saved_hours(alpha) == []
-    assert "No opening hours set: textback counts you as always open." in text(response)
+    assert "No opening hours set: textback counts you as always open." in page_text(response)
 
 
 @pytest.mark.parametrize(
@@ -218,7 +205,7 @@ def test_bad_hours_say_what_to_fix_and_save_nothing(client, alice, alpha, days, 
     response = signed_in(client, alice).post("/b/alpha/settings/hours", week(days))
 
     assert response.status_code == 200
-    assert message in text(response)
+    assert message in page_text(response)
     assert saved_hours(alpha) == [(WED, "07:00", "15:00")]
 
 
@@ -228,7 +215,7 @@ def test_a_day_neither_closed_nor_given_hours_is_pointed_out(client, alice, alph
 
     response = signed_in(client, alice).post("/b/alpha/settings/hours", data)
 
-    assert "Tick “Closed” or give the hours Saturday opens." in text(response)
+    assert "Tick “Closed” or give the hours Saturday opens." in page_text(response)
     assert saved_hours(alpha) == []
 
 
@@ -269,7 +256,7 @@ def test_the_hours_page_shows_the_preview_line(client, alice, alpha):
     for day in range(7):
         OpeningHours.objects.create(business=alpha, weekday=day, opens=time(0), closes=time(23, 59))
 
-    page = text(signed_in(client, alice).get("/b/alpha/settings/hours"))
+    page = page_text(signed_in(client, alice).get("/b/alpha/settings/hours"))
 
     assert "Open now." in page
 
@@ -310,7 +297,7 @@ def line_row(line: Line) -> dict:
 
 
 def test_the_lines_page_lists_the_business_lines_only(client, alice, alpha_line, alpha_sandbox_line, beta_line):
-    page = text(signed_in(client, alice).get("/b/alpha/settings/lines/"))
+    page = page_text(signed_in(client, alice).get("/b/alpha/settings/lines/"))
 
     assert "(512) 555-0100" in page and "(737) 555-0100" in page
     assert "(214) 555-0100" not in page
@@ -336,7 +323,7 @@ def test_an_owner_edits_every_setting_of_a_line(client, alice, alpha_line):
         f"/b/alpha/settings/lines/{alpha_line.pk}", line_data(alpha_line, **changes), follow=True
     )
 
-    assert "Saved the line (512) 555-0100." in flash(response)
+    assert "Saved the line (512) 555-0100." in flashed(response)
     alpha_line.refresh_from_db()
     assert alpha_line.forward_to == ["+15125550198", "+15125550197"]
     assert (alpha_line.label, alpha_line.ring_seconds, alpha_line.delay_seconds) == ("Austin office", 25, 30)
@@ -352,7 +339,7 @@ def test_a_number_typed_the_local_way_is_saved_in_e164_with_a_reminder_for_twili
 
     alpha_line.refresh_from_db()
     assert alpha_line.number == "+15125550111"
-    assert "textback line set +15125550111 --configure-provider" in flash(response)
+    assert "textback line set +15125550111 --configure-provider" in flashed(response)
 
 
 @pytest.mark.parametrize(
@@ -384,12 +371,12 @@ def test_bad_line_input_says_what_to_fix_and_saves_nothing(
     )
 
     assert response.status_code == 200
-    assert message in text(response)
+    assert message in page_text(response)
     assert line_row(alpha_line) == before
 
 
 def test_the_line_page_shows_the_text_back_as_a_caller_reads_it_with_its_cost(client, alice, alpha_line):
-    page = text(signed_in(client, alice).get(f"/b/alpha/settings/lines/{alpha_line.pk}"))
+    page = page_text(signed_in(client, alice).get(f"/b/alpha/settings/lines/{alpha_line.pk}"))
 
     assert "Hi Jane, this is Mike at AlphaPlumbing, sorry we missed your call." in page
     assert "GSM-7: " in page and "1 segment (up to 160 characters in one)" in page
@@ -401,7 +388,7 @@ def test_the_live_preview_counts_an_emoji_as_ucs2_and_names_it(client, alice, al
         {"textback_template": "Hi {first_name} 🔧 " + "x" * 70, "voicemail_template": "", "staff_name": "Mike"},
     )
 
-    page = text(response)
+    page = page_text(response)
     assert response.status_code == 200 and 'id="previews"' in page
     assert "UCS-2: " in page and "2 segments (67 characters each)" in page
     assert "<code>🔧</code>" in page
@@ -410,7 +397,7 @@ def test_the_live_preview_counts_an_emoji_as_ucs2_and_names_it(client, alice, al
 
 
 def test_the_live_preview_explains_a_template_that_cannot_be_sent(client, alice, alpha_line):
-    page = text(
+    page = page_text(
         signed_in(client, alice).post(
             f"/b/alpha/settings/lines/{alpha_line.pk}/preview", {"textback_template": "Hi {nme}", "staff_name": ""}
         )
@@ -420,7 +407,7 @@ def test_the_live_preview_explains_a_template_that_cannot_be_sent(client, alice,
 
 
 def test_the_template_fields_carry_the_live_preview(client, alice, alpha_line):
-    page = text(signed_in(client, alice).get(f"/b/alpha/settings/lines/{alpha_line.pk}"))
+    page = page_text(signed_in(client, alice).get(f"/b/alpha/settings/lines/{alpha_line.pk}"))
 
     assert f'hx-post="/b/alpha/settings/lines/{alpha_line.pk}/preview"' in page
 
@@ -432,7 +419,7 @@ def test_a_manager_cannot_edit_lines(client, mary, alpha_line):
     assert as_mary.get(f"/b/alpha/settings/lines/{alpha_line.pk}").status_code == 403
     response = as_mary.post(f"/b/alpha/settings/lines/{alpha_line.pk}", line_data(alpha_line, label="Mary's"))
     assert response.status_code == 403
-    assert "needs the owner role" in text(response).lower()
+    assert "needs the owner role" in page_text(response).lower()
     assert line_row(alpha_line) == before
 
 
@@ -449,7 +436,7 @@ def test_an_owner_adds_a_sandbox_line_from_the_page(client, alice, alpha):
         "Test line",
     )
     assert response.redirect_chain[-1][0] == f"/b/alpha/settings/lines/{line.pk}"
-    assert "Added the sandbox line (737) 555-0142." in flash(response)
+    assert "Added the sandbox line (737) 555-0142." in flashed(response)
 
 
 def test_a_sandbox_line_with_phones_to_ring_screens_calls(client, alice, alpha_sandbox_line):
@@ -476,12 +463,12 @@ def test_a_sandbox_line_with_phones_to_ring_screens_calls(client, alice, alpha_s
 def test_a_bad_new_line_says_what_to_fix_and_adds_nothing(client, alice, alpha_line, data, message):
     response = signed_in(client, alice).post("/b/alpha/settings/lines/new", data)
 
-    assert message in text(response)
+    assert message in page_text(response)
     assert Line.objects.count() == 1
 
 
 def test_the_add_line_page_sends_twilio_numbers_to_the_cli(client, alice, alpha_line):
-    page = text(signed_in(client, alice).get("/b/alpha/settings/lines/new"))
+    page = page_text(signed_in(client, alice).get("/b/alpha/settings/lines/new"))
 
     assert f"--account {alpha_line.account.pk} --configure-provider" in page
 
@@ -497,8 +484,8 @@ def test_a_manager_excludes_a_number_typed_any_way(client, mary, alpha):
     assert list(ExcludedNumber.objects.values_list("business", "number", "label")) == [
         (alpha.pk, "+15125550123", "Mike's cell")
     ]
-    assert "(512) 555-0123 will not get automatic texts." in flash(response)
-    assert "Mike&#x27;s cell" in text(response)
+    assert "(512) 555-0123 will not get automatic texts." in flashed(response)
+    assert "Mike&#x27;s cell" in page_text(response)
 
 
 def test_excluding_a_number_twice_keeps_one_entry(client, mary, alpha):
@@ -507,7 +494,7 @@ def test_excluding_a_number_twice_keeps_one_entry(client, mary, alpha):
     response = signed_in(client, mary).post("/b/alpha/settings/excluded/", {"number": "512 555 0123"}, follow=True)
 
     assert list(ExcludedNumber.objects.values_list("label", flat=True)) == ["old"]
-    assert "was excluded already" in flash(response)
+    assert "was excluded already" in flashed(response)
 
 
 @pytest.mark.parametrize(
@@ -517,7 +504,7 @@ def test_excluding_a_number_twice_keeps_one_entry(client, mary, alpha):
 def test_a_non_number_cannot_be_excluded(client, mary, alpha, number, message):
     response = signed_in(client, mary).post("/b/alpha/settings/excluded/", {"number": number, "label": "x"})
 
-    assert message in text(response)
+    assert message in page_text(response)
     assert ExcludedNumber.objects.count() == 0
 
 
@@ -527,7 +514,7 @@ def test_a_manager_removes_an_exclusion(client, mary, alpha):
     response = signed_in(client, mary).post(f"/b/alpha/settings/excluded/{entry.pk}/remove", follow=True)
 
     assert ExcludedNumber.objects.count() == 0
-    assert "may get automatic texts again" in flash(response)
+    assert "may get automatic texts again" in flashed(response)
 
 
 def test_removing_an_exclusion_takes_a_post(client, mary, alpha):
@@ -541,7 +528,7 @@ def test_an_agent_cannot_exclude_numbers(client, bob, alpha):
     response = signed_in(client, bob).post("/b/alpha/settings/excluded/", {"number": "+15125550123"})
 
     assert response.status_code == 403
-    assert "needs the manager role" in text(response).lower()
+    assert "needs the manager role" in page_text(response).lower()
     assert ExcludedNumber.objects.count() == 0
 
 
@@ -568,13 +555,13 @@ def test_a_manager_adds_edits_and_deletes_a_canned_reply(client, mary, alpha):
 
     response = as_mary.post(f"/b/alpha/settings/canned/{reply.pk}/delete", follow=True)
     assert canned_rows() == []
-    assert "Deleted the canned reply “Running late”." in flash(response)
+    assert "Deleted the canned reply “Running late”." in flashed(response)
 
 
 def test_the_canned_replies_page_shows_each_replys_segments(client, mary, alpha):
     CannedReply.objects.create(business=alpha, title="Long", body="x" * 161)
 
-    page = text(signed_in(client, mary).get("/b/alpha/settings/canned/"))
+    page = page_text(signed_in(client, mary).get("/b/alpha/settings/canned/"))
 
     assert "GSM-7, 2 segments" in page
 
@@ -596,7 +583,7 @@ def test_a_bad_canned_reply_says_what_to_fix_and_saves_nothing(client, mary, alp
 
     response = signed_in(client, mary).post("/b/alpha/settings/canned/", data)
 
-    assert message in text(response)
+    assert message in page_text(response)
     assert canned_rows() == [("Running late", "On our way")]
 
 
@@ -608,7 +595,7 @@ def test_editing_a_canned_reply_to_a_taken_title_is_refused(client, mary, alpha)
         f"/b/alpha/settings/canned/{other.pk}", {"title": "Running Late", "body": "x"}
     )
 
-    assert "already" in text(response)
+    assert "already" in page_text(response)
     assert canned_rows() == [("Booked", "See you then"), ("Running late", "On our way")]
 
 

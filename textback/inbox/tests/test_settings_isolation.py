@@ -15,13 +15,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def as_alice(client, alice):
-    """alice owns AlphaPlumbing, so no role stands between her and a page: only the tenant check can."""
-    client.force_login(alice)
-    return client
-
-
-@pytest.fixture
 def beta_things(beta, beta_line):
     """One of each object the settings and contact pages change, all BetaHVAC's."""
     OpeningHours.objects.create(business=beta, weekday=0, opens=time(8), closes=time(17))
