@@ -133,6 +133,20 @@ def as_bob(client, bob):
 
 
 @pytest.fixture
+def smtp(settings):
+    """A real SMTP server (aiosmtpd, tests/support/smtp.py) that Django's SMTP backend talks to."""
+    from tests.support.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def lose_the_key(settings):
     """Make accounts' secrets unreadable the way it happens: stored under one TEXTBACK_ENCRYPTION_KEY,
     then the setting changed to another key without the old one after it."""

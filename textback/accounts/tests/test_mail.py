@@ -2,7 +2,6 @@
 
 import pytest
 
-from tests.support.smtp import SmtpServer
 from textback.accounts import mail
 from textback.lib import email_url
 from textback.lib.env import SettingError
@@ -10,18 +9,6 @@ from textback.outbox.models import OutboxItem
 from textback.providers.sandbox.models import SandboxEmail
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def smtp(settings):
-    server = SmtpServer().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.DEFAULT_FROM_EMAIL = "AlphaPlumbing via textback <textback@textback.example.com>"
-    yield server
-    server.stop()
 
 
 def test_a_queued_mail_reaches_the_smtp_server(smtp, alpha, run_outbox):
