@@ -70,9 +70,16 @@ def business_or_404(request, slug: str, action: str = "view") -> Business:
     return business
 
 
+def served_line_ids(membership: Membership) -> frozenset[int]:
+    """The lines the person lists as theirs (empty: every line), read once per membership object (a page
+    asks several times)."""
+    if not hasattr(membership, "_served_line_ids"):
+        membership._served_line_ids = frozenset(membership.lines.values_list("pk", flat=True))
+    return membership._served_line_ids
+
+
 def visible_line_ids(membership: Membership) -> list[int] | None:
     """The lines whose conversations this person sees; None means every line of the business."""
     if can(membership, "see_all_lines"):
         return None
-    ids = list(membership.lines.values_list("pk", flat=True))
-    return ids or None
+    return sorted(served_line_ids(membership)) or None

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
+from textback.accounts import access
 from textback.accounts.access import business_or_404
 from textback.calls.decide import REASONS
 from textback.calls.models import Call
@@ -68,7 +69,7 @@ def line_name(line: Line) -> str:
 
 def _lines(business, membership) -> list[Line]:
     lines = Line.objects.filter(business=business).order_by("label", "number")
-    ids = listing.visible_line_ids(membership)
+    ids = access.visible_line_ids(membership)
     return list(lines if ids is None else lines.filter(pk__in=ids))
 
 
@@ -128,7 +129,7 @@ def inbox(request, slug: str):
 def _etag(request, business, query: listing.Query) -> str:
     membership = request.membership
     stamp = listing.change_stamp(business, membership)
-    seen_by = (membership.user_id, membership.role, listing.visible_line_ids(membership), membership.alert_browser)
+    seen_by = (membership.user_id, membership.role, access.visible_line_ids(membership), membership.alert_browser)
     mix = f"{business.pk}|{seen_by}|{_filter_params(query)}|{stamp}|{timezone.get_current_timezone_name()}"
     return '"' + hashlib.blake2b(mix.encode(), digest_size=12).hexdigest() + '"'
 
@@ -160,7 +161,7 @@ def live(request, slug: str):
 def calls(request, slug: str):
     business = business_or_404(request, slug)
     found = Call.objects.filter(business=business)
-    line_ids = listing.visible_line_ids(request.membership)
+    line_ids = access.visible_line_ids(request.membership)
     if line_ids is not None:
         found = found.filter(line_id__in=line_ids)
     found = found.select_related("line", "contact").order_by("-started_at", "-pk")[:CALLS_PAGE]

@@ -121,24 +121,10 @@ def sla_level(since: datetime | None, now: datetime, amber_minutes: int, red_min
     return "ok"
 
 
-def served_line_ids(membership: Membership) -> frozenset[int]:
-    """The lines the person lists as theirs (empty: every line), read once per request."""
-    if not hasattr(membership, "_served_line_ids"):
-        membership._served_line_ids = frozenset(membership.lines.values_list("pk", flat=True))
-    return membership._served_line_ids
-
-
-def visible_line_ids(membership: Membership) -> list[int] | None:
-    """access.visible_line_ids, from the one read of served_line_ids (a page asks four times)."""
-    if access.can(membership, "see_all_lines"):
-        return None
-    return sorted(served_line_ids(membership)) or None
-
-
 def visible(business, membership: Membership) -> QuerySet:
     """The conversations of the business this person may see."""
     conversations = Conversation.objects.filter(business=business, last_message_at__isnull=False)
-    line_ids = visible_line_ids(membership)
+    line_ids = access.visible_line_ids(membership)
     if line_ids is not None:
         conversations = conversations.filter(Q(line_id__in=line_ids) | Q(assignee_id=membership.user_id))
     return conversations
@@ -230,7 +216,7 @@ def _alert_rule(business, membership: Membership, now: datetime):
     """A per-row check of whether the viewer gets a browser notification (one query for their lines)."""
     if not alerting.wants(membership, alerting.BROWSER, alerting.REPLY, now):
         return lambda conversation: False
-    line_ids = served_line_ids(membership)
+    line_ids = access.served_line_ids(membership)
     user_id = membership.user_id
 
     def alerted(conversation) -> bool:
