@@ -305,20 +305,21 @@ def run(engine: str, args) -> dict:
         roots = [system.web.pid]
         load_before = os.getloadavg()
 
-        def pids():
-            return process_trees(roots) + (monitor.backend_pids() if monitor else [])
+        def reading():
+            serve = cpu_ticks(process_trees(roots))
+            backends = cpu_ticks(monitor.backend_pids()) if monitor else {}
+            readings.append((serve, backends, time.monotonic()))
 
         readings = []
-        tabs = idle_tabs(
-            system.url, client.cookies, args.tabs, args.idle_seconds, args.every, live,
-            lambda: readings.append((cpu_ticks(pids()), time.monotonic())),
-        )  # fmt: skip
-        (before, began), (after, ended) = readings
-        cpu = cpu_used(before, after)
+        tabs = idle_tabs(system.url, client.cookies, args.tabs, args.idle_seconds, args.every, live, reading)
+        (serve_before, db_before, began), (serve_after, db_after, ended) = readings
+        serve_cpu, db_cpu = cpu_used(serve_before, serve_after), cpu_used(db_before, db_after)
         out["idle_tabs"] = {
             "tabs": args.tabs,
             "seconds": args.idle_seconds,
-            "server_cpu_percent_of_one_core": round(100 * cpu / (ended - began), 2),
+            "server_cpu_percent_of_one_core": round(100 * (serve_cpu + db_cpu) / (ended - began), 2),
+            "serve_cpu_percent": round(100 * serve_cpu / (ended - began), 2),
+            "database_backends_cpu_percent": round(100 * db_cpu / (ended - began), 2),
             **tabs,
         }
         out["load_average"] = {"before": [round(v, 2) for v in load_before], "after": list(os.getloadavg())}
@@ -343,7 +344,8 @@ def report(out: dict) -> None:
     tabs = out["idle_tabs"]
     print(
         f"{tabs['tabs']} idle tabs for {tabs['seconds']:.0f} s: server CPU {tabs['server_cpu_percent_of_one_core']} %"
-        f" of one core (budget < 5 %); {tabs['polls_per_s']} polls/s, statuses {tabs['statuses']},"
+        f" of one core (budget < 5 %): textback serve {tabs['serve_cpu_percent']} %,"
+        f" PostgreSQL backends {tabs['database_backends_cpu_percent']} %; {tabs['polls_per_s']} polls/s, statuses {tabs['statuses']},"
         f" poll latency {tabs['latency_ms']}"
     )
     print(f"load average before {out['load_average']['before']}, after {out['load_average']['after']}")

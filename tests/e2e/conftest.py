@@ -5,7 +5,9 @@ PostgreSQL, every e2e system gets a throwaway database on that server.
 """
 
 import os
+import re
 
+import httpx
 import pytest
 
 from tests.support.harness import Database, System, new_database, seed_business
@@ -88,3 +90,27 @@ def split(seeded_template, tmp_path_factory, twilio_stub):
     yield system
     system.stop()
     system.database.drop()
+
+
+# --- a member of staff signed in over HTTP ---------------------------------------------------------
+
+STAFF = ("dispatch@alpha.example", "a-long-dispatcher-passphrase")
+
+
+@pytest.fixture(scope="module")
+def staff(embedded):
+    """An agent of AlphaPlumbing, added through the CLI."""
+    embedded.cli(
+        "user", "add", "--business", "alpha", "--email", STAFF[0], "--role", "agent", "--name", "Dana Dispatch",
+        "--password-stdin", stdin=STAFF[1] + "\n",
+    )  # fmt: skip
+    return STAFF
+
+
+def logged_in(system, username: str, password: str) -> httpx.Client:
+    browser = httpx.Client(base_url=system.url, timeout=10)
+    page = browser.get("/login")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    response = browser.post("/login", data={"username": username, "password": password, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302, response.text
+    return browser

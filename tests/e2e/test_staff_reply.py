@@ -4,33 +4,13 @@ delivery report reaches the page, and a double submit of the form sends once."""
 
 import re
 
-import httpx
 import pytest
 
+from tests.e2e.conftest import logged_in
 from tests.e2e.test_missed_call_loop import Caller, post
 from tests.support.harness import wait_until
 
 pytestmark = pytest.mark.e2e
-
-STAFF = ("dispatch@alpha.example", "a-long-dispatcher-passphrase")
-
-
-@pytest.fixture(scope="module")
-def staff(embedded):
-    embedded.cli(
-        "user", "add", "--business", "alpha", "--email", STAFF[0], "--role", "agent", "--name", "Dana Dispatch",
-        "--password-stdin", stdin=STAFF[1] + "\n",
-    )  # fmt: skip
-    return STAFF
-
-
-def logged_in(system, username: str, password: str) -> httpx.Client:
-    browser = httpx.Client(base_url=system.url, timeout=10)
-    page = browser.get("/login")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    response = browser.post("/login", data={"username": username, "password": password, "csrfmiddlewaretoken": token})
-    assert response.status_code == 302, response.text
-    return browser
 
 
 def form_fields(html: str) -> dict:
@@ -71,7 +51,7 @@ def test_a_reply_posted_on_the_page_reaches_the_caller_from_the_business_line(em
         " WHERE m.conversation_id = %s AND m.purpose = 'reply'",
         (conversation,),
     )
-    assert rows == [("staff", STAFF[0])]
+    assert rows == [("staff", staff[0])]
 
     sid = next(m["sid"] for m in twilio_stub.messages if m["to"] == caller.number and m["body"].startswith("Yes"))
     query = form["StatusCallback"].split("?", 1)[1]

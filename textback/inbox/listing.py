@@ -1,5 +1,5 @@
-"""The inbox list's queries: which conversations a person sees, one page at a time, and a cheap stamp
-that changes whenever the list might have.
+"""The inbox list's queries: which conversations a person sees, one page at a time (inbox/live.py has
+what tells a poll whether the list changed).
 
 Pages are keyset pages over (last_message_at, id), newest first, through the indexes
 `conversation_latest` and `conversation_status_latest`: a deep page costs what the first one does.
@@ -15,7 +15,6 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
@@ -23,7 +22,7 @@ from django.utils import timezone
 from textback.accounts import access, alerting
 from textback.accounts.models import Membership
 from textback.lib import phone
-from textback.messaging.models import Contact, Conversation, ConversationEvent, ConversationRead, Message
+from textback.messaging.models import Contact, Conversation, ConversationRead, Message
 
 PAGE = 50
 PREVIEW = 160  # characters of the last message read from the database
@@ -265,20 +264,3 @@ def unread_count(business, membership: Membership) -> int:
     )
     unread = visible(business, membership).filter(status=Conversation.OPEN, last_inbound_at__isnull=False)
     return len(unread.filter(~Exists(read_since)).values("pk")[: UNREAD_CAP + 1])
-
-
-def change_stamp(business, membership: Membership) -> str:
-    """Changes whenever the list might have, in one statement of three index lookups: the business's
-    newest message (new conversations, new texts both ways), its newest timeline event (assigned,
-    closed, reopened, outcome) and the person's newest read mark."""
-    conversation, event, read = (m._meta.db_table for m in (Conversation, ConversationEvent, ConversationRead))
-    quote = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT MAX(last_message_at) FROM {quote(conversation)} WHERE business_id = %s),"
-            f" (SELECT MAX(id) FROM {quote(event)} WHERE business_id = %s),"
-            f" (SELECT MAX(read_at) FROM {quote(read)} WHERE user_id = %s)",
-            [business.pk, business.pk, membership.user_id],
-        )
-        latest, event_id, read_at = cursor.fetchone()
-    return f"{latest}|{event_id}|{read_at}"

@@ -63,9 +63,9 @@ class Command(BaseCommand):
                     self.cfg.set(key, value)
 
             def load(self):
-                from django.core.wsgi import get_wsgi_application
+                from textback.wsgi import application
 
-                return get_wsgi_application()
+                return application
 
         mode = "web only" if no_worker else "web + outbox worker"
         self.stdout.write(f"textback on {settings.PUBLIC_URL} (listening on {bind}, {mode})")
