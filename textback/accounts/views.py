@@ -29,6 +29,12 @@ from textback.providers.models import Line
 from textback.providers.sandbox.models import SandboxEmail
 
 MAILBOX_PAGE = 50
+WRONG_CODE = "That code is not right. Type the 6 digits your authenticator shows now, or one of your recovery codes."
+UNREADABLE_CODE = (
+    "That is not one of your recovery codes. Codes from your authenticator app cannot be checked right now, so "
+    "type one of your recovery codes; if you have none left, ask an owner of your business to have your "
+    "two-factor sign-in switched off."
+)
 
 
 # --- the sandbox mailbox ------------------------------------------------------------------------------
@@ -213,6 +219,7 @@ def account(request):
     context = {
         "memberships": user.memberships.select_related("business").order_by("business__name"),
         "two_factor_on": two_factor.is_on(user),
+        "authenticator_readable": two_factor.authenticator_readable(user),
         "setup": two_factor.pending_setup(user),
         "recovery_left": two_factor.recovery_codes_left(user),
         "code_form": CodeForm(),
@@ -293,7 +300,7 @@ def login_code(request):
         messages.error(request, "Log in again: the code must be typed within 5 minutes of the password.")
         return redirect("login")
     form = CodeForm(request.POST or None)
-    context = {"form": form}
+    context = {"form": form, "unreadable": not two_factor.authenticator_readable(pending.user)}
     if request.method == "POST":
         attempt = signin.reserve(request, pending)
         if attempt.refused:
@@ -301,8 +308,7 @@ def login_code(request):
         if form.is_valid() and two_factor.check_code(pending.user, form.cleaned_data["code"]):
             signin.finish(request, pending, attempt)
             return redirect(pending.next_url)
-        form.add_error("code", "That code is not right. Type the 6 digits your authenticator shows now, "
-                               "or one of your recovery codes.")  # fmt: skip
+        form.add_error("code", UNREADABLE_CODE if context["unreadable"] else WRONG_CODE)
         return render(request, "accounts/login_code.html", context, status=400)
     return render(request, "accounts/login_code.html", context)
 
