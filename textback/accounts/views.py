@@ -25,6 +25,7 @@ from textback.accounts.forms import AcceptForm, CodeForm, InviteForm, LinesForm,
 from textback.accounts.mail import in_sandbox
 from textback.accounts.models import Invitation, Membership
 from textback.accounts.passwords import ResetForm
+from textback.lib import keyset
 from textback.providers.models import Line
 from textback.providers.sandbox.models import SandboxEmail
 
@@ -51,11 +52,26 @@ def _mails(request, business):
     return SandboxEmail.objects.filter((Q(business=business) | Q(business=None)) & to_me)
 
 
+def _mailbox_page(request, business) -> dict:
+    """One page of the mailbox, newest first, below the `before` cursor of an "Older mails" link."""
+    raw = request.GET.get("before", "")
+    before = keyset.Cursor.parse(raw)
+    mails, after = keyset.page(_mails(request, business), "sent_at", before, MAILBOX_PAGE)
+    return {
+        "mails": mails,
+        "older": after.encode() if after else "",
+        "paged": before is not None,
+        "broken_link": bool(raw) and before is None,
+    }
+
+
 @login_required
 def mailbox(request, slug: str):
     business = business_or_404(request, slug)
-    mails = _mails(request, business)[:MAILBOX_PAGE] if in_sandbox() else []
-    return render(request, "accounts/mailbox.html", {"business": business, "mails": mails, "sandbox": in_sandbox()})
+    context = {"business": business, "sandbox": in_sandbox()}
+    if context["sandbox"]:
+        context.update(_mailbox_page(request, business))
+    return render(request, "accounts/mailbox.html", context)
 
 
 @login_required
