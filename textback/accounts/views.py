@@ -32,9 +32,8 @@ from textback.providers.sandbox.models import SandboxEmail
 MAILBOX_PAGE = 50
 WRONG_CODE = "That code is not right. Type the 6 digits your authenticator shows now, or one of your recovery codes."
 UNREADABLE_CODE = (
-    "That is not one of your recovery codes. Codes from your authenticator app cannot be checked right now, so "
-    "type one of your recovery codes; if you have none left, ask an owner of your business to have your "
-    "two-factor sign-in switched off."
+    "That is not one of your unused recovery codes, and codes from your authenticator app cannot be checked right "
+    "now: type a recovery code."
 )
 
 

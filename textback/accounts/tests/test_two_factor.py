@@ -208,7 +208,7 @@ def test_a_person_whose_authenticator_secret_no_key_opens_is_told_to_use_a_recov
 
     refused = client.post(reverse("account:login-code"), {"code": next_code(secret)})
     assert refused.status_code == 400
-    assert "type one of your recovery codes" in refused.content.decode()
+    assert "That is not one of your unused recovery codes" in refused.content.decode()
     assert not signed_in(client)
 
     assert client.post(reverse("account:login-code"), {"code": codes[0]}).status_code == 302
