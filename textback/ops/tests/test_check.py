@@ -36,6 +36,14 @@ def findings(result, level: str) -> list[str]:
     return [line for line in result.out.splitlines() if line.startswith(level)]
 
 
+def the_one_error(textback):
+    """`textback check` fails with exactly one error: that line, and the whole result."""
+    result = textback("check")
+    assert result.code == 1
+    [error] = findings(result, "ERROR")
+    return error, result
+
+
 def test_check_passes_a_complete_twilio_set_up(textback, healthy):
     result = textback("check")
     assert result.code == 0, result.output
@@ -520,9 +528,7 @@ def test_check_online_says_what_to_check_when_no_text_has_come_in_yet(textback, 
 def test_check_reports_an_auth_token_no_key_can_decrypt_as_an_error_naming_the_account(textback, healthy, lose_the_key):
     account = healthy.account
     lose_the_key(account)
-    result = textback("check")
-    assert result.code == 1
-    [error] = findings(result, "ERROR")
+    error, result = the_one_error(textback)
     assert error.startswith(
         f"ERROR the auth token of Twilio account {account.pk} (acme) cannot be decrypted with any configured key. "
         "TEXTBACK_ENCRYPTION_KEY changed? add the old key after the new one"
@@ -578,22 +584,18 @@ def test_check_counts_two_factor_secrets_under_an_older_key_among_the_secrets_to
 
 
 def test_check_reports_a_two_factor_secret_no_key_can_decrypt_as_an_error_naming_the_person(
-    textback, healthy, settings
+    textback, healthy, lose_the_two_factor_key
 ):
     person = Membership.objects.get(business=healthy.business).user
-    settings.ENCRYPTION_KEYS = [Fernet.generate_key()]
-    secret = two_factor.do_begin(person).secret_encrypted
-    settings.ENCRYPTION_KEYS = [Fernet.generate_key()]
-    result = textback("check")
-    assert result.code == 1
-    [error] = findings(result, "ERROR")
+    [lost] = lose_the_two_factor_key(person)
+    error, result = the_one_error(textback)
     assert error.startswith(
         f"ERROR the two-factor secret of mike@acme.example (user {person.pk}) cannot be decrypted with any configured "
         "key, so they can sign in only with a recovery code. TEXTBACK_ENCRYPTION_KEY changed? add the old key after "
         "the new one"
     )
     assert error.endswith("`textback user two-factor-off --email mike@acme.example`.")
-    assert secret not in result.output
+    assert lost.secret_encrypted not in result.output
 
 
 def test_check_says_a_webhook_key_is_set(textback, healthy):

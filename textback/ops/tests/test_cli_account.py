@@ -317,37 +317,30 @@ def test_reencrypt_without_a_configured_key_says_what_the_first_key_is(textback,
     )
 
 
-def test_reencrypt_refuses_and_writes_nothing_while_a_secret_is_unreadable(
-    textback, twilio_account, bolt, lose_the_key, settings
-):
+def a_lost_auth_token(bolt, lose_the_key, lose_the_two_factor_key) -> str:
     lost = ProviderAccount.objects.create(business=bolt, provider=TWILIO, account_sid="AC" + "1" * 32, auth_token=TOKEN)
     lose_the_key(lost)
-    before = ProviderAccount.objects.get(pk=twilio_account.pk).auth_token_encrypted  # under the derived key
-
-    result = textback("account", "reencrypt")
-
-    assert result.code == 2
-    assert result.err.startswith(
-        f"nothing was re-encrypted: the auth token of Twilio account {lost.pk} (bolt) cannot be decrypted "
-        "with any configured key. TEXTBACK_ENCRYPTION_KEY changed? add the old key after the new one"
-    )
-    assert ProviderAccount.objects.get(pk=twilio_account.pk).auth_token_encrypted == before
+    return f"the auth token of Twilio account {lost.pk} (bolt)"
 
 
-def test_reencrypt_refuses_and_writes_nothing_while_a_two_factor_secret_is_unreadable(
-    textback, twilio_account, settings
-):
-    settings.ENCRYPTION_KEYS = [Fernet.generate_key()]
+def a_lost_two_factor_secret(bolt, lose_the_key, lose_the_two_factor_key) -> str:
     person = get_user_model().objects.create_user("mike@acme.example", "mike@acme.example", "x" * 12)
-    two_factor.do_begin(person)
-    settings.ENCRYPTION_KEYS = [Fernet.generate_key()]
+    lose_the_two_factor_key(person)
+    return f"the two-factor secret of mike@acme.example (user {person.pk})"
+
+
+@pytest.mark.parametrize("lose", [a_lost_auth_token, a_lost_two_factor_secret])
+def test_reencrypt_refuses_and_writes_nothing_while_a_secret_is_unreadable(
+    textback, twilio_account, bolt, lose_the_key, lose_the_two_factor_key, lose
+):
+    named = lose(bolt, lose_the_key, lose_the_two_factor_key)
     before = ProviderAccount.objects.get(pk=twilio_account.pk).auth_token_encrypted  # under the derived key
 
     result = textback("account", "reencrypt")
 
     assert result.code == 2
     assert result.err.startswith(
-        f"nothing was re-encrypted: the two-factor secret of mike@acme.example (user {person.pk}) cannot be "
-        "decrypted with any configured key. TEXTBACK_ENCRYPTION_KEY changed? add the old key after the new one"
+        f"nothing was re-encrypted: {named} cannot be decrypted with any configured key. "
+        "TEXTBACK_ENCRYPTION_KEY changed? add the old key after the new one"
     )
     assert ProviderAccount.objects.get(pk=twilio_account.pk).auth_token_encrypted == before
