@@ -162,6 +162,21 @@ def lose_the_key(settings):
     return lose
 
 
+@pytest.fixture
+def lose_the_two_factor_key(settings):
+    """Give people a two-factor set-up whose secret no configured key opens: made under one
+    TEXTBACK_ENCRYPTION_KEY, then the setting changed to another without the old one after it."""
+    from textback.accounts import two_factor
+
+    def lose(*users):
+        settings.ENCRYPTION_KEYS = [Fernet.generate_key()]
+        made = [two_factor.do_begin(user) for user in users]
+        settings.ENCRYPTION_KEYS = [Fernet.generate_key()]
+        return made
+
+    return lose
+
+
 _keys = itertools.count(1)
 
 

@@ -6,10 +6,15 @@ sha256 hashes, each good for one sign-in. A code is accepted for the 30-second s
 the current one (phone clocks drift), and never twice: the last accepted step is stored and only a
 later one passes, by a conditional UPDATE, so two requests racing with the same code cannot both win.
 Switching it off needs a code too. Wrong codes at sign-in count in the login throttle (views).
+
+A secret no configured key opens (TEXTBACK_ENCRYPTION_KEY changed without the old key after the new one)
+cannot check an authenticator code: sign-in then takes only recovery codes, and says so.
+`textback account reencrypt` moves these secrets to a new key with the provider credentials.
 """
 
 import hashlib
 import hmac
+import logging
 import secrets
 
 import pyotp
@@ -18,8 +23,11 @@ from django.utils import timezone
 
 from textback.accounts.invitations import Refused
 from textback.accounts.models import RecoveryCode, TwoFactor
+from textback.lib.encryption import Undecryptable
+from textback.providers import credentials
 from textback.providers.credentials import ring
 
+log = logging.getLogger(__name__)
 ISSUER = "textback"
 STEP = 30  # seconds a code lasts
 DRIFT = 1  # steps either side of now that are still accepted
@@ -27,16 +35,57 @@ RECOVERY_CODES = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o or 1/l/i to misread
 
 
+class UnreadableSecret(Exception):
+    """A person's authenticator secret that no configured key decrypts. Names the person, never the secret."""
+
+    def __init__(self, two_factor: TwoFactor):
+        username = two_factor.user.get_username()
+        self.user_id = two_factor.user_id
+        self.summary = f"the two-factor secret of {username} (user {two_factor.user_id}) cannot be decrypted with any configured key"
+        super().__init__(
+            f"{self.summary}, so they can sign in only with a recovery code. {credentials.advice()} Or switch their "
+            f"two-factor sign-in off, so they set it up again: `textback user two-factor-off --email {username}`."
+        )
+
+
 def _secret(two_factor: TwoFactor) -> str:
-    return ring().decrypt(two_factor.secret_encrypted)
+    try:
+        return ring().decrypt(two_factor.secret_encrypted)
+    except Undecryptable:
+        raise UnreadableSecret(two_factor) from None
+
+
+def readable(two_factor: TwoFactor) -> bool:
+    try:
+        _secret(two_factor)
+    except UnreadableSecret:
+        return False
+    return True
+
+
+def audit(rows) -> credentials.Audit:
+    """Where these people's authenticator secrets stand against the configured keys (see credentials.audit)."""
+    return credentials.sort_secrets(rows, ("secret_encrypted",), lambda row, column: UnreadableSecret(row))
 
 
 def is_on(user) -> bool:
     return TwoFactor.objects.filter(user=user, confirmed_at__isnull=False).exists()
 
 
+def authenticator_readable(user) -> bool:
+    """False when the person has two-factor on but no configured key opens its secret: only recovery codes work."""
+    two_factor = TwoFactor.objects.filter(user=user, confirmed_at__isnull=False).select_related("user").first()
+    if two_factor is None or readable(two_factor):
+        return True
+    log.error("two-factor sign-in needs a recovery code: %s", UnreadableSecret(two_factor))
+    return False
+
+
 def pending_setup(user) -> TwoFactor | None:
-    return TwoFactor.objects.filter(user=user, confirmed_at=None).first()
+    """The set-up waiting for its first code; one whose secret no key opens any more is as good as none
+    (starting again replaces it)."""
+    two_factor = TwoFactor.objects.filter(user=user, confirmed_at=None).first()
+    return two_factor if two_factor is not None and readable(two_factor) else None
 
 
 def do_begin(user, now=None) -> TwoFactor:
@@ -67,7 +116,11 @@ def _clean(code: str) -> str:
 def _matching_step(two_factor: TwoFactor, code: str, now) -> int | None:
     if not (len(code) == 6 and code.isdigit()):
         return None
-    totp, current = pyotp.TOTP(_secret(two_factor)), int(now.timestamp()) // STEP
+    try:
+        totp = pyotp.TOTP(_secret(two_factor))
+    except UnreadableSecret:
+        return None  # no code can be checked; recovery codes still work
+    current = int(now.timestamp()) // STEP
     for step in range(current - DRIFT, current + DRIFT + 1):
         if hmac.compare_digest(totp.at(step * STEP), code):
             return step
@@ -135,8 +188,14 @@ def do_turn_off(user, code: str, now=None) -> None:
     with transaction.atomic():
         if not check_code(user, code, now):
             raise Refused("That code is not right, so two-factor sign-in is still on.")
-        TwoFactor.objects.filter(user=user).delete()
-        RecoveryCode.objects.filter(user=user).delete()
+        do_remove(user)
+
+
+def do_remove(user) -> bool:
+    """Two-factor sign-in off without a code (an operator's help for a lost phone); False when it was not set up."""
+    removed, _ = TwoFactor.objects.filter(user=user).delete()
+    RecoveryCode.objects.filter(user=user).delete()
+    return removed > 0
 
 
 def recovery_codes_left(user) -> int:

@@ -25,10 +25,16 @@ from textback.accounts.forms import AcceptForm, CodeForm, InviteForm, LinesForm,
 from textback.accounts.mail import in_sandbox
 from textback.accounts.models import Invitation, Membership
 from textback.accounts.passwords import ResetForm
+from textback.lib import keyset
 from textback.providers.models import Line
 from textback.providers.sandbox.models import SandboxEmail
 
 MAILBOX_PAGE = 50
+WRONG_CODE = "That code is not right. Type the 6 digits your authenticator shows now, or one of your recovery codes."
+UNREADABLE_CODE = (
+    "That is not one of your unused recovery codes, and codes from your authenticator app cannot be checked right "
+    "now: type a recovery code."
+)
 
 
 # --- the sandbox mailbox ------------------------------------------------------------------------------
@@ -45,11 +51,26 @@ def _mails(request, business):
     return SandboxEmail.objects.filter((Q(business=business) | Q(business=None)) & to_me)
 
 
+def _mailbox_page(request, business) -> dict:
+    """One page of the mailbox, newest first, below the `before` cursor of an "Older mails" link."""
+    raw = request.GET.get("before", "")
+    before = keyset.Cursor.parse(raw)
+    mails, after = keyset.page(_mails(request, business), "sent_at", before, MAILBOX_PAGE)
+    return {
+        "mails": mails,
+        "older": after.encode() if after else "",
+        "paged": before is not None,
+        "broken_link": bool(raw) and before is None,
+    }
+
+
 @login_required
 def mailbox(request, slug: str):
     business = business_or_404(request, slug)
-    mails = _mails(request, business)[:MAILBOX_PAGE] if in_sandbox() else []
-    return render(request, "accounts/mailbox.html", {"business": business, "mails": mails, "sandbox": in_sandbox()})
+    context = {"business": business, "sandbox": in_sandbox()}
+    if context["sandbox"]:
+        context.update(_mailbox_page(request, business))
+    return render(request, "accounts/mailbox.html", context)
 
 
 @login_required
@@ -213,6 +234,7 @@ def account(request):
     context = {
         "memberships": user.memberships.select_related("business").order_by("business__name"),
         "two_factor_on": two_factor.is_on(user),
+        "authenticator_readable": two_factor.authenticator_readable(user),
         "setup": two_factor.pending_setup(user),
         "recovery_left": two_factor.recovery_codes_left(user),
         "code_form": CodeForm(),
@@ -293,7 +315,7 @@ def login_code(request):
         messages.error(request, "Log in again: the code must be typed within 5 minutes of the password.")
         return redirect("login")
     form = CodeForm(request.POST or None)
-    context = {"form": form}
+    context = {"form": form, "unreadable": not two_factor.authenticator_readable(pending.user)}
     if request.method == "POST":
         attempt = signin.reserve(request, pending)
         if attempt.refused:
@@ -301,8 +323,7 @@ def login_code(request):
         if form.is_valid() and two_factor.check_code(pending.user, form.cleaned_data["code"]):
             signin.finish(request, pending, attempt)
             return redirect(pending.next_url)
-        form.add_error("code", "That code is not right. Type the 6 digits your authenticator shows now, "
-                               "or one of your recovery codes.")  # fmt: skip
+        form.add_error("code", UNREADABLE_CODE if context["unreadable"] else WRONG_CODE)
         return render(request, "accounts/login_code.html", context, status=400)
     return render(request, "accounts/login_code.html", context)
 

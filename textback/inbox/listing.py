@@ -13,7 +13,7 @@ a manager, and hiding it would leave the agent's "Mine" list short.
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Concat, Substr
@@ -21,32 +21,14 @@ from django.utils import timezone
 
 from textback.accounts import access, alerting
 from textback.accounts.models import Membership
-from textback.lib import phone
+from textback.lib import keyset, phone
+from textback.lib.keyset import EPOCH, Cursor
 from textback.messaging.models import Contact, Conversation, ConversationRead, Message
 
 PAGE = 50
 PREVIEW = 160  # characters of the last message read from the database
 UNREAD_CAP = 99  # the tab title says "99+" beyond this; counting further costs time nobody needs
 SHOWS = {"open": "Open", "unassigned": "Unassigned", "mine": "Mine", "all": "All"}
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class Cursor:
-    """Where a page ends: the last row's last_message_at and id (the next page starts below it)."""
-
-    at: datetime
-    pk: int
-
-    def encode(self) -> str:
-        return f"{(self.at - EPOCH) // timedelta(microseconds=1)},{self.pk}"
-
-    @classmethod
-    def parse(cls, text: str) -> "Cursor | None":
-        match = re.fullmatch(r"(\d{1,17}),(\d{1,18})", text or "")
-        if not match:
-            return None
-        return cls(EPOCH + timedelta(microseconds=int(match[1])), int(match[2]))
 
 
 @dataclass(frozen=True)
@@ -198,17 +180,9 @@ def page(business, membership: Membership, query: Query, now: datetime | None = 
     now = now or timezone.now()
     user = membership.user
     conversations = filtered(business, visible(business, membership), query, user)
-    if query.before is not None:
-        at, pk = query.before.at, query.before.pk
-        # `<=` on the leading column lets both databases seek in the index; the OR only trims the tie.
-        conversations = conversations.filter(Q(last_message_at__lte=at) & (Q(last_message_at__lt=at) | Q(pk__lt=pk)))
-    found = list(_with_row_facts(conversations, user).order_by("-last_message_at", "-pk")[: PAGE + 1])
-    more = len(found) > PAGE
-    found = found[:PAGE]
+    found, after = keyset.page(_with_row_facts(conversations, user), "last_message_at", query.before, PAGE)
     alerts = _alert_rule(business, membership, now)
-    rows = [_row(c, business, user, now, alerts) for c in found]
-    last = found[-1] if more else None
-    return Page(rows, Cursor(last.last_message_at, last.pk) if last else None)
+    return Page([_row(c, business, user, now, alerts) for c in found], after)
 
 
 def _alert_rule(business, membership: Membership, now: datetime):

@@ -25,6 +25,10 @@ from textback.lib import phone
 USAGE = 2  # exit status for input the user must fix
 
 
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
 def fail(message: str) -> CommandError:
     """The error to raise for input the user must fix: `raise cli.fail("…")`."""
     return CommandError(message, returncode=USAGE)
@@ -45,12 +49,12 @@ class VerbCommand(BaseCommand):
         for verb, help_text in self.verbs.items():
             # No abbreviated options: a script's --tok must not start meaning something else later.
             subparser = subparsers.add_parser(verb, help=help_text, description=help_text, allow_abbrev=False)
-            getattr(self, f"add_{verb}_arguments")(subparser)
+            getattr(self, f"add_{verb.replace('-', '_')}_arguments")(subparser)
 
     def handle(self, *args, action, **options):
         self.stdin = options.pop("stdin", None) or sys.stdin
         try:
-            getattr(self, f"do_{action}")(**options)
+            getattr(self, f"do_{action.replace('-', '_')}")(**options)
         except IntegrityError as exc:  # e.g. the same record written by another process just now
             raise CommandError(f"nothing was written: it conflicts with what is in the database ({exc})") from None
         except (OperationalError, ProgrammingError) as exc:

@@ -3,14 +3,16 @@
 `account.auth_token` and `account.webhook_key` read as plaintext and encrypt when assigned
 (see `secret`). The key ring is TEXTBACK_ENCRYPTION_KEY's keys (settings.ENCRYPTION_KEYS), then the
 key derived from the secret key; it is built once per process, and so is its cache of decrypted
-tokens, which keeps Fernet off the webhook hot path.
+tokens, which keeps Fernet off the webhook hot path. People's two-factor secrets use the same ring
+(accounts/two_factor.py); `sort_secrets` and `do_rotate` serve both kinds (ops/encrypted.py takes them together).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import transaction
+from django.db.models import Model
 from django.dispatch import receiver
 
 from textback.lib.encryption import KeyRing, Undecryptable, ring_keys
@@ -54,9 +56,8 @@ class UnreadableCredential(Exception):
             f"the {what} of {account.get_provider_display()} account {account.pk} ({account.business.slug}) "
             "cannot be decrypted with any configured key"
         )
-        advice = ADVICE.format(secret_file=settings.DATA_DIR / "secret-key")
         super().__init__(
-            f"{self.summary}. {advice} Or give the {what} again: `textback account set {account.pk} {flag}`."
+            f"{self.summary}. {advice()} Or give the {what} again: `textback account set {account.pk} {flag}`."
         )
 
 
@@ -100,21 +101,28 @@ def state(account, column: str) -> str:
     return "set"
 
 
+def advice() -> str:
+    """What to do about a secret no configured key decrypts."""
+    return ADVICE.format(secret_file=settings.DATA_DIR / "secret-key")
+
+
 @dataclass
 class Audit:
-    """Where the stored secrets stand against the configured keys."""
+    """Where one kind of stored secret stands against the configured keys."""
 
     total: int  # secrets stored
-    stale: list[tuple[object, str, str]]  # (account, column, token) readable, but not under the first key
-    unreadable: list[UnreadableCredential]
+    stale: list[tuple[Model, str, str]]  # (row, column, token) readable, but not under the first key
+    unreadable: list[Exception]  # one per secret no configured key decrypts, each with a `summary`
 
 
-def audit(accounts) -> Audit:
+def sort_secrets(rows, columns, unreadable: Callable[[Model, str], Exception]) -> Audit:
+    """Sort the tokens in `columns` of `rows`: under the first key, readable under another, or unreadable
+    (`unreadable(row, column)` makes the error that names it)."""
     keys = ring()
     result = Audit(0, [], [])
-    for account in accounts:
-        for column in SECRETS:
-            token = getattr(account, column)
+    for row in rows:
+        for column in columns:
+            token = getattr(row, column)
             if not token:
                 continue
             result.total += 1
@@ -123,24 +131,19 @@ def audit(accounts) -> Audit:
             try:
                 keys.decrypt(token)
             except Undecryptable:
-                result.unreadable.append(UnreadableCredential(account, column))
+                result.unreadable.append(unreadable(row, column))
             else:
-                result.stale.append((account, column, token))
+                result.stale.append((row, column, token))
     return result
 
 
-def do_reencrypt() -> Audit:
-    """Re-encrypt under the first key every stored secret that is not under it yet. All or nothing:
-    if any secret is unreadable, nothing is written, so after a success the older keys can go.
+def audit(accounts) -> Audit:
+    return sort_secrets(accounts, SECRETS, UnreadableCredential)
 
-    Takes the accounts' row locks, so a secret changed meanwhile is not overwritten with its old value."""
-    from textback.providers.models import ProviderAccount
 
+def do_rotate(found: Audit) -> None:
+    """Write every stale secret of an audit back under the first key. Run it in the transaction that took the
+    audit under row locks, so a secret changed meanwhile is not overwritten with its old value."""
     keys = ring()
-    with transaction.atomic():
-        accounts = ProviderAccount.objects.select_for_update(of=("self",)).select_related("business").order_by("pk")
-        found = audit(accounts)
-        if not found.unreadable:
-            for account, column, token in found.stale:
-                ProviderAccount.objects.filter(pk=account.pk).update(**{column: keys.rotate(token)})
-    return found
+    for row, column, token in found.stale:
+        type(row)._default_manager.filter(pk=row.pk).update(**{column: keys.rotate(token)})

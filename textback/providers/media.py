@@ -4,6 +4,12 @@ Pages never point a browser at a provider's URL: Twilio may ask for the account'
 auth), and a raw URL would tell every viewer's browser where our media lives. A view of ours checks the
 tenant and asks `open_media`, which fetches the file with the account's credentials and passes on only
 the kinds of file a page shows (audio, pictures, video, PDF), up to MAX_BYTES.
+
+Where a fetch may go: the first URL must be an https address under twilio.com; Twilio then redirects to its
+media CDN (a host on amazonaws.com or twiliocdn.com, which may change), so a redirect may lead to any https
+host, but never to a local name, and every connection goes only to a public internet address, checked after
+resolving the name and then connected to (registry.public_client). The account's credentials go only to
+Twilio's API (api.twilio.com, or TEXTBACK_TWILIO_API_URL), never to the CDN or to another host.
 """
 
 import base64
@@ -14,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from django.conf import settings
 
+from textback.lib import public_net
 from textback.lib.urls import is_local
 from textback.providers import registry
 from textback.providers.credentials import UnreadableCredential
@@ -80,7 +87,9 @@ def _twilio(account, url: str) -> Media:
     except UnreadableCredential:
         raise MediaRefused("The Twilio account's auth token cannot be read (`textback check` says why).") from None
     credentials = base64.b64encode(f"{account.account_sid}:{token}".encode()).decode()
-    return _fetch(_through_configured_api(url), {"Authorization": f"Basic {credentials}"}, "Twilio")
+    url = _through_configured_api(url)
+    on_the_api = _origin(url) == _origin(settings.TWILIO_API_URL)
+    return _fetch(url, {"Authorization": f"Basic {credentials}"} if on_the_api else {}, "Twilio")
 
 
 def _through_configured_api(url: str) -> str:
@@ -104,10 +113,16 @@ def _may_follow(url: str) -> bool:
 
 
 def _fetch(url: str, headers: dict, provider: str) -> Media:
-    client = registry.http_client()
+    """Follow the provider's redirects; `headers` (its credentials) go to the first URL's origin only."""
+    client = registry.public_client()
     for _ in range(MAX_REDIRECTS + 1):
         try:
             response = client.send(client.build_request("GET", url, headers=headers), stream=True)
+        except public_net.NotPublic as refused:
+            raise MediaRefused(
+                f"textback does not fetch files from {refused.host}: it resolves to {refused.address}, an address on "
+                "this machine or a private network, not the public internet."
+            ) from None
         except httpx.HTTPError:
             raise MediaRefused(f"{provider} could not be reached for this file; try again in a minute.") from None
         if not response.is_redirect:

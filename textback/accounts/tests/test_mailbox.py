@@ -1,18 +1,24 @@
 """The sandbox mailbox: every mail textback sent for a business, or to me, while no mail server is set up."""
 
+import re
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from textback.accounts import views
+from textback.lib.keyset import Cursor
 from textback.providers.sandbox.models import SandboxEmail
 
 pytestmark = pytest.mark.django_db
 
 
 def a_mail(business=None, to="mike@alpha.example", subject="New text from Jane", body="my basement is flooding",
-           html=""):  # fmt: skip
+           html="", sent_at=None):  # fmt: skip
     return SandboxEmail.objects.create(business=business, from_email="textback@example.com", to=[to],
-                                       subject=subject, body=body, html_body=html, sent_at=timezone.now())  # fmt: skip
+                                       subject=subject, body=body, html_body=html,
+                                       sent_at=sent_at or timezone.now())  # fmt: skip
 
 
 def test_the_mailbox_lists_the_business_mails_newest_first(client, alice, alpha, sandbox_mail):
@@ -74,3 +80,72 @@ def test_with_a_mail_server_the_page_says_mail_goes_there(client, bob, alpha, se
 def test_the_header_links_the_mailbox_in_sandbox_mode(client, bob, sandbox_mail):
     client.force_login(bob)
     assert reverse("mailbox", args=["alpha"]) in client.get(reverse("business", args=["alpha"])).content.decode()
+
+
+# --- paging ----------------------------------------------------------------------------------------------
+
+
+def subjects(page) -> list[str]:
+    return re.findall(r'<h2><a href="[^"]+">([^<]+)</a></h2>', page.content.decode())
+
+
+def older_link(page) -> str | None:
+    found = re.search(r'<a href="(\?before=[^"]+)" rel="next">Older mails</a>', page.content.decode())
+    return found and found.group(1).replace("&amp;", "&")
+
+
+def every_page(client, url: str) -> list[list[str]]:
+    """The subjects on each page, following "Older mails" to the end."""
+    pages, link = [], ""
+    while link is not None:
+        page = client.get(url + link)
+        assert page.status_code == 200
+        pages.append(subjects(page))
+        link = older_link(page)
+    return pages
+
+
+def test_older_mails_are_a_link_away_and_each_mail_shows_once(client, alice, alpha, sandbox_mail, monkeypatch):
+    monkeypatch.setattr(views, "MAILBOX_PAGE", 3)
+    at = timezone.now()
+    for n in range(7):  # mails sent in the same second share a time: the id orders them
+        a_mail(alpha, subject=f"mail {n}", sent_at=at - timedelta(minutes=n // 2))
+    client.force_login(alice)
+
+    pages = every_page(client, reverse("mailbox", args=["alpha"]))
+
+    assert pages == [["mail 1", "mail 0", "mail 3"], ["mail 2", "mail 5", "mail 4"], ["mail 6"]]
+    last = client.get(reverse("mailbox", args=["alpha"]), {"before": cursor_after(alpha, "mail 6")})
+    assert "No older mails." in last.content.decode()
+    assert f'<a href="{reverse("mailbox", args=["alpha"])}">Newest</a>' in last.content.decode()
+
+
+def cursor_after(business, subject: str) -> str:
+    mail = SandboxEmail.objects.get(business=business, subject=subject)
+    return Cursor(mail.sent_at, mail.pk).encode()
+
+
+def test_older_pages_keep_to_the_mails_a_person_may_read(client, bob, alpha, sandbox_mail, monkeypatch):
+    monkeypatch.setattr(views, "MAILBOX_PAGE", 2)
+    at = timezone.now()
+    for n in range(6):
+        a_mail(alpha, to="bob@alpha.example", subject=f"for bob {n}", sent_at=at - timedelta(minutes=2 * n))
+        a_mail(alpha, to="newcomer@alpha.example", subject=f"invitation {n}", sent_at=at - timedelta(minutes=2 * n + 1))
+        a_mail(None, to="alice@alpha.example", subject=f"reset for alice {n}", sent_at=at - timedelta(minutes=2 * n))
+    client.force_login(bob)
+
+    pages = every_page(client, reverse("mailbox", args=["alpha"]))
+
+    assert pages == [["for bob 0", "for bob 1"], ["for bob 2", "for bob 3"], ["for bob 4", "for bob 5"]]
+
+
+@pytest.mark.parametrize("before", ["yesterday", "1,2,3", "-5,7", "1" * 18 + ",1", "12,"])
+def test_a_broken_page_link_shows_the_newest_mails_with_a_message(client, alice, alpha, sandbox_mail, before):
+    a_mail(alpha, subject="the newest")
+    client.force_login(alice)
+
+    page = client.get(reverse("mailbox", args=["alpha"]), {"before": before})
+
+    assert page.status_code == 200
+    assert "That page link is broken; showing the newest mails." in page.content.decode()
+    assert subjects(page) == ["the newest"]

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from textback.accounts import invitations
 from textback.accounts.models import Invitation, Membership
+from textback.lib.keyset import Cursor
 from textback.providers.sandbox.models import SandboxEmail
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +40,16 @@ def test_a_member_of_alpha_never_sees_betas_mail(client, alice, beta_mail, sandb
     assert "BetaHVAC secret" not in client.get(reverse("mailbox", args=["alpha"])).content.decode()
     assert client.get(reverse("mail", args=["alpha", beta_mail.pk])).status_code == 404
     assert client.get(reverse("mail", args=["beta", beta_mail.pk])).status_code == 404
+
+
+@pytest.mark.cross_tenant("mailbox")
+def test_a_page_link_never_reaches_another_businesss_mail(client, alice, alpha, beta_mail, sandbox_mail):
+    """The `before` cursor only says where a page starts; which mails are listed is still the business's and mine."""
+    just_above_beta = Cursor(beta_mail.sent_at + timedelta(seconds=1), beta_mail.pk + 1).encode()
+    client.force_login(alice)
+    assert client.get(reverse("mailbox", args=["beta"]), {"before": just_above_beta}).status_code == 404
+    page = client.get(reverse("mailbox", args=["alpha"]), {"before": just_above_beta})
+    assert page.status_code == 200 and "BetaHVAC secret" not in page.content.decode()
 
 
 @pytest.mark.cross_tenant("staff", "staff-invite")

@@ -1,11 +1,14 @@
 """Optional two-factor sign-in: set up with a code, then logging in asks for one; recovery codes; turning it off."""
 
+import io
 import re
 import time
 from datetime import timedelta
 
 import pyotp
 import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -166,3 +169,73 @@ def test_new_recovery_codes_replace_the_old(client, alice):
 
 def test_a_person_without_two_factor_logs_in_with_the_password(client, alice):
     assert log_in(client).url == reverse("home")
+
+
+# --- the encryption key changes -------------------------------------------------------------------------
+
+
+def test_rotating_the_key_and_removing_the_old_one_still_lets_a_person_with_two_factor_sign_in(client, alice, settings):
+    old, new = Fernet.generate_key(), Fernet.generate_key()
+    settings.ENCRYPTION_KEYS = [old]
+    secret, _ = turn_on(client, alice)
+    settings.ENCRYPTION_KEYS = [new, old]  # step 1 of the README: the new key first, the old one after it
+
+    call_command("account", "reencrypt", stdout=io.StringIO())  # step 2
+    settings.ENCRYPTION_KEYS = [new]  # step 3: the old key is gone
+
+    log_in(client)
+    assert client.post(reverse("account:login-code"), {"code": next_code(secret)}).status_code == 302
+    assert signed_in(client)
+
+
+@pytest.fixture
+def lost_key(client, alice, settings):
+    """alice has two-factor on, but TEXTBACK_ENCRYPTION_KEY changed with the old key left out: her recovery codes."""
+    settings.ENCRYPTION_KEYS = [Fernet.generate_key()]
+    secret, codes = turn_on(client, alice)
+    settings.ENCRYPTION_KEYS = [Fernet.generate_key()]
+    return secret, codes
+
+
+def test_a_person_whose_authenticator_secret_no_key_opens_is_told_to_use_a_recovery_code(client, lost_key, caplog):
+    secret, codes = lost_key
+    log_in(client)
+
+    page = client.get(reverse("account:login-code")).content.decode()
+    assert "Codes from your authenticator app cannot be checked right now" in page
+    assert "ask an owner of your business" in page
+    assert "two-factor secret of alice@alpha.example (user" in caplog.text  # the operator learns which and why
+
+    refused = client.post(reverse("account:login-code"), {"code": next_code(secret)})
+    assert refused.status_code == 400
+    assert "That is not one of your unused recovery codes" in refused.content.decode()
+    assert not signed_in(client)
+
+    assert client.post(reverse("account:login-code"), {"code": codes[0]}).status_code == 302
+    assert signed_in(client)
+
+
+def test_with_an_unreadable_authenticator_secret_a_recovery_code_turns_two_factor_off_to_set_it_up_again(
+    client, alice, lost_key
+):
+    _, codes = lost_key
+    client.force_login(alice)
+    page = client.get(reverse("account:home")).content.decode()
+    assert "only recovery codes sign you in" in page
+
+    client.post(reverse("account:two-factor-off"), {"code": codes[1]})
+
+    assert not two_factor.is_on(alice)
+    client.post(reverse("account:two-factor-start"))
+    assert len(secret_on_page(client)) == 32  # a new secret, under the key in use now
+
+
+def test_a_set_up_left_unfinished_under_a_lost_key_starts_again(client, alice, settings):
+    settings.ENCRYPTION_KEYS = [Fernet.generate_key()]
+    client.force_login(alice)
+    client.post(reverse("account:two-factor-start"))
+    settings.ENCRYPTION_KEYS = [Fernet.generate_key()]
+
+    page = client.get(reverse("account:home"))
+
+    assert page.status_code == 200 and "Set up two-factor sign-in" in page.content.decode()

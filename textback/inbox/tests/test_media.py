@@ -2,12 +2,16 @@
 credentials (the local Twilio stand-in checks them), and only the kinds of file a page shows."""
 
 import base64
+import socket
 
+import httpx
 import pytest
 
 from textback.calls.models import Call
+from textback.lib import public_net
 from textback.messaging.models import Message
 from textback.providers import media as provider_media
+from textback.providers import registry
 from textback.providers.sandbox import carrier
 from textback.providers.sandbox import media as sandbox_media
 from textback.testing import ALPHA_SID, ALPHA_TOKEN, BETA_SID, a_missed_call, an_inbound_text
@@ -158,6 +162,120 @@ def test_a_redirect_to_a_plain_http_or_local_address_is_not_followed(as_bob, stu
 
     assert response.status_code == 502
     assert "sent the file on to an address textback does not fetch from" in response.content.decode()
+
+
+class Listener:
+    """A TCP port on this machine that notes whether anything connected to it."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.server.setblocking(False)
+        self.port = self.server.getsockname()[1]
+
+    def connected(self) -> bool:
+        try:
+            self.server.accept()[0].close()
+        except BlockingIOError:
+            return False
+        return True
+
+
+@pytest.fixture
+def listener():
+    listening = Listener()
+    yield listening
+    listening.server.close()
+
+
+def names_of_this_machine() -> list[str]:
+    """Spellings of 127.0.0.1 that no check by name catches, and this machine's own name if it resolves locally."""
+    names = ["2130706433", "0x7f.1"]  # decimal and hex: the resolver reads each as 127.0.0.1
+    try:
+        if not public_net.is_public(socket.gethostbyname(socket.gethostname())):
+            names.append(socket.gethostname())
+    except OSError:
+        pass
+    return names
+
+
+@pytest.mark.parametrize("name", names_of_this_machine())
+def test_a_redirect_to_a_name_that_resolves_to_this_machine_is_refused_before_connecting(
+    as_bob, stub, alpha_line, listener, name
+):
+    target = f"https://{name}:{listener.port}/ME1.jpg"
+    message = with_media(alpha_line, (stub.redirect_media(PICTURE, target), "image/jpeg"))
+
+    response = as_bob.get(f"/b/alpha/media/{message.pk}/0")
+
+    assert response.status_code == 502
+    assert response.content.decode() == (
+        f"textback does not fetch files from {name}: it resolves to 127.0.0.1, an address on this machine or a "
+        "private network, not the public internet."
+    )
+    assert not listener.connected()
+
+
+@pytest.mark.parametrize(
+    "target, address",
+    [
+        ("https://169.254.169.254/latest/meta-data/iam/security-credentials/", "169.254.169.254"),
+        ("https://10.0.0.1/inside", "10.0.0.1"),
+        ("https://[::ffff:127.0.0.1]/inside", "::ffff:127.0.0.1"),
+        ("https://[fd00::1]/inside", "fd00::1"),
+        ("https://100.64.0.1/inside", "100.64.0.1"),
+    ],
+)
+def test_a_redirect_to_a_private_address_is_refused_with_a_clear_message(as_bob, stub, alpha_line, target, address):
+    message = with_media(alpha_line, (stub.redirect_media(PICTURE, target), "image/jpeg"))
+
+    response = as_bob.get(f"/b/alpha/media/{message.pk}/0")
+
+    assert response.status_code == 502
+    assert f"it resolves to {address}, an address on this machine or a private network" in response.content.decode()
+
+
+@pytest.fixture
+def twilio_and_cdn(settings):
+    """api.twilio.com and its media CDN behind a swapped transport (no network here): the API redirects each
+    file to a signed CDN URL, as Twilio does. The requests each received, in order."""
+    settings.TWILIO_API_URL = "https://api.twilio.com"
+    received = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        if request.url.host == "api.twilio.com":
+            return httpx.Response(307, headers={"Location": f"{CDN}{request.url.path}?Expires=1&Signature=s"})
+        return httpx.Response(200, headers={"Content-Type": "image/jpeg"}, content=JPEG)
+
+    registry.use_transport(httpx.MockTransport(answer))
+    yield received
+    registry.use_transport(None)
+
+
+CDN = "https://s3-external-1.amazonaws.com/media.twiliocdn.com"
+
+
+def test_the_accounts_credentials_go_to_twilios_api_and_never_to_its_media_cdn(as_bob, alpha_line, twilio_and_cdn):
+    message = with_media(alpha_line, ("https://api.twilio.com" + PICTURE, "image/jpeg"))
+
+    response = as_bob.get(f"/b/alpha/media/{message.pk}/0")
+
+    assert response.status_code == 200 and body(response) == JPEG
+    api, cdn = twilio_and_cdn
+    credentials = base64.b64encode(f"{ALPHA_SID}:{ALPHA_TOKEN}".encode()).decode()
+    assert api.headers["Authorization"] == f"Basic {credentials}"
+    assert cdn.url.host == "s3-external-1.amazonaws.com" and "Authorization" not in cdn.headers
+
+
+def test_a_twilio_host_other_than_the_api_is_fetched_without_the_accounts_credentials(
+    as_bob, alpha_line, twilio_and_cdn
+):
+    message = with_media(alpha_line, ("https://media.twilio.com" + PICTURE, "image/jpeg"))
+
+    as_bob.get(f"/b/alpha/media/{message.pk}/0")
+
+    [request] = twilio_and_cdn
+    assert request.url.host == "media.twilio.com" and "Authorization" not in request.headers
 
 
 def test_an_unreachable_provider_is_a_clear_answer_not_a_server_error(as_bob, alpha_line, settings):

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import OperationalError, connection
 from django.utils import timezone
 
+from textback.accounts import two_factor
 from textback.accounts.models import Membership
 from textback.messaging import actions as messaging
 from textback.ops.management.commands import check as check_command
@@ -33,6 +34,14 @@ def healthy(acme, twilio_account, public_url):
 
 def findings(result, level: str) -> list[str]:
     return [line for line in result.out.splitlines() if line.startswith(level)]
+
+
+def the_one_error(textback):
+    """`textback check` fails with exactly one error: that line, and the whole result."""
+    result = textback("check")
+    assert result.code == 1
+    [error] = findings(result, "ERROR")
+    return error, result
 
 
 def test_check_passes_a_complete_twilio_set_up(textback, healthy):
@@ -519,9 +528,7 @@ def test_check_online_says_what_to_check_when_no_text_has_come_in_yet(textback, 
 def test_check_reports_an_auth_token_no_key_can_decrypt_as_an_error_naming_the_account(textback, healthy, lose_the_key):
     account = healthy.account
     lose_the_key(account)
-    result = textback("check")
-    assert result.code == 1
-    [error] = findings(result, "ERROR")
+    error, result = the_one_error(textback)
     assert error.startswith(
         f"ERROR the auth token of Twilio account {account.pk} (acme) cannot be decrypted with any configured key. "
         "TEXTBACK_ENCRYPTION_KEY changed? add the old key after the new one"
@@ -550,14 +557,45 @@ def test_check_warns_about_secrets_under_an_older_key_until_they_are_reencrypted
     result = textback("check")
     assert result.code == 0
     assert findings(result, "WARN") == [
-        "WARN  1 stored secret is not encrypted with the first key of TEXTBACK_ENCRYPTION_KEY yet: "
-        "run `textback account reencrypt` (then older keys can be removed)"
+        "WARN  1 stored secret (1 provider secret) is not encrypted with the first key of TEXTBACK_ENCRYPTION_KEY "
+        "yet: run `textback account reencrypt` (then older keys can be removed)"
     ]
     assert textback("account", "reencrypt").code == 0
     result = textback("check")
     assert findings(result, "WARN") == []
     assert "ok    1 stored secret, all encrypted with the first key" in result.out
     assert "ok    TEXTBACK_ENCRYPTION_KEY is set (2 keys)" in result.out
+
+
+def test_check_counts_two_factor_secrets_under_an_older_key_among_the_secrets_to_reencrypt(textback, healthy, settings):
+    old, new = Fernet.generate_key(), Fernet.generate_key()
+    settings.ENCRYPTION_KEYS = [old]
+    healthy.account.auth_token = TOKEN
+    healthy.account.save()
+    two_factor.do_begin(Membership.objects.get(business=healthy.business).user)
+    settings.ENCRYPTION_KEYS = [new, old]
+
+    assert findings(textback("check"), "WARN") == [
+        "WARN  2 stored secrets (1 provider secret, 1 two-factor secret) are not encrypted with the first key of "
+        "TEXTBACK_ENCRYPTION_KEY yet: run `textback account reencrypt` (then older keys can be removed)"
+    ]
+    textback("account", "reencrypt")
+    assert "ok    2 stored secrets, all encrypted with the first key" in textback("check").out
+
+
+def test_check_reports_a_two_factor_secret_no_key_can_decrypt_as_an_error_naming_the_person(
+    textback, healthy, lose_the_two_factor_key
+):
+    person = Membership.objects.get(business=healthy.business).user
+    [lost] = lose_the_two_factor_key(person)
+    error, result = the_one_error(textback)
+    assert error.startswith(
+        f"ERROR the two-factor secret of mike@acme.example (user {person.pk}) cannot be decrypted with any configured "
+        "key, so they can sign in only with a recovery code. TEXTBACK_ENCRYPTION_KEY changed? add the old key after "
+        "the new one"
+    )
+    assert error.endswith("`textback user two-factor-off --email mike@acme.example`.")
+    assert lost.secret_encrypted not in result.output
 
 
 def test_check_says_a_webhook_key_is_set(textback, healthy):

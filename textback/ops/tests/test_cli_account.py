@@ -2,7 +2,10 @@
 
 import pytest
 from cryptography.fernet import Fernet
+from django.contrib.auth import get_user_model
 
+from textback.accounts import two_factor
+from textback.accounts.models import TwoFactor
 from textback.lib.encryption import KeyRing
 from textback.ops.tests.conftest import SID, TOKEN
 from textback.providers.models import SANDBOX, TWILIO, ProviderAccount
@@ -280,36 +283,64 @@ def test_reencrypt_moves_every_secret_to_the_new_key_and_says_how_many(textback,
 
     assert result.code == 0, result.output
     assert result.out.strip() == (
-        "Re-encrypted 2 of 2 stored secrets with the first key (0 already used it). "
+        "Re-encrypted 2 of 2 provider secrets and 0 of 0 two-factor secrets with the first key (0 already used it). "
         "The keys after the first in TEXTBACK_ENCRYPTION_KEY can now be removed."
     )
     twilio_account.refresh_from_db()
     assert KeyRing([new]).decrypt(twilio_account.auth_token_encrypted) == TOKEN
     assert KeyRing([new]).decrypt(twilio_account.webhook_key_encrypted) == WEBHOOK_KEY
     again = textback("account", "reencrypt").out
-    assert again.startswith("Re-encrypted 0 of 2 stored secrets with the first key (2 already used it).")
+    assert again.startswith("Re-encrypted 0 of 2 provider secrets and 0 of 0 two-factor secrets with the first key")
+
+
+def test_reencrypt_moves_the_two_factor_secrets_too_and_counts_them_apart(textback, twilio_account, settings):
+    old, new = Fernet.generate_key(), Fernet.generate_key()
+    settings.ENCRYPTION_KEYS = [old]
+    person = get_user_model().objects.create_user("mike@acme.example", "mike@acme.example", "x" * 12)
+    secret = two_factor.do_begin(person).secret_encrypted
+    settings.ENCRYPTION_KEYS = [new, old]
+
+    result = textback("account", "reencrypt")
+
+    assert result.out.startswith(
+        "Re-encrypted 1 of 1 provider secret and 1 of 1 two-factor secret with the first key (0 already used it)."
+    )
+    moved = TwoFactor.objects.get(user=person).secret_encrypted
+    assert KeyRing([new]).decrypt(moved) == KeyRing([old]).decrypt(secret)
 
 
 def test_reencrypt_without_a_configured_key_says_what_the_first_key_is(textback, twilio_account):
     result = textback("account", "reencrypt")
     assert result.out.strip() == (
-        "Re-encrypted 0 of 1 stored secret with the first key (1 already used it). "
+        "Re-encrypted 0 of 1 provider secret and 0 of 0 two-factor secrets with the first key (1 already used it). "
         "TEXTBACK_ENCRYPTION_KEY is not set, so the first key is the one derived from the secret key."
     )
 
 
-def test_reencrypt_refuses_and_writes_nothing_while_a_secret_is_unreadable(
-    textback, twilio_account, bolt, lose_the_key, settings
-):
+def a_lost_auth_token(bolt, lose_the_key, lose_the_two_factor_key) -> str:
     lost = ProviderAccount.objects.create(business=bolt, provider=TWILIO, account_sid="AC" + "1" * 32, auth_token=TOKEN)
     lose_the_key(lost)
+    return f"the auth token of Twilio account {lost.pk} (bolt)"
+
+
+def a_lost_two_factor_secret(bolt, lose_the_key, lose_the_two_factor_key) -> str:
+    person = get_user_model().objects.create_user("mike@acme.example", "mike@acme.example", "x" * 12)
+    lose_the_two_factor_key(person)
+    return f"the two-factor secret of mike@acme.example (user {person.pk})"
+
+
+@pytest.mark.parametrize("lose", [a_lost_auth_token, a_lost_two_factor_secret])
+def test_reencrypt_refuses_and_writes_nothing_while_a_secret_is_unreadable(
+    textback, twilio_account, bolt, lose_the_key, lose_the_two_factor_key, lose
+):
+    named = lose(bolt, lose_the_key, lose_the_two_factor_key)
     before = ProviderAccount.objects.get(pk=twilio_account.pk).auth_token_encrypted  # under the derived key
 
     result = textback("account", "reencrypt")
 
     assert result.code == 2
     assert result.err.startswith(
-        f"nothing was re-encrypted: the auth token of Twilio account {lost.pk} (bolt) cannot be decrypted "
-        "with any configured key. TEXTBACK_ENCRYPTION_KEY changed? add the old key after the new one"
+        f"nothing was re-encrypted: {named} cannot be decrypted with any configured key. "
+        "TEXTBACK_ENCRYPTION_KEY changed? add the old key after the new one"
     )
     assert ProviderAccount.objects.get(pk=twilio_account.pk).auth_token_encrypted == before

@@ -3,8 +3,10 @@
 import re
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from textback.accounts.models import Membership
+from textback.accounts import two_factor
+from textback.accounts.models import Membership, TwoFactor
 
 User = get_user_model()
 PASSWORD = "correct horse battery staple"
@@ -115,3 +117,23 @@ def test_it_will_not_remove_a_business_s_only_owner(textback, acme):
     assert result.code == 2
     assert "the only owner of acme; add another owner first" in result.err
     assert Membership.objects.exists()
+
+
+def test_two_factor_off_lets_a_person_who_lost_their_phone_sign_in_with_the_password_again(textback, acme):
+    textback("user", "add", "--business", "acme", "--email", "mike@acme.example")
+    mike = User.objects.get()
+    two_factor.do_begin(mike)
+    TwoFactor.objects.filter(user=mike).update(confirmed_at=timezone.now())
+
+    result = textback("user", "two-factor-off", "--email", "Mike@Acme.example")
+
+    assert result.code == 0
+    assert result.out.startswith("Two-factor sign-in is off for mike@acme.example")
+    assert not two_factor.is_on(mike)
+    again = textback("user", "two-factor-off", "--email", "mike@acme.example")
+    assert again.out.strip() == "mike@acme.example has no two-factor sign-in; nothing changed."
+
+
+def test_two_factor_off_names_an_address_nobody_signs_in_with(textback, acme):
+    result = textback("user", "two-factor-off", "--email", "nobody@acme.example")
+    assert result.code == 2 and "there is no user nobody@acme.example" in result.err

@@ -78,33 +78,6 @@ def test_old_secrets_stay_readable_while_the_old_key_follows_the_new_one(alpha_t
     assert ProviderAccount.objects.get(pk=alpha_twilio.pk).auth_token == ALPHA_TOKEN
 
 
-def test_reencrypting_moves_every_secret_to_the_first_key_so_the_old_key_can_be_removed(alpha_twilio, settings):
-    settings.ENCRYPTION_KEYS = [OLD]
-    alpha_twilio.auth_token, alpha_twilio.webhook_key = ALPHA_TOKEN, WEBHOOK_KEY
-    alpha_twilio.save()
-    settings.ENCRYPTION_KEYS = [NEW, OLD]
-
-    found = credentials.do_reencrypt()
-
-    assert (len(found.stale), found.total, found.unreadable) == (2, 2, [])
-    for column in credentials.SECRETS:
-        assert KeyRing([NEW]).is_current(raw(alpha_twilio, column))
-    settings.ENCRYPTION_KEYS = [NEW]  # the old key removed
-    account = ProviderAccount.objects.get(pk=alpha_twilio.pk)
-    assert (account.auth_token, account.webhook_key) == (ALPHA_TOKEN, WEBHOOK_KEY)
-    assert len(credentials.do_reencrypt().stale) == 0
-
-
-def test_reencrypting_writes_nothing_when_one_secret_is_unreadable(alpha_twilio, beta_line, settings, lose_the_key):
-    lose_the_key(beta_line.account)
-    before = raw(alpha_twilio, "auth_token_encrypted")  # under the derived key, readable but not current
-
-    found = credentials.do_reencrypt()
-
-    assert [problem.account_id for problem in found.unreadable] == [beta_line.account.pk]
-    assert raw(alpha_twilio, "auth_token_encrypted") == before
-
-
 def test_an_unreadable_secret_raises_an_error_that_names_the_account_and_what_to_do(beta_line, lose_the_key):
     account = beta_line.account
     lose_the_key(account)

@@ -4,7 +4,8 @@ The auth token is read from a file, standard input or TEXTBACK_TWILIO_AUTH_TOKEN
 and the webhook key (the secret of a Twilio webhook SharedKey) from a file or
 standard input, never from an argument, so they stay out of shell history and
 `ps`; and they are never printed. Both are stored encrypted; `reencrypt` moves
-them to the first key of TEXTBACK_ENCRYPTION_KEY after a new key is added.
+them, and people's two-factor secrets, to the first key of TEXTBACK_ENCRYPTION_KEY
+after a new key is added.
 """
 
 from django.conf import settings
@@ -12,7 +13,7 @@ from django.db import transaction
 from django.db.models import Count
 
 from textback.lib.env import env
-from textback.ops import cli
+from textback.ops import cli, encrypted
 from textback.providers import credentials
 from textback.providers.models import PROVIDERS, SANDBOX, TWILIO, ProviderAccount
 from textback.providers.twilio import ids
@@ -204,18 +205,20 @@ class Command(cli.VerbCommand):
         )
 
     def do_reencrypt(self, **options):
-        found = credentials.do_reencrypt()
-        if found.unreadable:
+        found = encrypted.do_reencrypt()
+        problems = encrypted.unreadable(found)
+        if problems:
             raise cli.fail(
                 "nothing was re-encrypted: "
-                + "; ".join(problem.summary for problem in found.unreadable)
+                + "; ".join(problem.summary for problem in problems)
                 + ". "
-                + credentials.ADVICE.format(secret_file=settings.DATA_DIR / "secret-key")
+                + credentials.advice()
             )
-        moved, stored = len(found.stale), found.total
+        moved = sum(len(kind.stale) for kind in found.values())
+        stored = sum(kind.total for kind in found.values())
+        counts = " and ".join(f"{len(kind.stale)} of {cli.plural(kind.total, name)}" for name, kind in found.items())
         self.stdout.write(
-            f"Re-encrypted {moved} of {stored} stored secret{'' if stored == 1 else 's'} with the first key "
-            f"({stored - moved} already used it). {_after_reencrypt()}"
+            f"Re-encrypted {counts} with the first key ({stored - moved} already used it). {_after_reencrypt()}"
         )
 
 

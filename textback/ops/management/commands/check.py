@@ -25,15 +25,13 @@ from textback.lib.env import env
 from textback.lib.urls import is_local
 from textback.messaging.models import Message
 from textback.messaging.templating import TemplateError, check_template
+from textback.ops import encrypted
+from textback.ops.cli import plural
 from textback.providers import credentials
 from textback.providers.base import ProviderError
 from textback.providers.models import SANDBOX, TWILIO, Line, ProviderAccount
 from textback.providers.twilio import ids, numbers
 from textback.providers.twilio.client import TwilioClient
-
-
-def plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 class Report:
@@ -172,7 +170,9 @@ def check_secrets(report: Report) -> None:
     if settings.ENCRYPTION_KEYS:
         report.ok(f"TEXTBACK_ENCRYPTION_KEY is set ({plural(len(settings.ENCRYPTION_KEYS), 'key')})")
     else:
-        report.ok("provider credentials are encrypted with a key derived from the secret key (keep it)")
+        report.ok(
+            "provider credentials and two-factor secrets are encrypted with a key derived from the secret key (keep it)"
+        )
     if settings.DEBUG and not is_local(settings.PUBLIC_URL):
         report.warn("TEXTBACK_DEBUG is on for a public server: error pages would show code and settings; turn it off")
 
@@ -257,16 +257,22 @@ def check_account(report: Report, account: ProviderAccount) -> None:
 
 
 def check_encryption(report: Report) -> None:
-    """Secrets still under an older key work, but the older key cannot be dropped until they are moved."""
-    found = credentials.audit(ProviderAccount.objects.select_related("business").order_by("pk"))
-    if found.stale:
-        count = len(found.stale)
+    """Secrets still under an older key work, but the older key cannot be dropped until they are moved.
+    (An unreadable provider secret is reported with its account; an unreadable two-factor secret here.)"""
+    found = encrypted.audit()
+    for problem in found[encrypted.TWO_FACTOR].unreadable:
+        report.error(str(problem))
+    stale = {kind: len(audit.stale) for kind, audit in found.items() if audit.stale}
+    total = sum(audit.total for audit in found.values())
+    if stale:
+        count = sum(stale.values())
+        kinds = ", ".join(plural(number, kind) for kind, number in stale.items())
         report.warn(
-            f"{plural(count, 'stored secret')} {'is' if count == 1 else 'are'} not encrypted with the first key of "
-            "TEXTBACK_ENCRYPTION_KEY yet: run `textback account reencrypt` (then older keys can be removed)"
+            f"{plural(count, 'stored secret')} ({kinds}) {'is' if count == 1 else 'are'} not encrypted with the first "
+            "key of TEXTBACK_ENCRYPTION_KEY yet: run `textback account reencrypt` (then older keys can be removed)"
         )
-    elif found.total and not found.unreadable:
-        report.ok(f"{plural(found.total, 'stored secret')}, all encrypted with the first key")
+    elif total and not encrypted.unreadable(found):
+        report.ok(f"{plural(total, 'stored secret')}, all encrypted with the first key")
 
 
 def check_line(report: Report, line: Line) -> None:

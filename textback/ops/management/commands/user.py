@@ -1,4 +1,4 @@
-"""textback user add|list|remove: the staff who sign in to a business's inbox, and their roles."""
+"""textback user add|list|remove|two-factor-off: the staff who sign in to a business's inbox, and their roles."""
 
 import secrets
 
@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
+from textback.accounts import two_factor
 from textback.accounts.models import Business, Membership
 from textback.ops import cli
 
@@ -51,6 +52,7 @@ class Command(cli.VerbCommand):
         "add": "Create a user (or reuse an existing one) and make them a member of a business.",
         "list": "List a business's members.",
         "remove": "Take a user out of a business (the user account itself stays).",
+        "two-factor-off": "Switch a person's two-factor sign-in off (a lost phone, or a secret no key can read).",
     }
 
     def add_add_arguments(self, parser):
@@ -68,6 +70,9 @@ class Command(cli.VerbCommand):
     def add_remove_arguments(self, parser):
         parser.add_argument("--business", required=True, metavar="SLUG")
         parser.add_argument("--email", required=True)
+
+    def add_two_factor_off_arguments(self, parser):
+        parser.add_argument("--email", required=True, help="the address they sign in with")
 
     def do_add(self, *, business, email, role, name, password_file, password_stdin, **options):
         owner, email = cli.business(business), read_email(email)
@@ -129,3 +134,17 @@ class Command(cli.VerbCommand):
             raise cli.fail(f"{email} is the only owner of {owner.slug}; add another owner first")
         membership.delete()
         self.stdout.write(f"Removed {membership.user.username} from {owner.slug}.")
+
+    def do_two_factor_off(self, *, email, **options):
+        user = get_user_model().objects.filter(username__iexact=email.strip()).first()
+        if user is None:
+            raise cli.fail(f"there is no user {email}; `textback user list --business SLUG` shows a business's members")
+        with transaction.atomic():
+            removed = two_factor.do_remove(user)
+        if not removed:
+            self.stdout.write(f"{user.username} has no two-factor sign-in; nothing changed.")
+            return
+        self.stdout.write(
+            f"Two-factor sign-in is off for {user.username}: their password alone signs in, and they can set it up "
+            "again on My account. Their recovery codes no longer work."
+        )
