@@ -94,6 +94,38 @@ def test_a_missed_call_and_the_callers_reply_rise_to_the_top_of_the_open_inbox(b
     context.close()
 
 
+# Chromium's real notifications need a desktop; this stand-in, granted permission, records what the page asks to show.
+RECORD_NOTIFICATIONS = """
+window.shown = [];
+window.Notification = function (title, options) { window.shown.push([title, (options || {}).body || ""]); };
+window.Notification.permission = "granted";
+window.Notification.requestPermission = function () { return Promise.resolve("granted"); };
+"""
+
+
+def test_a_callers_text_raises_a_desktop_notification_on_any_page_of_the_business(browser, demo):
+    context = browser.new_context(base_url=demo.url)
+    context.add_init_script(RECORD_NOTIFICATIONS)
+    violations = Violations(context)
+    desk = context.new_page()
+    desk.set_default_timeout(10_000)
+    log_in(desk, demo)
+    desk.goto("/b/alphaplumbing/calls")  # working on another page than the inbox
+    phone = context.new_page()
+    phone.set_default_timeout(10_000)
+
+    place_call(phone, "(512) 555-0182", "Nobody answers")
+    expect(phone.locator("#screen .bubble.mt").first).to_contain_text("delivered", timeout=5_000)
+    text_from_handset(phone, "Water is coming through the ceiling")
+
+    deadline = time.monotonic() + 8  # one 5 s poll and a request (the page's CSP forbids wait_for_function)
+    while not desk.evaluate("window.shown") and time.monotonic() < deadline:
+        desk.wait_for_timeout(200)
+    assert desk.evaluate("window.shown") == [["New text from (512) 555-0182", "Water is coming through the ceiling"]]
+    assert violations.all() == []
+    context.close()
+
+
 @pytest.fixture(scope="module")
 def seeded(demo):
     demo.cli("shell", "-c", SEED)

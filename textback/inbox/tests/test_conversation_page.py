@@ -376,7 +376,7 @@ def long_history(alpha_line, alpha_conversation, alice, mary, bob):
     return alpha_conversation
 
 
-PAGE_QUERIES = 24  # the business switcher 1; 7 of them the first visit's presence row and read mark
+PAGE_QUERIES = 25  # the business switcher 1, the notification watcher's ETag 1; 7 of them the first visit's presence row and read mark
 LIVE_QUERIES = 13
 UNCHANGED_QUERIES = 5
 

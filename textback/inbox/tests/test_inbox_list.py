@@ -675,3 +675,36 @@ def test_a_query_that_looks_like_a_number_searches_numbers_not_texts(as_alice, a
     an_inbound_text(alpha_line, "call me back on 555 0198", caller=caller(3))
 
     assert listed(as_alice.get("/b/alpha/", {"q": "555 0198"})) == [by_number.pk]
+
+
+# --- desktop notifications on every page of the business -----------------------------------------
+
+
+def watcher(response) -> dict | None:
+    match = re.search(r'<div id="notify-watch" hidden ([^>]*)>', response.content.decode())
+    return dict(re.findall(r'data-([\w-]+)="([^"]*)"', match[1])) if match else None
+
+
+def test_every_page_of_the_business_watches_for_callers_texts_with_a_poll_that_starts_at_304(as_alice, alpha_line):
+    texts(alpha_line, 2)
+
+    for path in ("/b/alpha/calls", "/b/alpha/contacts/", "/b/alpha/settings/"):
+        watch = watcher(as_alice.get(path))
+        assert watch["url"] == "/b/alpha/live" and watch["every"] == "5", path
+        assert poll(as_alice, watch["etag"].replace("&quot;", '"')).status_code == 304, path
+
+
+def test_the_inbox_list_is_its_own_watcher(as_alice, alpha_line):
+    assert watcher(as_alice.get("/b/alpha/")) is None
+
+
+def test_a_conversation_page_does_not_announce_the_conversation_it_shows(as_alice, alpha_line):
+    conversation = texts(alpha_line, 1)[0]
+
+    assert watcher(as_alice.get(f"/b/alpha/conversations/{conversation.pk}"))["conversation"] == str(conversation.pk)
+
+
+def test_a_person_who_turned_browser_alerts_off_gets_no_watcher(as_alice, alice, alpha_line):
+    Membership.objects.filter(user=alice).update(alert_browser=False)
+
+    assert watcher(as_alice.get("/b/alpha/calls")) is None

@@ -1,10 +1,10 @@
 // The inbox list: its live poller's ETag, the ticking SLA clocks, the unread count in the tab title,
-// and browser notifications when a caller writes. The server renders everything; this only keeps it fresh.
+// and the button that turns on browser notifications (notify.js shows them). The server renders
+// everything; this only keeps it fresh.
 (function () {
   "use strict";
   var etag = null;
   var clockOffset = 0; // server time minus this browser's time, in ms
-  var seen = {}; // conversation id -> the caller's last message time already known (ms)
   var baseTitle = document.title.replace(/^\(\d+\+?\) /, "");
 
   function live() { return document.getElementById("inbox-live"); }
@@ -37,35 +37,11 @@
     document.title = unread > 0 ? "(" + (unread > cap ? cap + "+" : unread) + ") " + baseTitle : baseTitle;
   }
 
-  function notify(row) {
-    if (!("Notification" in window) || Notification.permission !== "granted") return;
-    var caller = row.querySelector(".caller");
-    var preview = row.querySelector(".preview");
-    var link = row.querySelector("a");
-    var note = new Notification("New text from " + (caller ? caller.textContent : "a caller"), {
-      body: preview ? preview.textContent.trim().slice(0, 140) : "",
-      tag: "textback-conversation-" + row.dataset.id,
-    });
-    note.onclick = function () { window.focus(); if (link) window.location.href = link.href; note.close(); };
-  }
-
-  // Notify about rows whose caller wrote since we last looked (never on the first look).
-  function watch(box, first) {
-    box.querySelectorAll("li.convo[data-inbound]").forEach(function (row) {
-      var at = parseInt(row.dataset.inbound, 10);
-      var before = seen[row.dataset.id];
-      if (!first && (before === undefined || at > before) && row.dataset.alert && row.classList.contains("unread")) {
-        notify(row);
-      }
-      if (before === undefined || at > before) seen[row.dataset.id] = at;
-    });
-  }
-
-  function arrived(box, first) {
+  function arrived(box) {
     etag = box.dataset.etag || null;
     clockOffset = parseInt(box.dataset.now, 10) - Date.now();
     showTitle(box);
-    watch(box, first);
+    window.TextbackNotify.look(box); // notify.js: a desktop notification for each caller who just wrote
     tick();
   }
 
@@ -79,7 +55,7 @@
   });
   document.addEventListener("htmx:afterSwap", function (event) {
     var box = live();
-    if (box && (event.detail.elt === box || event.detail.target.id === "inbox-live")) arrived(box, false);
+    if (box && (event.detail.elt === box || event.detail.target.id === "inbox-live")) arrived(box);
   });
 
   function setUpAlertsButton() {
@@ -103,7 +79,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var box = live();
-    if (box) arrived(box, true);
+    if (box) arrived(box);
     setUpAlertsButton();
     setInterval(tick, 1000);
   });
