@@ -91,7 +91,7 @@ def contact(request, slug: str, pk: int):
         data = form.cleaned_data
         with transaction.atomic():
             changed = contact_actions.do_update_contact(
-                found, name=data["name"], owner=data["owner"], tags=data["tags"]
+                found, name=data["name"], owner=data["owner"], tags=data["tags"], actor=request.user
             )
         messages.success(request, f"Saved {found}." if changed else "Nothing had changed.")
         return redirect("contact", slug, pk)

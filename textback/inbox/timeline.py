@@ -163,6 +163,8 @@ def describe(event: ConversationEvent) -> str:
         return f"{actor} set the outcome: {name}" + (f" ({detail})" if detail else "")
     if kind == ConversationEvent.OUTCOME_CLEARED:
         return f"{actor} cleared the outcome"
+    if kind == ConversationEvent.CONTACT_NAMED:
+        return f"{actor} named the caller {event.body}" if event.body else f"{actor} cleared the caller's name"
     if kind == ConversationEvent.AUTOMATION_CANCELED:
         return f"Automation canceled: {event.body or 'pending automatic texts'} not sent because {actor} replied"
     return f"{actor}: {kind}"

@@ -5,10 +5,11 @@
 """
 
 from django.db.models import Q
+from django.utils import timezone
 
 from textback.lib import phone
 from textback.messaging.conversations import Refused
-from textback.messaging.models import CannedReply, Contact, ExcludedNumber
+from textback.messaging.models import CannedReply, Contact, Conversation, ConversationEvent, ExcludedNumber
 from textback.messaging.templating import TemplateError, check_template
 
 MAX_TAGS, MAX_TAG = 20, 30
@@ -38,14 +39,30 @@ def check_tags(text: str) -> list[str]:
     return list(tags.values())
 
 
-def do_update_contact(contact: Contact, *, name: str, owner, tags: list[str]) -> list[str]:
-    """Set the contact's name, owner and tags; save and return the fields that changed."""
+def do_update_contact(contact: Contact, *, name: str, owner, tags: list[str], actor) -> list[str]:
+    """Set the contact's name, owner and tags; save and return the fields that changed.
+
+    A new name is an event in each of the contact's conversations: their timelines say who named the
+    caller, and open inbox lists pick the name up at their next poll (the event changes their ETag)."""
     values = {"name": name, "owner": owner, "tags": tags}
     changed = [field for field, value in values.items() if getattr(contact, field) != value]
     for field in changed:
         setattr(contact, field, values[field])
     if changed:
         contact.save(update_fields=changed)
+    if "name" in changed:
+        now = timezone.now()
+        ConversationEvent.objects.bulk_create(
+            ConversationEvent(
+                business_id=contact.business_id,
+                conversation_id=pk,
+                kind=ConversationEvent.CONTACT_NAMED,
+                actor=actor,
+                body=name,
+                at=now,
+            )  # fmt: skip
+            for pk in Conversation.objects.filter(contact=contact).values_list("pk", flat=True)
+        )
     return changed
 
 

@@ -118,6 +118,7 @@ class ConversationEvent(models.Model):
     ASSIGNED, UNASSIGNED, CLOSED, REOPENED, OUTCOME, OUTCOME_CLEARED, NOTE = (
         "assigned", "unassigned", "closed", "reopened", "outcome", "outcome_cleared", "note")  # fmt: skip
     AUTOMATION_CANCELED = "automation_canceled"  # pending automatic texts canceled by a staff reply
+    CONTACT_NAMED = "contact_named"  # the caller's name set or changed on the contact page (body: the new name)
 
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")

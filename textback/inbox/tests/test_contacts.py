@@ -4,7 +4,7 @@ import pytest
 from django.forms.models import model_to_dict
 
 from textback.calls import outcomes
-from textback.messaging.models import ConsentEvent, Contact, ExcludedNumber, Message
+from textback.messaging.models import ConsentEvent, Contact, Conversation, ConversationEvent, ExcludedNumber, Message
 from textback.testing import CALLER, a_missed_call, an_inbound_text, flashed, page_text, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -142,6 +142,25 @@ def test_the_name_feeds_first_name_in_the_next_text_back(client, bob, alpha_line
     missed = a_missed_call(alpha_line, caller="+15125550177")
 
     assert Message.objects.get(call=missed).body.startswith("Hi Rosa, this is Mike")
+
+
+def test_a_new_name_shows_in_the_timeline_and_reaches_an_open_inbox_at_its_next_poll(client, bob, jane, alpha_line):
+    an_inbound_text(alpha_line, "Still waiting on that quote")
+    agent = signed_in(client, bob)
+    etag = agent.get("/b/alpha/live")["ETag"]
+
+    agent.post(f"/b/alpha/contacts/{jane.pk}", {"name": "Jane Rodriguez", "tags": ""})
+    fresh = agent.get("/b/alpha/live", HTTP_IF_NONE_MATCH=etag)
+
+    assert fresh.status_code == 200 and "Jane Rodriguez" in page_text(fresh)
+    conversation = Conversation.objects.get(contact=jane)
+    assert "bob named the caller Jane Rodriguez" in page_text(agent.get(f"/b/alpha/conversations/{conversation.pk}"))
+
+
+def test_tags_alone_leave_the_timeline_as_it_was(client, bob, jane):
+    signed_in(client, bob).post(f"/b/alpha/contacts/{jane.pk}", {"name": "Jane Doe", "tags": "commercial"})
+
+    assert not ConversationEvent.objects.filter(kind=ConversationEvent.CONTACT_NAMED).exists()
 
 
 def test_an_owner_can_be_cleared(client, bob, mary, jane):
