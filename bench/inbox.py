@@ -230,7 +230,7 @@ def idle_tabs(base_url: str, cookies, tabs: int, seconds: float, every: float, p
                 start = time.perf_counter()
                 try:
                     response = client.get(path, headers={"If-None-Match": etag})
-                except httpx.TransportError:  # gunicorn closes a connection idle for its 2 s keep-alive
+                except httpx.TransportError:  # the server closed an idle keep-alive connection
                     with lock:  # just as the next poll goes out; a browser, too, tries again next time
                         statuses["reset"] = statuses.get("reset", 0) + 1
                     next_at += every

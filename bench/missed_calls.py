@@ -99,14 +99,14 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="each sender keeps one connection open (default: a new TCP connection per webhook, as Twilio makes)",
     )
     parser.add_argument("--workers", type=int, default=2, help="`textback worker` processes (PostgreSQL)")
-    parser.add_argument("--web-processes", type=int, default=2, help="gunicorn web processes (PostgreSQL)")
+    parser.add_argument("--web-processes", type=int, default=2, help="textback serve web processes (PostgreSQL)")
     parser.add_argument(
         "--sqlite-processes",
         type=int,
         default=1,
         help="`textback serve` web processes on SQLite, each with its outbox thread (default 1)",
     )
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per web process (serve's default)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per web process (serve's default)")
     parser.add_argument(
         "--delay", type=int, default=None, metavar="D", help="also measure a line with --delay D seconds"
     )
@@ -372,7 +372,7 @@ class Sender(threading.Thread):
     """Posts the calls it is handed and notes when: each on a new connection, as Twilio does, or
     (keep_alive) on one connection it keeps open."""
 
-    IDLE_RECONNECT = 1.5  # gunicorn closes keep-alive connections idle for 2 s
+    IDLE_RECONNECT = 1.5  # a connection idle this long is replaced, well inside any server's keep-alive
 
     def __init__(self, port: int, work: queue.Queue, keep_alive: bool):
         super().__init__(daemon=True)

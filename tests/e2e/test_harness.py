@@ -1,7 +1,7 @@
 """Servers the test harness starts never outlive the test run, even when it is killed with SIGKILL.
 
 Each test starts a throwaway Python process that uses the harness the way a test session does
-(`textback serve` with its gunicorn web process and outbox thread, plus a `textback worker`),
+(`textback serve` with its Granian web process and outbox thread, plus a `textback worker`),
 then kills that process with SIGKILL, as a killed `make test` would be, and looks in /proc for
 anything left of the servers' process groups.
 """
@@ -107,7 +107,7 @@ def test_every_server_process_dies_when_the_process_that_started_it_is_killed(st
     starter, url, groups = start_servers("from the main thread")
     web_group = groups[0]
     assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200
-    assert len(living(web_group)) >= 2, "textback serve should be a gunicorn master with a web process"
+    assert len(living(web_group)) >= 2, "textback serve should be a Granian server with a web process"
     assert all(living(group) for group in groups)
 
     kill(starter)

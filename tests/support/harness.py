@@ -54,9 +54,9 @@ def free_port() -> int:
 #   started from a short-lived thread (a ThreadPoolExecutor, a helper thread) would be killed
 #   as soon as that thread finished, so every child is forked by one thread that lives as long
 #   as this process (`_Spawner`).
-# - Only the direct child gets the signal. gunicorn's web processes are that child's children:
-#   they notice within a second that their master has gone (gunicorn compares getppid() with
-#   the master's pid on every loop) and exit; tests/e2e/test_harness.py proves it.
+# - Only the direct child gets the signal. `textback serve`'s web processes are that child's
+#   children: each asks the kernel for the same signal when it starts (textback/ops/web.py), so they
+#   end with it; tests/e2e/test_harness.py proves it.
 #
 # Elsewhere than Linux there is no PR_SET_PDEATHSIG: children start as before and a killed run
 # can leave them behind.

@@ -1,33 +1,29 @@
-"""textback serve: the web server and an outbox worker in one command (the embedded default)."""
+"""textback serve: the web server and an outbox worker in one command (the embedded default).
 
-import threading
+The server is Granian: its HTTP handling is compiled code, so a request costs Python only the
+application's own work (an open inbox tab's 304 poll costs about a third of what it did under gunicorn;
+bench/README.md has the figures). Its web processes are forked from this one (textback/ops/web.py).
+"""
+
+import os
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from textback.lib.env import env, envint
-
-_stop = threading.Event()
-
-
-def _start_outbox(worker) -> None:
-    """Runs in each web process after it forks: the worker thread shares its wake-up pipe."""
-    from textback.outbox.worker import Worker
-
-    outbox = Worker(in_web_process=True)
-    threading.Thread(target=outbox.run, args=(_stop,), name="outbox", daemon=True).start()
+from textback.ops import web
 
 
-def _stop_outbox(server, worker) -> None:
-    from textback.outbox import wake
-
-    _stop.set()
-    wake.poke()
+def parse_bind(bind: str) -> tuple[str, int]:
+    host, _, port = bind.rpartition(":")
+    if not host or not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
+        raise CommandError(f"--bind {bind!r}: give host:port, e.g. 127.0.0.1:8000 or 0.0.0.0:8000")
+    return host.strip("[]"), int(port)
 
 
 class Command(BaseCommand):
-    help = "Serve the web app (gunicorn) with an outbox worker in each web process."
+    help = "Serve the web app (Granian) with an outbox worker in each web process."
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=env("TEXTBACK_BIND", "127.0.0.1:8000"), help="host:port (TEXTBACK_BIND)")
@@ -39,35 +35,28 @@ class Command(BaseCommand):
         parser.add_argument("--access-log", action="store_true", help="log every request")
 
     def handle(self, *args, bind, workers, threads, no_worker, access_log, **options):
-        from gunicorn.app.base import BaseApplication
+        from granian import Granian
+        from granian.constants import Interfaces
 
-        config = {
-            "bind": bind,
-            "workers": workers,
-            "threads": threads,
-            "worker_class": "gthread",
-            "timeout": 30,
-            "graceful_timeout": 10,
-            "accesslog": "-" if access_log else None,
-            "errorlog": "-",
-            "loglevel": "info",
-            "proc_name": "textback",
-            "control_socket_disable": True,  # one shared ~/.gunicorn socket would clash between instances
-        }
-        if not no_worker:
-            config.update(post_worker_init=_start_outbox, worker_exit=_stop_outbox)
-
-        class Server(BaseApplication):
-            def load_config(self):
-                for key, value in config.items():
-                    self.cfg.set(key, value)
-
-            def load(self):
-                from textback.wsgi import application
-
-                return application
-
+        host, port = parse_bind(bind)
+        if workers < 1 or threads < 1:
+            raise CommandError("--workers and --threads must be at least 1")
+        os.environ[web.WITH_WORKER] = "0" if no_worker else "1"
+        server = Granian(
+            "textback.ops.web:application",
+            factory=True,
+            address=host,
+            port=port,
+            interface=Interfaces.WSGI,
+            workers=workers,
+            blocking_threads=threads,
+            respawn_failed_workers=True,
+            workers_kill_timeout=web.STOP_WAIT_SECONDS + 5,
+            log_level="info",
+            log_access=access_log,
+        )
         mode = "web only" if no_worker else "web + outbox worker"
-        self.stdout.write(f"textback on {settings.PUBLIC_URL} (listening on {bind}, {mode})")
+        self.stdout.write(f"textback on {settings.PUBLIC_URL} (listening on {bind}, {mode})", ending="\n")
+        self.stdout.flush()
         connections.close_all()  # never share a database connection across the fork
-        Server().run()
+        server.serve()
