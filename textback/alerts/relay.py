@@ -10,7 +10,8 @@ conversation, no automation. It is recorded as a StaffText with what the relay d
    business, alerts included.
 3. From a member's phone that is not verified (its code, texted when it was set on My settings, was never
    typed back): not relayed and not answered. It may be a colleague's phone, so it gets no text-back and
-   starts no conversation either; but textback texts an unverified phone nothing but its code.
+   starts no conversation either; but textback texts an unverified phone nothing but its code (and the
+   answers to its own STOP, START and HELP).
 4. An automatic reply without a #code (autoreply.py: the stock words of "I'm driving" and Do Not Disturb
    replies, or a text arriving within seconds of an alert to the phone): recorded, neither relayed nor
    answered.
@@ -101,7 +102,7 @@ def intercept(inbound) -> bool:
         provider=inbound.provider, provider_message_id=inbound.provider_message_id or None,
         outcome=StaffText.NOT_SENT, created_at=timezone.now(),
     )  # fmt: skip
-    text.unanswered = False
+    text.unanswered = False  # set by _help when the phone had texts enough
     outcome, detail = _act(text, inbound, known)
     if text.unanswered:
         detail += f" (not answered: {HELP_LIMIT} texts went back to this phone in the last 10 minutes)"
@@ -142,9 +143,7 @@ def _automatic(text: StaffText) -> str:
     if autoreply.automatic_wording(text.body):
         return "an automatic reply's wording"
     latest = _latest_alert(text)
-    if latest is not None and autoreply.too_soon(
-        text.created_at, max(latest.created_at, latest.sent_at or latest.created_at)
-    ):
+    if latest is not None and autoreply.too_soon(text.created_at, latest.sent_at or latest.created_at):
         return f"arrived within {autoreply.AUTO_REPLY_WINDOW.seconds} s of alert {latest.pk} to this phone"
     return ""
 
