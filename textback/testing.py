@@ -8,13 +8,14 @@ The cast (fixtures in textback/conftest.py):
 - The caller is +15125550147 (Austin, TX).
 
 The helpers make history the way the webhooks do, through the same do_* functions:
-`a_missed_call`, `an_inbound_text`, `a_staff_reply`, `delivery_reports`; and for pages, `signed_in`, `page_text`,
-`flashed`.
+`a_missed_call`, `an_inbound_text`, `a_staff_reply`, `delivery_reports`; `a_staff_phone` gives a member their
+own phone (verified, as if they typed back its code); and for pages, `signed_in`, `page_text`, `flashed`.
 """
 
 import itertools
 
 from django.db import transaction
+from django.utils import timezone
 
 from textback.calls import outcomes
 from textback.calls.models import Call
@@ -79,6 +80,17 @@ def a_staff_reply(
 
     with transaction.atomic():
         return conversations.do_staff_reply(conversation, user, body)
+
+
+def a_staff_phone(user, number: str, *, verified: bool = True, **choices) -> None:
+    """The user's own phone in their membership(s), verified unless told otherwise (on My settings: the code
+    texted to it typed back), with any other alert choices (`alert_sms=True`…)."""
+    from textback.accounts.models import Membership
+
+    Membership.objects.filter(user=user).update(
+        phone=number, phone_verified=number if verified else "", phone_verified_at=timezone.now() if verified else None,
+        **choices,
+    )  # fmt: skip
 
 
 def signed_in(client, user):

@@ -1,5 +1,6 @@
 """An owner at the keyboard changes the opening hours and a line's text-back, and sees the change take effect."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,40 @@ def test_screenshots_of_the_settings_and_contact_pages(page, demo):
             for part, top in enumerate(range(0, height, 1100) if width == 375 and height > 1500 else []):
                 clip = {"x": 0, "y": top, "width": width, "height": min(1100, height - top)}
                 page.screenshot(path=str(SHOTS / f"{name}-{width}-part{part + 1}.png"), full_page=True, clip=clip)
+
+
+def test_a_person_verifies_their_phone_with_the_code_the_simulated_handset_gets(page, demo):
+    SHOTS.mkdir(exist_ok=True)
+    log_in(page, demo)
+    page.goto(f"/b/{SLUG}/me")
+    page.get_by_label("My phone", exact=True).fill("(512) 555-0166")
+    page.get_by_label("Text message to my phone").check()
+    page.get_by_role("button", name="Save my settings").click()
+
+    expect(page.locator(".flash")).to_contain_text("We texted a code to (512) 555-0166")
+    verify = page.locator("#verify-phone")
+    expect(verify).to_contain_text("Text alerts and answering callers by text start once you type back the code")
+    page.get_by_label("6-digit code").fill("000000")
+    page.get_by_role("button", name="Verify").click()
+    expect(verify.locator(".errorlist")).to_contain_text("That is not the code we texted to (512) 555-0166.")
+    for width in (375, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+        page.screenshot(path=str(SHOTS / f"my-settings-verify-{width}.png"), full_page=True)
+
+    verify.get_by_role("link", name="the phone simulator").click()
+    code_text = handset(page).locator(".bubble.mt").filter(has_text="is your code")
+    expect(code_text).to_contain_text("AlphaPlumbing: ", timeout=5_000)
+    code = re.search(r"\b(\d{6})\b", code_text.inner_text()).group(1)
+    page.goto(f"/b/{SLUG}/me")
+    page.get_by_label("6-digit code").fill(code)
+    page.get_by_role("button", name="Verify").click()
+
+    expect(page.locator(".flash")).to_contain_text(
+        "Your phone (512) 555-0166 is verified: text alerts and answering callers by text are on."
+    )
+    expect(page.locator("#verify-phone")).to_have_count(0)
+    expect(page.locator("main")).to_contain_text("Verified on")
+    for width in (375, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=str(SHOTS / f"my-settings-verified-{width}.png"), full_page=True)

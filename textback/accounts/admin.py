@@ -7,6 +7,7 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
+    readonly_fields = ["phone_verified_at"]  # set when the person types back the code texted to the phone
 
 
 @admin.register(Business)

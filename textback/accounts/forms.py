@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from textback.accounts.invitations import MAX_NAME
 from textback.accounts.models import Membership
+from textback.alerts import verify
 from textback.lib import phone
 
 ROLE_CHOICES = [
@@ -112,7 +113,8 @@ class MySettingsForm(forms.ModelForm):
             "escalations_in_quiet_time": "Alerts about callers waiting too long reach me even in quiet time",
         }
         help_texts = {
-            "phone": "For text alerts, and for answering a caller by replying to an alert.",
+            "phone": "For text alerts, and for answering a caller by replying to an alert. We text it a code to "
+            "check it is yours.",
             "quiet_end": "Overnight is fine: from 21:00 until 07:00.",
         }
         widgets = {
@@ -137,14 +139,10 @@ class MySettingsForm(forms.ModelForm):
                 f"“{raw[:40]}” is not a phone number we can text. Write it as you would dial it, "
                 "such as (512) 555-0199, or with the country code, such as +44 20 7946 0958."
             ) from None
-        if business.lines.filter(number=number).exists():
-            raise ValidationError("That is one of the business's own lines; give the phone you carry.")
-        taken = Membership.objects.filter(business=business, phone=number).exclude(pk=self.instance.pk).first()
-        if taken:
-            who = taken.user.get_full_name() or taken.user.get_username()
-            raise ValidationError(
-                f"{phone.pretty(number)} is already {who}'s phone here; texts from it must say who is answering."
-            )
+        if number != self.instance.phone:
+            problem = verify.refusal(self.instance, number)
+            if problem:
+                raise ValidationError(problem)
         return number
 
     def clean(self):

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from textback.calls.outcomes import DEFAULT_TEXTBACK_OUTCOMES, OUTCOMES
+from textback.lib.phone import InvalidNumber, to_e164
 
 
 def validate_time_zone(value: str) -> None:
@@ -127,6 +128,11 @@ class Membership(models.Model):
     phone = models.CharField(
         max_length=20, blank=True, help_text="This person's own phone (E.164), for SMS alerts and answering by text."
     )
+    phone_verified = models.CharField(
+        max_length=20, blank=True, editable=False,
+        help_text="The phone whose texted code this person typed back: the phone is verified while it is this one.",
+    )  # fmt: skip
+    phone_verified_at = models.DateTimeField(null=True, blank=True, editable=False)
     alert_email = models.BooleanField(default=True)
     alert_sms = models.BooleanField(default=False)
     alert_browser = models.BooleanField(default=True)
@@ -144,10 +150,39 @@ class Membership(models.Model):
     )
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "business"], name="one_membership_per_user")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "business"], name="one_membership_per_user"),
+            models.UniqueConstraint(
+                fields=["business", "phone"],
+                condition=~models.Q(phone=""),
+                name="one_member_per_phone",
+                violation_error_message="That phone is already another member's phone at this business.",
+            ),  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role}) at {self.business}"
+
+    @property
+    def phone_is_verified(self) -> bool:
+        """Text alerts and the SMS relay work only for a phone whose code this person typed back."""
+        return bool(self.phone) and self.phone == self.phone_verified
+
+    def clean(self) -> None:
+        """The phone in E.164 (the admin cannot store "512-555-0188"); a phone other than the verified one
+        un-verifies it, so going back to an old number also needs a new code."""
+        super().clean()
+        raw = (self.phone or "").strip()
+        if raw:
+            country = self.business.country if self.business_id else "US"
+            try:
+                self.phone = to_e164(raw, country or "US")
+            except InvalidNumber:
+                raise ValidationError({"phone": f"“{raw[:40]}” is not a phone number we can text."}) from None
+        else:
+            self.phone = ""
+        if self.phone != self.phone_verified:
+            self.phone_verified, self.phone_verified_at = "", None
 
 
 def businesses_for(user) -> models.QuerySet[Business]:

@@ -31,4 +31,6 @@ urlpatterns = [
     path("b/<slug:slug>/staff/<int:pk>", views.member, name="member"),
     path("b/<slug:slug>/staff/<int:pk>/remove", views.member_remove, name="member-remove"),
     path("b/<slug:slug>/me", views.my_settings, name="my-settings"),
+    path("b/<slug:slug>/me/phone/code", views.my_phone_code, name="my-phone-code"),
+    path("b/<slug:slug>/me/phone/verify", views.my_phone_verify, name="my-phone-verify"),
 ]

@@ -25,9 +25,11 @@ from textback.accounts.forms import AcceptForm, CodeForm, InviteForm, LinesForm,
 from textback.accounts.mail import in_sandbox
 from textback.accounts.models import Invitation, Membership
 from textback.accounts.passwords import ResetForm
-from textback.lib import keyset
-from textback.providers.models import Line
+from textback.alerts import verify
+from textback.lib import keyset, phone
+from textback.providers.models import SANDBOX, Line
 from textback.providers.sandbox.models import SandboxEmail
+from textback.providers.sandbox.views import simulator_url
 
 MAILBOX_PAGE = 50
 WRONG_CODE = "That code is not right. Type the 6 digits your authenticator shows now, or one of your recovery codes."
@@ -214,15 +216,76 @@ def member_remove(request, slug: str, pk: int):
 @login_required
 def my_settings(request, slug: str):
     business = business_or_404(request, slug)
-    form = MySettingsForm(request.POST or None, instance=request.membership)
-    if request.method == "POST":
-        if form.is_valid():
-            with transaction.atomic():
-                form.save()
-            messages.success(request, f"Saved how {business.name} alerts you.")
-            return redirect("my-settings", slug=business.slug)
-    status = 400 if form.is_bound else 200
-    return render(request, "accounts/my_settings.html", {"business": business, "form": form}, status=status)
+    membership = request.membership
+    if request.method != "POST":
+        return _my_settings_page(request, business, _phone_state(membership), MySettingsForm(instance=membership))
+    state, before = _phone_state(membership), membership.phone  # as saved: the form changes the instance
+    form = MySettingsForm(request.POST, instance=membership)
+    if not form.is_valid():
+        return _my_settings_page(request, business, state, form, status=400)
+    with transaction.atomic():
+        form.save()
+        sent, problem = verify.do_send_code(membership) if membership.phone not in ("", before) else (None, "")
+    messages.success(request, f"Saved how {business.name} alerts you.")
+    if sent:
+        messages.info(request, f"We texted a code to {phone.pretty(sent.phone)}: type it below to verify your phone.")
+    elif problem:
+        messages.error(request, problem)
+    return redirect("my-settings", slug=business.slug)
+
+
+def _phone_state(membership: Membership) -> dict:
+    """What the page says about the person's phone: verified, or waiting for its code (and where the code went)."""
+    waiting = bool(membership.phone) and not membership.phone_is_verified
+    code = verify.live_code(membership) if waiting else None
+    on_simulator = code is not None and code.line is not None and code.line.account.provider == SANDBOX
+    return {
+        "my_phone": membership.phone,
+        "phone_verified_at": membership.phone_verified_at if membership.phone_is_verified else None,
+        "phone_waiting": waiting,
+        "live_code": code,
+        "simulator_url": simulator_url(membership.business, membership.phone) if on_simulator else "",
+    }
+
+
+def _my_settings_page(request, business, state: dict, form, code_form=None, status: int = 200):
+    context = {"business": business, "form": form, "code_form": code_form or CodeForm(), **state}
+    return render(request, "accounts/my_settings.html", context, status=status)
+
+
+@login_required
+@require_POST
+def my_phone_code(request, slug: str):
+    """Text a (new) code to my phone."""
+    business = business_or_404(request, slug)
+    with transaction.atomic():
+        sent, problem = verify.do_send_code(request.membership)
+    if sent:
+        messages.success(request, f"We texted a new code to {phone.pretty(sent.phone)}.")
+    else:
+        messages.error(request, problem)
+    return redirect("my-settings", slug=business.slug)
+
+
+@login_required
+@require_POST
+def my_phone_verify(request, slug: str):
+    """Check the code typed back: right, and my phone is verified."""
+    business = business_or_404(request, slug)
+    membership = request.membership
+    form = CodeForm(request.POST)
+    problem = "" if form.is_valid() else "Type the 6-digit code we texted to your phone."
+    if not problem:
+        with transaction.atomic():
+            problem = verify.do_check_code(membership, form.cleaned_data["code"])
+    if problem:
+        form.add_error("code", problem)
+        return _my_settings_page(request, business, _phone_state(membership), MySettingsForm(instance=membership),
+                                 code_form=form, status=400)  # fmt: skip
+    alerts = "text alerts and answering callers by text are on" if membership.alert_sms else (
+        "answering callers by text works now; switch on text alerts below to get them by text")  # fmt: skip
+    messages.success(request, f"Your phone {phone.pretty(membership.phone)} is verified: {alerts}.")
+    return redirect("my-settings", slug=business.slug)
 
 
 # --- my account: two-factor and sessions ----------------------------------------------------------------

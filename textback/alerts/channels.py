@@ -146,13 +146,26 @@ def _why_not_text(alert: Alert) -> str:
         return "the line is switched off"
     if not alert.payload.get("always") and messaging.is_opted_out(alert.business, alert.to):
         return "the staff phone opted out (STOP)"
+    return "" if alert.event == Alert.RELAY else _why_not_this_phone(alert)
+
+
+def _why_not_this_phone(alert: Alert) -> str:
+    """An alert (or a phone's code) goes only to the phone the person has now, and an alert only once they
+    verified it; the relay's answers go back to whichever phone texted."""
+    member = alert.membership
+    if member is None:
+        return "the person is no longer a member"
+    if member.phone != alert.to:
+        return "the person changed their phone"
+    if alert.event != Alert.PHONE_CODE and not member.phone_is_verified:
+        return "the phone is not verified"
     return ""
 
 
 @worker.handles(ALERT_SMS)
 @recorded
 def send_staff_text(item: OutboxItem, reconcile: bool) -> None:
-    alert = _alert_of(item, "line__account", "business")
+    alert = _alert_of(item, "line__account", "business", "membership")
     why = "the alert is gone" if alert is None else _why_not_text(alert)
     if why:
         _stop(item, OutboxItem.CANCELED, why, why)

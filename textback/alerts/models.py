@@ -46,9 +46,9 @@ class AlertWebhook(models.Model):
 class Alert(models.Model):
     """One alert on one channel to one person (or webhook), written with the outbox row that carries it."""
 
-    REPLY, MISSED_CALL, SLA, TEST, RELAY = "reply", "missed_call", "sla", "test", "relay"
+    REPLY, MISSED_CALL, SLA, TEST, RELAY, PHONE_CODE = "reply", "missed_call", "sla", "test", "relay", "phone_code"
     EVENTS = [(REPLY, "Caller replied"), (MISSED_CALL, "Missed call"), (SLA, "Waiting too long"),
-              (TEST, "Test"), (RELAY, "Answer to a staff phone")]  # fmt: skip
+              (TEST, "Test"), (RELAY, "Answer to a staff phone"), (PHONE_CODE, "Code verifying a staff phone")]  # fmt: skip
     EMAIL, SMS, WEBHOOK = "email", "sms", "webhook"
     CHANNELS = [(EMAIL, "Email"), (SMS, "Text to staff phone"), (WEBHOOK, "Webhook")]
     QUEUED, RETRYING, SENT, FAILED, CANCELED = "queued", "retrying", "sent", "failed", "canceled"
@@ -103,8 +103,11 @@ class StaffText(models.Model):
     """A text a staff phone sent to a business line: never a customer's message, and what the relay did."""
 
     RELAYED, HELPED, NOT_SENT, OPTED_OUT, OPTED_IN = "relayed", "helped", "not_sent", "opted_out", "opted_in"
+    AUTO_REPLY, UNVERIFIED, IGNORED = "auto_reply", "unverified", "ignored"
     OUTCOMES = [(RELAYED, "Sent to the caller"), (HELPED, "Answered with help"), (NOT_SENT, "Not sent"),
-                (OPTED_OUT, "Opted out"), (OPTED_IN, "Opted back in")]  # fmt: skip
+                (OPTED_OUT, "Opted out"), (OPTED_IN, "Opted back in"),
+                (AUTO_REPLY, "An automatic reply: ignored"), (UNVERIFIED, "Phone not verified: not sent"),
+                (IGNORED, "From one of the business's own lines: ignored")]  # fmt: skip
 
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
     line = models.ForeignKey("providers.Line", on_delete=models.CASCADE, related_name="+")
@@ -132,3 +135,23 @@ class StaffText(models.Model):
                 name="one_staff_text_per_provider_id",
             )
         ]
+
+
+class PhoneCode(models.Model):
+    """A one-time code texted from a business line to a person's phone; typing it back on My settings proves
+    the phone is theirs (alerts/verify.py). Only an HMAC of the code is kept."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="phone_codes")
+    phone = models.CharField(max_length=20, help_text="The phone the code was texted to.")
+    line = models.ForeignKey("providers.Line", null=True, on_delete=models.SET_NULL, related_name="+")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    wrong_tries = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["membership", "-created_at"], name="phone_code_latest")]
+
+    def __str__(self) -> str:
+        return f"code for {self.phone} ({'used' if self.used_at else 'unused'})"

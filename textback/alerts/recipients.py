@@ -35,12 +35,13 @@ def escalation_staff(business_id: int) -> list[Membership]:
 
 
 def channels_for(membership: Membership) -> list[str]:
-    """The channels this person chose that can reach them (an address, a phone on file)."""
+    """The channels this person chose that can reach them (an address; a phone they verified: an unverified
+    one may be anybody's, and never gets a caller's words)."""
     from textback.alerts.models import Alert
 
     chosen = []
     if membership.alert_email and membership.user.email:
         chosen.append(Alert.EMAIL)
-    if membership.alert_sms and membership.phone:
+    if membership.alert_sms and membership.phone_is_verified:
         chosen.append(Alert.SMS)
     return chosen

@@ -16,6 +16,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from textback.accounts import staff_numbers
 from textback.alerts import hooks as alerts
 from textback.lib import gsm7, phone, sql
 from textback.lib.text import normalise_sms_text
@@ -92,19 +93,13 @@ class CallerFacts:
 
 @functools.cache
 def _facts_sql(vendor: str) -> str:
-    staff_phone = (
-        "l.forward_to @> jsonb_build_array(%s::text)"
-        if vendor == "postgresql"
-        else "EXISTS (SELECT 1 FROM json_each(l.forward_to) AS f WHERE f.value = %s)"
-    )
     never = ", ".join(["%s"] * len(NEVER_RECEIVED))
     not_sent = ", ".join(["%s"] * len(NOT_COUNTED))
     return f"""SELECT
         EXISTS (SELECT 1 FROM messaging_excludednumber WHERE business_id = %s AND number = %s),
         (SELECT kind FROM messaging_consentevent WHERE business_id = %s AND number = %s AND kind IN (%s, %s)
             ORDER BY created_at DESC, id DESC LIMIT 1),
-        EXISTS (SELECT 1 FROM providers_line l WHERE l.business_id = %s AND (l.number = %s OR {staff_phone}))
-            OR EXISTS (SELECT 1 FROM accounts_membership p WHERE p.business_id = %s AND p.phone = %s),
+        {staff_numbers.own_number_sql(vendor)},
         (SELECT MAX(created_at) FROM messaging_message WHERE business_id = %s AND contact_id = %s
             AND direction = 'out' AND purpose IN (%s, %s) AND status NOT IN ({not_sent})),
         EXISTS (SELECT 1 FROM messaging_message WHERE business_id = %s AND contact_id = %s
@@ -114,12 +109,12 @@ def _facts_sql(vendor: str) -> str:
 
 
 def caller_facts(business, contact: Contact) -> CallerFacts:
-    """The exclusion list, the consent ledger (by number: it outlives any contact row), the business's own
-    lines, the phones they ring and its people's own phones, the contact's automatic texts and the last answer a person sent them, in one
-    round trip."""
+    """The exclusion list, the consent ledger (by number: it outlives any contact row), whether the number is
+    the business's own (accounts/staff_numbers.py: its lines, the phones they ring, its people's phones), the
+    contact's automatic texts and the last answer a person sent them, in one round trip."""
     b, n, c = business.pk, contact.number, contact.pk
-    args = [b, n, b, n, ConsentEvent.OPT_OUT, ConsentEvent.OPT_IN, b, n, n, b, n, b, c, *Message.AUTOMATIC,
-            *NOT_COUNTED, b, c, *NEVER_RECEIVED, b, c, Message.REPLY, Message.STAFF]  # fmt: skip
+    args = [b, n, b, n, ConsentEvent.OPT_OUT, ConsentEvent.OPT_IN, *staff_numbers.own_number_args(b, n),
+            b, c, *Message.AUTOMATIC, *NOT_COUNTED, b, c, *NEVER_RECEIVED, b, c, Message.REPLY, Message.STAFF]  # fmt: skip
     excluded, consent, own, last_auto, received, last_staff = sql.fetchone(_facts_sql(connection.vendor), args)
     return CallerFacts(
         excluded=sql.as_bool(excluded),

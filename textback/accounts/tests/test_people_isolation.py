@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from textback.accounts import invitations
 from textback.accounts.models import Invitation, Membership
+from textback.alerts.models import Alert, PhoneCode
 from textback.lib.keyset import Cursor
 from textback.providers.sandbox.models import SandboxEmail
 
@@ -93,6 +94,16 @@ def test_a_member_of_alpha_has_no_settings_at_beta(client, bob, charlie):
     assert not charlie_at_beta(charlie).alert_sms
 
 
+@pytest.mark.cross_tenant("my-phone-code", "my-phone-verify")
+def test_a_member_of_alpha_cannot_verify_or_text_codes_to_a_phone_at_beta(client, bob, charlie, beta_line):
+    Membership.objects.filter(user=charlie).update(phone="+12145550177")
+    client.force_login(bob)
+    for route, data in (("my-phone-code", {}), ("my-phone-verify", {"code": "123456"})):  # POST only
+        assert client.post(reverse(route, args=["beta"]), data).status_code == 404
+    assert not PhoneCode.objects.exists() and not Alert.objects.exists()
+    assert not charlie_at_beta(charlie).phone_is_verified
+
+
 def test_the_forms_need_their_csrf_token(alice, bob, alpha):
     client = Client(enforce_csrf_checks=True)
     client.force_login(alice)
@@ -102,6 +113,8 @@ def test_the_forms_need_their_csrf_token(alice, bob, alpha):
         reverse("member", args=["alpha", member.pk]): {"role": "owner"},
         reverse("member-remove", args=["alpha", member.pk]): {},
         reverse("my-settings", args=["alpha"]): {"phone": "+15125550177"},
+        reverse("my-phone-code", args=["alpha"]): {},
+        reverse("my-phone-verify", args=["alpha"]): {"code": "123456"},
         reverse("account:log-out-others"): {},
         reverse("account:two-factor-start"): {},
         reverse("account:two-factor-off"): {"code": "123456"},
@@ -114,3 +127,4 @@ def test_the_forms_need_their_csrf_token(alice, bob, alpha):
     assert not Invitation.objects.exists()
     assert Membership.objects.get(user=bob).role == Membership.AGENT
     assert Membership.objects.get(user=alice).phone == ""
+    assert not PhoneCode.objects.exists()

@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone
 
 from tests.support.webhook_receiver import verify
-from textback.accounts.models import Membership
 from textback.alerts import compose
 from textback.alerts.models import Alert, AlertWebhook
 from textback.lib import gsm7
@@ -17,7 +16,7 @@ from textback.messaging.actions import record_consent
 from textback.messaging.models import ConsentEvent, Contact, Message
 from textback.outbox import worker
 from textback.outbox.models import OutboxItem
-from textback.testing import CALLER, an_inbound_text
+from textback.testing import CALLER, a_staff_phone, an_inbound_text
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +25,7 @@ BOB_PHONE = "+15125550181"
 
 @pytest.fixture
 def bob_by_text(bob):
-    Membership.objects.filter(user=bob).update(alert_email=False, alert_sms=True, phone=BOB_PHONE)
+    a_staff_phone(bob, BOB_PHONE, alert_email=False, alert_sms=True)
     return bob
 
 

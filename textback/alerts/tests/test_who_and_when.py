@@ -13,7 +13,7 @@ from textback.alerts.models import Alert
 from textback.calls import outcomes
 from textback.messaging.models import Conversation
 from textback.outbox.models import OutboxItem
-from textback.testing import a_missed_call, an_inbound_text
+from textback.testing import a_missed_call, a_staff_phone, an_inbound_text
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +61,7 @@ def test_staff_of_other_lines_are_not_alerted(staff, alpha_line, alpha_sandbox_l
 
 
 def test_each_person_gets_the_channels_they_chose(staff, alpha_line, alice, bob, mary):
-    prefer(bob, alert_email=False, alert_sms=True, phone=BOB_PHONE)
+    a_staff_phone(bob, BOB_PHONE, alert_email=False, alert_sms=True)
     prefer(mary, alert_sms=True)  # no phone on file: no text
     prefer(alice, alert_email=False)
 
@@ -70,6 +70,15 @@ def test_each_person_gets_the_channels_they_chose(staff, alpha_line, alice, bob,
     assert alerted() == [("bob@alpha.example", "sms"), ("mary@alpha.example", "email")]
     sms = Alert.objects.get(channel=Alert.SMS)
     assert (sms.to, sms.line, OutboxItem.objects.get(kind=ALERT_SMS).status) == (BOB_PHONE, alpha_line, "pending")
+
+
+def test_a_phone_that_was_never_verified_gets_no_alert_text(staff, alpha_line, bob):
+    a_staff_phone(bob, BOB_PHONE, verified=False, alert_email=False, alert_sms=True)
+
+    an_inbound_text(alpha_line, "my basement is flooding")
+
+    assert not Alert.objects.filter(to=BOB_PHONE).exists()
+    assert "bob@alpha.example" not in {user for user, _ in alerted()}
 
 
 def test_a_person_who_turned_off_reply_alerts_gets_none(staff, alpha_line, bob):

@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 def caller(n: int) -> str:
-    return f"+1512555{n:04d}"
+    """The n-th caller: clear of the business's own numbers (its line +15125550100, the cell it rings …0199)."""
+    return f"+1512555{2000 + n:04d}"
 
 
 def texts(line, count: int, body: str = "Can you come today?") -> list[Conversation]:

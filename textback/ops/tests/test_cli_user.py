@@ -137,3 +137,42 @@ def test_two_factor_off_lets_a_person_who_lost_their_phone_sign_in_with_the_pass
 def test_two_factor_off_names_an_address_nobody_signs_in_with(textback, acme):
     result = textback("user", "two-factor-off", "--email", "nobody@acme.example")
     assert result.code == 2 and "there is no user nobody@acme.example" in result.err
+
+
+# --- a member's phone --------------------------------------------------------------------------------
+
+
+def test_an_operator_sets_a_members_phone_and_vouches_for_it(textback, acme):
+    textback("user", "add", "--business", "acme", "--email", "mike@acme.example")
+
+    result = textback(
+        "user", "phone", "--business", "acme", "--email", "Mike@acme.example", "--phone", "(512) 555-0177"
+    )
+    assert result.out.strip() == (
+        "mike@acme.example at acme: (512) 555-0177, not verified: they ask for a code on My settings and type it "
+        "back (or run this again with --verified)."
+    )
+    assert not Membership.objects.get().phone_is_verified
+    result = textback("user", "phone", "--business", "acme", "--email", "mike@acme.example", "--verified")
+
+    assert result.code == 0 and "(512) 555-0177, verified." in result.out
+    mike = Membership.objects.get()
+    assert (mike.phone, mike.phone_is_verified) == ("+15125550177", True)
+    textback("user", "phone", "--business", "acme", "--email", "mike@acme.example", "--clear")
+    assert Membership.objects.get().phone == ""
+
+
+def test_it_refuses_a_phone_that_is_a_customers_or_a_colleagues(textback, acme, sandbox_account):
+    from textback.providers.models import Line
+    from textback.testing import an_inbound_text
+
+    textback("user", "add", "--business", "acme", "--email", "mike@acme.example")
+    textback("user", "add", "--business", "acme", "--email", "ann@acme.example")
+    textback("user", "phone", "--business", "acme", "--email", "ann@acme.example", "--phone", "+15125550177")
+    an_inbound_text(Line.objects.create(business=acme, account=sandbox_account, number="+17375550100"), "hi")
+
+    for number, why in (("+15125550147", "is a customer's number"), ("+15125550177", "is already")):
+        result = textback("user", "phone", "--business", "acme", "--email", "mike@acme.example", "--phone", number,
+                          "--verified")  # fmt: skip
+        assert result.code == 2 and f"--phone: (512) 555-01{number[-2:]} {why}" in result.err
+    assert Membership.objects.get(user__username="mike@acme.example").phone == ""

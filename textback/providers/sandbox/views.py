@@ -36,7 +36,7 @@ def _handset_context(business, lines, number: str) -> dict:
     return {"handset": number, "carried": carried, "recent_calls": calls, "reasons": REASONS}
 
 
-def _simulator_url(business, number: str) -> str:
+def simulator_url(business, number: str) -> str:
     return f"{reverse('simulator', args=[business.slug])}?{urlencode({'handset': number})}"
 
 
@@ -108,7 +108,7 @@ def place_call(request, slug: str):
         else f"not texted: {REASONS.get(call.decision_reason, 'waiting')}"
     )
     messages.info(request, f"Call from {phone.pretty(data['caller'])}: {call.get_outcome_display()}; {verdict}.")
-    return redirect(_simulator_url(business, data["caller"]))
+    return redirect(simulator_url(business, data["caller"]))
 
 
 @login_required
@@ -128,4 +128,4 @@ def send_text(request, slug: str):
         return render(request, "sandbox/simulator.html", context, status=400)
     data = form.cleaned_data
     carrier.text_from_handset(data["line"], data["handset"], data["body"])
-    return redirect(_simulator_url(business, data["handset"]))
+    return redirect(simulator_url(business, data["handset"]))

@@ -1,4 +1,5 @@
-"""textback user add|list|remove|two-factor-off: the staff who sign in to a business's inbox, and their roles."""
+"""textback user add|list|remove|phone|two-factor-off: the staff who sign in to a business's inbox, their roles,
+and their phones."""
 
 import secrets
 
@@ -6,9 +7,12 @@ from django.contrib.auth import get_user_model, password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 
 from textback.accounts import two_factor
 from textback.accounts.models import Business, Membership
+from textback.alerts import verify
+from textback.lib import phone
 from textback.ops import cli
 
 ROLES = [role for role, _ in Membership.ROLES]
@@ -52,6 +56,7 @@ class Command(cli.VerbCommand):
         "add": "Create a user (or reuse an existing one) and make them a member of a business.",
         "list": "List a business's members.",
         "remove": "Take a user out of a business (the user account itself stays).",
+        "phone": "Set or clear a member's phone for text alerts; --verified vouches for it instead of a texted code.",
         "two-factor-off": "Switch a person's two-factor sign-in off (a lost phone, or a secret no key can read).",
     }
 
@@ -70,6 +75,18 @@ class Command(cli.VerbCommand):
     def add_remove_arguments(self, parser):
         parser.add_argument("--business", required=True, metavar="SLUG")
         parser.add_argument("--email", required=True)
+
+    def add_phone_arguments(self, parser):
+        parser.add_argument("--business", required=True, metavar="SLUG")
+        parser.add_argument("--email", required=True, help="the address they sign in with")
+        number = parser.add_mutually_exclusive_group()
+        number.add_argument("--phone", dest="number", help="their own phone, e.g. '(512) 555-0177' or +15125550177")
+        number.add_argument("--clear", action="store_true", help="remove their phone (no text alerts)")
+        parser.add_argument(
+            "--verified",
+            action="store_true",
+            help="you know the phone is theirs: mark it verified without the code textback would text it",
+        )
 
     def add_two_factor_off_arguments(self, parser):
         parser.add_argument("--email", required=True, help="the address they sign in with")
@@ -134,6 +151,41 @@ class Command(cli.VerbCommand):
             raise cli.fail(f"{email} is the only owner of {owner.slug}; add another owner first")
         membership.delete()
         self.stdout.write(f"Removed {membership.user.username} from {owner.slug}.")
+
+    def do_phone(self, *, business, email, number: str | None, clear: bool, verified: bool, **options):
+        owner = cli.business(business)
+        membership = Membership.objects.filter(business=owner, user__username__iexact=email.strip()).first()
+        if membership is None:
+            raise cli.fail(
+                f"{email} is not a member of {owner.slug}; `textback user list --business {owner.slug}` shows who is"
+            )
+        if number is None and not clear and not verified:
+            raise cli.fail("say what to do: --phone NUMBER, --clear, or --verified for the phone they have")
+        typed = number
+        number = "" if clear else membership.phone if typed is None else cli.number(typed, owner.country, "--phone")
+        if number and number != membership.phone and (problem := verify.refusal(membership, number)):
+            raise cli.fail(f"--phone: {problem}")
+        if verified and not number:
+            raise cli.fail(f"--verified: {membership.user.username} has no phone at {owner.slug}; give --phone")
+        with transaction.atomic():
+            membership.phone = number
+            cli.validate(membership, {"phone": "--phone"})
+            if verified:
+                membership.phone_verified, membership.phone_verified_at = number, timezone.now()
+            membership.save(update_fields=["phone", "phone_verified", "phone_verified_at"])
+        self.stdout.write(self._phone_words(membership))
+
+    @staticmethod
+    def _phone_words(membership: Membership) -> str:
+        who = f"{membership.user.username} at {membership.business.slug}"
+        if not membership.phone:
+            return f"{who} has no phone: no text alerts, no answering by text."
+        if membership.phone_is_verified:
+            return f"{who}: {phone.pretty(membership.phone)}, verified. Text alerts and answering by text work."
+        return (
+            f"{who}: {phone.pretty(membership.phone)}, not verified: they ask for a code on My settings and type "
+            "it back (or run this again with --verified)."
+        )
 
     def do_two_factor_off(self, *, email, **options):
         user = get_user_model().objects.filter(username__iexact=email.strip()).first()
