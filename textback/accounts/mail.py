@@ -21,6 +21,7 @@ from textback.providers.sandbox.mail import BUSINESS_HEADER
 
 log = logging.getLogger(__name__)
 EMAIL = "email"
+SERVER = "mail"  # every mail goes to the one server of TEXTBACK_EMAIL_URL: the outbox sends few at a time
 VALID_FOR = timedelta(days=2)  # an alert or an invitation older than this is not worth delivering
 
 
@@ -40,9 +41,10 @@ def queue_email(
             "due_at": now,
             "expires_at": now + expires_in if expires_in else None,
             "created_at": now,
+            "endpoint": SERVER,
         },
     )
-    wake.after_commit(now)
+    wake.after_commit(now, item.lane)
     return item
 
 
@@ -54,7 +56,7 @@ def _permanent(exc: Exception) -> bool:
     return isinstance(code, int) and 500 <= code < 600
 
 
-@worker.handles(EMAIL)
+@worker.handles(EMAIL, lane=worker.ALERTS)
 def send_email(item: OutboxItem, reconcile: bool) -> None:
     payload = item.payload
     message = EmailMultiAlternatives(

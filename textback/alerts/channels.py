@@ -12,6 +12,7 @@ with short timeouts on their own outbox rows, so a slow or failing endpoint hold
 """
 
 import functools
+import hashlib
 import json
 import logging
 import time
@@ -65,12 +66,18 @@ def queue(
     else:
         item = OutboxItem.objects.create(
             business=business, kind=KINDS[channel], idempotency_key=key, payload={"alert": alert.pk}, due_at=now,
-            expires_at=now + VALID_FOR[channel], created_at=now,
+            expires_at=now + VALID_FOR[channel], created_at=now, endpoint=endpoint_of(webhook) if webhook else "",
         )  # fmt: skip
-        wake.after_commit(now)
+        wake.after_commit(now, item.lane)
     Alert.objects.filter(pk=alert.pk).update(outbox=item)
     alert.outbox = item
     return alert
+
+
+def endpoint_of(hook: AlertWebhook) -> str:
+    """The webhook's address as the outbox's endpoint: deliveries to one address go a few at a time. By the
+    whole URL, not the host: every Slack webhook is on hooks.slack.com. Hashed: a Slack URL is a secret."""
+    return "webhook:" + hashlib.sha256(hook.url.encode()).hexdigest()[:40]
 
 
 # --- recording the outcome on the Alert --------------------------------------------------------
@@ -129,7 +136,7 @@ def _failed(item: OutboxItem, error: str, *, permanent: bool, uncertain: bool = 
 # --- email: accounts/mail.py sends it ----------------------------------------------------------
 
 
-@worker.handles(ALERT_EMAIL)
+@worker.handles(ALERT_EMAIL, lane=worker.ALERTS)
 @recorded
 def send_email(item: OutboxItem, reconcile: bool) -> None:
     mail.send_email(item, reconcile)
@@ -149,7 +156,7 @@ def _why_not_text(alert: Alert) -> str:
     return ""
 
 
-@worker.handles(ALERT_SMS)
+@worker.handles(ALERT_SMS, lane=worker.TEXTS)
 @recorded
 def send_staff_text(item: OutboxItem, reconcile: bool) -> None:
     alert = _alert_of(item, "line__account", "business")
@@ -209,7 +216,7 @@ def _retry_after(response: httpx.Response) -> float | None:
     return min(float(value), 3600.0) if value.isdigit() else None
 
 
-@worker.handles(ALERT_WEBHOOK)
+@worker.handles(ALERT_WEBHOOK, lane=worker.ALERTS)
 @recorded
 def post_webhook(item: OutboxItem, reconcile: bool) -> None:
     alert = _alert_of(item, "webhook")

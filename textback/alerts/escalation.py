@@ -61,7 +61,7 @@ def _waiting_text(conversation: Conversation) -> str:
     return oldest or ""
 
 
-@worker.handles(ESCALATE)
+@worker.handles(ESCALATE, lane=worker.TEXTS)
 def escalate(item: OutboxItem, reconcile: bool) -> None:
     with transaction.atomic():
         if not worker.still_ours(item):

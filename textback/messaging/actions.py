@@ -227,7 +227,8 @@ def queue_text(
     (message_id,) = sql.insert(Message, values)
     sql.insert(
         OutboxItem,
-        {"business_id": business.pk, "kind": OutboxItem.SMS, "idempotency_key": key, "message_id": message_id,
+        {"business_id": business.pk, "kind": OutboxItem.SMS, "lane": OutboxItem.TEXTS, "endpoint": "",
+         "idempotency_key": key, "message_id": message_id,
          "payload": {}, "status": OutboxItem.PENDING, "due_at": due_at, "expires_at": expires_at, "attempts": 0,
          "lease_until": None, "claimed_by": "", "last_attempt_at": None, "last_error": "", "result": "",
          "created_at": now, "finished_at": None},
