@@ -13,15 +13,19 @@ from textback.lib import sql
 from textback.messaging.models import Conversation
 
 
-def alert_people(event: compose.Event, people, key: str, *, in_quiet_time_too=lambda membership: False) -> int:
-    """Queue the event on each person's channels, unless it is their quiet time. Returns how many alerts."""
+def alert_people(
+    event: compose.Event, people, key: str, *, in_quiet_time_too=lambda membership: False, queue_one=None
+) -> int:
+    """Queue the event on each person's channels (with `queue_one(event, channel, membership, key)`: by default
+    one alert about it), unless it is their quiet time. Returns how many alerts."""
     now = event.at or timezone.now()
+    queue_one = queue_one or _alert_one
     count = 0
     for membership in people:
         if recipients.in_quiet_time(membership, now, event.business.time_zone) and not in_quiet_time_too(membership):
             continue
         for channel in recipients.channels_for(membership):
-            count += _alert_one(event, channel, membership, f"{key}:{channel}:m{membership.pk}")
+            count += queue_one(event, channel, membership, f"{key}:{channel}:m{membership.pk}")
     return count
 
 

@@ -262,7 +262,8 @@ def cancel_pending(business, contact: Contact, *, purposes=None, keep=(), why: s
 
 
 def record_consent(business, number: str, kind: str, *, source: str, keyword: str = "", line=None, message=None):
-    return ConsentEvent.objects.create(
+    """Write to the consent ledger; an opt-out also stops the number's SLA clocks (in the same transaction)."""
+    event = ConsentEvent.objects.create(
         business=business,
         number=number,
         kind=kind,
@@ -272,6 +273,22 @@ def record_consent(business, number: str, kind: str, *, source: str, keyword: st
         message=message,
         created_at=timezone.now(),
     )
+    if kind == ConsentEvent.OPT_OUT:
+        stop_the_clock(business, number)
+    return event
+
+
+def stop_the_clock(business, number: str) -> None:
+    """Someone who opted out is owed no answer: their conversations stop waiting for one, and the escalations
+    those waits armed are canceled."""
+    waiting = list(
+        Conversation.objects.filter(
+            business=business, contact__number=number, awaiting_since__isnull=False
+        ).values_list("pk", flat=True)
+    )
+    if waiting:
+        Conversation.objects.filter(pk__in=waiting).update(awaiting_since=None)
+        alerts.on_clock_stopped(business, waiting, why="opted_out")
 
 
 # --- inbound ---------------------------------------------------------------------------
