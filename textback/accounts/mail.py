@@ -26,25 +26,27 @@ VALID_FOR = timedelta(days=2)  # an alert or an invitation older than this is no
 
 
 def queue_email(
-    *, to: list[str], subject: str, body: str, key: str, business=None, html: str = "", expires_in=VALID_FOR
-) -> OutboxItem:
-    """Send this mail as soon as a worker can (call inside the transaction that caused it).
+    *, to: list[str], subject: str, body: str, key: str, business=None, html: str = "", expires_in=VALID_FOR,
+    due_at=None,
+) -> OutboxItem:  # fmt: skip
+    """Send this mail as soon as a worker can, or at `due_at` (call inside the transaction that caused it).
 
     `key` makes it idempotent: a second call with the same key changes nothing."""
     now = timezone.now()
+    due = due_at or now
     item, _ = OutboxItem.objects.get_or_create(
         idempotency_key=f"{EMAIL}:{key}"[:120],
         defaults={
             "business": business,
             "kind": EMAIL,
             "payload": {"to": list(to), "subject": subject[:300], "body": body, "html": html},
-            "due_at": now,
-            "expires_at": now + expires_in if expires_in else None,
+            "due_at": due,
+            "expires_at": due + expires_in if expires_in else None,
             "created_at": now,
             "endpoint": SERVER,
         },
     )
-    wake.after_commit(now, item.lane)
+    wake.after_commit(due, item.lane)
     return item
 
 

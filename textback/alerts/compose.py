@@ -190,6 +190,12 @@ class Waiting:
     since: datetime
 
 
+def clock(at: datetime, time_zone: str) -> str:
+    """'7:10 am' on the business's clock."""
+    local = at.astimezone(ZoneInfo(time_zone))
+    return f"{local.hour % 12 or 12}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
+
+
 def since_words(oldest: datetime, now: datetime, time_zone: str) -> str:
     """'since 7:10 am', 'since last night', 'since yesterday', 'since Friday' or 'since Mar 3', on the
     business's clock."""
@@ -197,7 +203,7 @@ def since_words(oldest: datetime, now: datetime, time_zone: str) -> str:
     then, today = oldest.astimezone(zone), now.astimezone(zone).date()
     days = (today - then.date()).days
     if days <= 0:
-        return f"since {then.hour % 12 or 12}:{then.minute:02d} {'am' if then.hour < 12 else 'pm'}"
+        return f"since {clock(then, time_zone)}"
     if days == 1:
         return "since last night" if then.hour >= 17 else "since yesterday"
     if days < 7:

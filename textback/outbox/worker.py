@@ -352,6 +352,16 @@ def retry_later(item: OutboxItem, error: str, *, uncertain: bool, not_before: fl
     return due
 
 
+def wait_until(item: OutboxItem, due: datetime, why: str) -> None:
+    """Put the row back to wait until `due`, using no attempt (inside a transaction, lease held): it was not
+    tried, only found to be early (an alert in its person's quiet time)."""
+    OutboxItem.objects.filter(pk=item.pk).update(
+        status=OutboxItem.PENDING, due_at=due, lease_until=None, attempts=F("attempts") - 1, result=why[:40]
+    )
+    wake.after_commit(due, item.lane)
+    _next_in_line(item)
+
+
 # --- the loop --------------------------------------------------------------------------
 
 
