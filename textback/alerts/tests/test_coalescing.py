@@ -112,9 +112,10 @@ def test_email_alerts_coalesce_too(smtp, alice, bob, mary, alpha_line, run_outbo
 
     mails = [m for m in smtp.wait_for(6) if "text" in m.subject]  # not the escalations to alice and mary
     assert len(mails) == 6  # a first alert and one summary for each of three people, not 24
-    assert sorted(m.subject for m in mails) == ["7 new texts from (512) 555-0147"] * 3 + [
-        "New text from (512) 555-0147"
-    ] * 3
+    assert (
+        sorted(m.subject for m in mails)
+        == ["7 new texts from (512) 555-0147"] * 3 + ["New text from (512) 555-0147"] * 3
+    )
 
 
 @pytest.mark.parametrize(

@@ -258,3 +258,14 @@ def test_a_digest_says_since_when_on_the_business_clock(oldest, words):
     from textback.alerts import compose
 
     assert compose.since_words(oldest, WEDNESDAY_10AM.astimezone(UTC), "America/Chicago") == words
+
+
+def test_who_receives_escalations_follows_the_roles_in_accounts_access(staff, alpha, monkeypatch):
+    from textback.accounts import access
+    from textback.alerts import recipients
+
+    assert [m.user.username for m in recipients.escalation_staff(alpha.pk)] == [
+        "alice@alpha.example", "mary@alpha.example"
+    ]  # fmt: skip
+    monkeypatch.setitem(access.ACTIONS, "receive_escalations", Membership.AGENT)
+    assert len(recipients.escalation_staff(alpha.pk)) == 3
