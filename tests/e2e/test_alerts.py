@@ -45,13 +45,20 @@ def alerting(seeded_template, tmp_path_factory, twilio_stub, smtp_server, receiv
     system = _system(seeded_template, tmp_path_factory, twilio_stub, "alerts", TEXTBACK_EMAIL_URL=smtp_server.url)
     system.cli("user", "add", "--business", "alpha", "--email", "mike@alpha.example", "--name", "Mike Rivera",
                "--role", "owner", "--password-stdin", stdin="correct horse battery staple\n")  # fmt: skip
+    system.database.execute(
+        "UPDATE accounts_membership SET phone = %s, alert_sms = %s, alert_email = %s", (MIKE_PHONE, True, True)
+    )
+    yield from serving_with_a_signed_webhook(system, receiver.url)
+
+
+def serving_with_a_signed_webhook(system, url: str):
+    """Add a signed JSON webhook for every reply (as an operator would, in the database), then serve."""
     db = system.database
-    db.execute("UPDATE accounts_membership SET phone = %s, alert_sms = %s, alert_email = %s", (MIKE_PHONE, True, True))
     (business_id,) = db.query("SELECT id FROM accounts_business WHERE slug = 'alpha'")[0]
     db.execute(
         "INSERT INTO alerts_alertwebhook (business_id, name, kind, url, secret, on_reply, on_missed_call, on_sla, "
         "active, created_at) VALUES (%s, 'ops', 'generic', %s, %s, %s, %s, %s, %s, CURRENT_TIMESTAMP)",
-        (business_id, receiver.url, SECRET, True, False, False, True),
+        (business_id, url, SECRET, True, False, False, True),
     )
     system.start_web(with_worker=True)
     yield system
@@ -71,17 +78,7 @@ def stalled(seeded_template, tmp_path_factory, twilio_stub, silent):
     """`textback serve` (its defaults: 4 threads for texts, 4 for alerts) whose business posts every reply
     to a signed JSON webhook at an address that accepts the connection and never answers."""
     system = _system(seeded_template, tmp_path_factory, twilio_stub, "stalled")
-    db = system.database
-    (business_id,) = db.query("SELECT id FROM accounts_business WHERE slug = 'alpha'")[0]
-    db.execute(
-        "INSERT INTO alerts_alertwebhook (business_id, name, kind, url, secret, on_reply, on_missed_call, on_sla, "
-        "active, created_at) VALUES (%s, 'stalled', 'generic', %s, %s, %s, %s, %s, %s, CURRENT_TIMESTAMP)",
-        (business_id, silent.url, SECRET, True, False, False, True),
-    )
-    system.start_web(with_worker=True)
-    yield system
-    system.stop()
-    db.drop()
+    yield from serving_with_a_signed_webhook(system, silent.url)
 
 
 def a_caller() -> str:
