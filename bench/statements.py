@@ -278,13 +278,14 @@ class Session:
             raise SystemExit(f"{name}: HTTP {response.status_code} {response.content[:300]!r}")
         self.record(name, tally)
 
-    def worker_pass(self, name: str, expect: int | None = None, limit: int = BATCH) -> int:
-        """What a worker's tick does, in this thread: claim due rows and take a batch's texts in one
-        transaction, hand each to the provider, then record the batch's results in one transaction
-        (Worker._tick, _run_one and _record_finished). Rows of other kinds run one at a time.
+    def worker_pass(self, name: str, expect: int | None = None, limit: int = BATCH, lane: str | None = "texts") -> int:
+        """What a worker's tick does for one lane, in this thread: claim due rows and take a batch's texts in
+        one transaction, hand each to the provider, then record the batch's results in one transaction
+        (Worker._tick, _run_one and _record_finished). Rows of other kinds run one at a time. The texts lane
+        is the one a missed call's text goes through; lane=None claims every lane's work (to drain).
         Returns how many rows were claimed."""
         with counting(self.connection) as tally:
-            jobs, claimed = self.claim_jobs("bench-worker", limit)
+            jobs, claimed = self.claim_jobs("bench-worker", limit, lane=lane)
             results: dict[str, list] = {}
             for job in jobs:
                 if job.work is not None:
@@ -303,7 +304,7 @@ class Session:
     def drain(self) -> None:
         """Carry out whatever the steps so far left in the outbox, without counting it."""
         measuring, self.measuring = self.measuring, False
-        while self.worker_pass("drain"):
+        while self.worker_pass("drain", lane=None):
             pass
         self.measuring = measuring
 

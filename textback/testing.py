@@ -9,10 +9,13 @@ The cast (fixtures in textback/conftest.py):
 
 The helpers make history the way the webhooks do, through the same do_* functions:
 `a_missed_call`, `an_inbound_text`, `a_staff_reply`, `delivery_reports`; `a_staff_phone` gives a member their
-own phone (verified, as if they typed back its code); and for pages, `signed_in`, `page_text`, `flashed`.
+own phone (verified, as if they typed back its code); for pages, `signed_in`, `page_text`, `flashed`. For the
+worker: `RunningWorker` (the real loop in a thread) and `wait_for`.
 """
 
 import itertools
+import threading
+import time
 
 from django.db import transaction
 from django.utils import timezone
@@ -121,3 +124,57 @@ def delivery_reports(message: Message, *statuses: str) -> None:
                 provider=message.provider, provider_message_id=message.provider_message_id, status=status
             )
         )
+
+
+# --- the real outbox worker, in a thread -------------------------------------------------------------
+
+
+def wait_for(predicate, timeout: float = 5.0):
+    """Poll until `predicate()` is truthy (returning it) or the timeout passes (returning its last answer)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.005)
+    return predicate()
+
+
+class RunningWorker:
+    """The worker loop, as `textback worker` runs it, in a thread of the test process (the test needs a
+    database its threads can share: the outbox tests' `shared_database`)."""
+
+    def __init__(self, threads: int = 2, alert_threads: int = 0) -> None:
+        from textback.outbox import worker
+
+        self.stop = threading.Event()
+        self.worker = worker.Worker(name="test-worker", threads=threads, alert_threads=alert_threads)
+        self.thread = threading.Thread(target=self._run, name="outbox-test-loop", daemon=True)
+        self.error: BaseException | None = None
+
+    def _run(self) -> None:
+        from django.db import connections
+
+        try:
+            self.worker.run(self.stop)
+        except BaseException as exc:  # surfaced by the test, not lost in a thread
+            self.error = exc
+        finally:
+            connections.close_all()
+
+    def start(self) -> "RunningWorker":
+        from textback.outbox import wake
+
+        wake.Waiter().wait(0)  # forget wake-ups from before
+        self.thread.start()
+        time.sleep(0.3)  # let it find nothing to do and go to sleep
+        return self
+
+    def halt(self, timeout: float = 5.0) -> float:
+        from textback.outbox import wake
+
+        started = time.monotonic()
+        self.stop.set()
+        wake.poke()
+        self.thread.join(timeout)
+        return time.monotonic() - started

@@ -141,3 +141,27 @@ def test_a_person_verifies_their_phone_with_the_code_the_simulated_handset_gets(
     for width in (375, 1280):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=str(SHOTS / f"my-settings-verified-{width}.png"), full_page=True)
+
+
+def test_an_owner_switches_escalation_off_with_0_and_it_stays_off(page, demo):
+    shots = Path("/tmp/shots-alerts")
+    shots.mkdir(exist_ok=True)
+    log_in(page, demo)
+    page.goto(f"/b/{SLUG}/settings/profile")
+    field = page.get_by_label("Alert managers after (minutes)")
+    expect(page.locator(".field", has=field)).to_contain_text("0: never alert anyone")
+
+    field.fill("0")
+    page.get_by_role("button", name="Save profile").click()
+
+    expect(page.locator(".flash")).to_contain_text("Saved the business profile.")
+    expect(page.get_by_label("Alert managers after (minutes)")).to_have_value("0")
+    for width in (375, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"/b/{SLUG}/settings/profile")
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"the profile page is wider than a {width}-px screen by {overflow} px"
+        page.locator(".field", has=page.get_by_label("Alert managers after (minutes)")).screenshot(
+            path=str(shots / f"escalation-field-{width}.png")
+        )
+        page.screenshot(path=str(shots / f"profile-{width}.png"), full_page=True)

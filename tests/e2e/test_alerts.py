@@ -1,17 +1,19 @@
 """Alerts through real HTTP against `textback serve`: an email alert reaches a real SMTP server, a signed
 webhook alert reaches a local HTTP server that verifies it, and the SMS relay works end to end through
-signed Twilio webhooks and the local Twilio API stand-in."""
+signed Twilio webhooks and the local Twilio API stand-in. A webhook endpoint that never answers does not
+hold up a text-back."""
 
 import re
+import time
 import uuid
 
 import httpx
 import pytest
 
-from tests.e2e.conftest import TWILIO_LINE, _system
+from tests.e2e.conftest import FORWARDED_LINE, TWILIO_LINE, _system
 from tests.support.harness import wait_until
 from tests.support.smtp import SmtpServer
-from tests.support.webhook_receiver import WebhookReceiver, verify
+from tests.support.webhook_receiver import SilentEndpoint, WebhookReceiver, verify
 from textback.conftest import ALPHA_TOKEN
 from textback.providers.twilio.tests.helpers import fixture, signed
 
@@ -48,18 +50,38 @@ def alerting(seeded_template, tmp_path_factory, twilio_stub, smtp_server, receiv
     system.cli(
         "user", "phone", "--business", "alpha", "--email", "mike@alpha.example", "--phone", MIKE_PHONE, "--verified"
     )
+    system.database.execute("UPDATE accounts_membership SET alert_sms = %s, alert_email = %s", (True, True))
+    yield from serving_with_a_signed_webhook(system, receiver.url)
+
+
+def serving_with_a_signed_webhook(system, url: str):
+    """Add a signed JSON webhook for every reply (as an operator would, in the database), then serve."""
     db = system.database
-    db.execute("UPDATE accounts_membership SET alert_sms = %s, alert_email = %s", (True, True))
     (business_id,) = db.query("SELECT id FROM accounts_business WHERE slug = 'alpha'")[0]
     db.execute(
         "INSERT INTO alerts_alertwebhook (business_id, name, kind, url, secret, on_reply, on_missed_call, on_sla, "
         "active, created_at) VALUES (%s, 'ops', 'generic', %s, %s, %s, %s, %s, %s, CURRENT_TIMESTAMP)",
-        (business_id, receiver.url, SECRET, True, False, False, True),
+        (business_id, url, SECRET, True, False, False, True),
     )
     system.start_web(with_worker=True)
     yield system
     system.stop()
     db.drop()
+
+
+@pytest.fixture(scope="module")
+def silent():
+    endpoint = SilentEndpoint().start()
+    yield endpoint
+    endpoint.stop()
+
+
+@pytest.fixture(scope="module")
+def stalled(seeded_template, tmp_path_factory, twilio_stub, silent):
+    """`textback serve` (its defaults: 4 threads for texts, 4 for alerts) whose business posts every reply
+    to a signed JSON webhook at an address that accepts the connection and never answers."""
+    system = _system(seeded_template, tmp_path_factory, twilio_stub, "stalled")
+    yield from serving_with_a_signed_webhook(system, silent.url)
 
 
 def a_caller() -> str:
@@ -121,3 +143,23 @@ def test_the_sms_relay_answers_the_caller_from_the_business_number(alerting, twi
     )
     assert rows == [("mike@alpha.example", "staff")]
     assert alerting.database.query("SELECT COUNT(*) FROM messaging_contact WHERE number = %s", (MIKE_PHONE,)) == [(0,)]
+
+
+def test_a_webhook_endpoint_that_never_answers_does_not_hold_up_a_text_back(stalled, silent, twilio_stub):
+    chatty = a_caller()
+    for n in range(12):
+        text_the_line(stalled, chatty, f"e2e: text {n} to a business whose webhook hangs")
+    wait_until(lambda: silent.open >= 2, timeout=10)  # the alerts are stuck at the endpoint
+
+    caller = a_caller()
+    fields = fixture("voice_incoming", CallSid="CA" + uuid.uuid4().hex, From=caller, Caller=caller,
+                     To=FORWARDED_LINE, Called=FORWARDED_LINE)  # fmt: skip
+    url, content, headers = signed(stalled.url, "voice", fields, ALPHA_TOKEN)
+    started = time.monotonic()
+    assert httpx.post(url, content=content, headers=headers, timeout=10).status_code == 200
+
+    (text_back,) = twilio_stub.wait_for(1, to=caller, timeout=15)
+    took = time.monotonic() - started
+    assert text_back.form["From"] == FORWARDED_LINE
+    assert took < 2.0, f"the text-back took {took:.2f} s behind a hanging webhook"
+    assert silent.most_open <= 2  # one address gets at most two deliveries at a time

@@ -2,11 +2,13 @@
 
 It keeps every POST (headers and raw body) and answers with `status` (200 unless a test says otherwise);
 `verify(secret, request)` checks a signed JSON alert the way the README tells receivers to.
+`SilentEndpoint` is the other kind of endpoint: one that takes the connection and never answers.
 """
 
 import hashlib
 import hmac
 import json
+import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -87,3 +89,50 @@ class WebhookReceiver:
                     return list(self.received)
             time.sleep(0.05)
         raise AssertionError(f"expected {count} webhook post(s), got {len(self.received)}")
+
+
+class SilentEndpoint:
+    """A real local socket that accepts connections, reads what is sent, and never answers: a webhook
+    endpoint whose server hangs. It counts the connections open at once (`open`, `most_open`)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.open = self.most_open = self.accepted = 0
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.sock.getsockname()[1]}/hook"
+
+    def start(self) -> "SilentEndpoint":
+        self.thread.start()
+        return self
+
+    def _accept(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.open += 1
+                self.accepted += 1
+                self.most_open = max(self.most_open, self.open)
+            threading.Thread(target=self._hold, args=(conn,), daemon=True).start()
+
+    def _hold(self, conn: socket.socket) -> None:
+        """Read until the sender gives up and closes; never write a byte."""
+        with conn:
+            try:
+                while conn.recv(65536):
+                    pass
+            except OSError:
+                pass
+        with self.lock:
+            self.open -= 1
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.sock.close()

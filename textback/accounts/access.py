@@ -28,6 +28,7 @@ ACTIONS = {
     "see_all_lines": Membership.MANAGER,
     "exclude_number": Membership.MANAGER,
     "canned_replies": Membership.MANAGER,
+    "receive_escalations": Membership.MANAGER,  # alerted to callers left waiting (SLA escalation)
     "manage_staff": Membership.OWNER,
     "manage_lines": Membership.OWNER,
     "manage_settings": Membership.OWNER,

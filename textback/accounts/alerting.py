@@ -8,7 +8,7 @@ channel only when they switched that channel and that kind of event on, and not 
 time (in the business's time zone), except for escalations they opted to receive in quiet time.
 """
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
@@ -65,6 +65,16 @@ def in_quiet_time(membership: Membership, at: datetime, time_zone: str) -> bool:
     if start < end:
         return start <= local < end
     return local >= start or local < end
+
+
+def quiet_time_ends(membership: Membership, at: datetime, time_zone: str) -> datetime | None:
+    """When the quiet time that `at` falls in ends, in the business's time zone; None when `at` is not in it."""
+    if not in_quiet_time(membership, at, time_zone):
+        return None
+    zone = ZoneInfo(time_zone)
+    local = at.astimezone(zone)
+    end = datetime.combine(local.date(), membership.quiet_end, tzinfo=zone)
+    return end if end > local else datetime.combine(local.date() + timedelta(days=1), membership.quiet_end, tzinfo=zone)
 
 
 def wants(membership: Membership, channel: str, event: str, at: datetime | None = None) -> bool:

@@ -21,28 +21,32 @@ from textback.providers.sandbox.mail import BUSINESS_HEADER
 
 log = logging.getLogger(__name__)
 EMAIL = "email"
+SERVER = "mail"  # every mail goes to the one server of TEXTBACK_EMAIL_URL: the outbox sends few at a time
 VALID_FOR = timedelta(days=2)  # an alert or an invitation older than this is not worth delivering
 
 
 def queue_email(
-    *, to: list[str], subject: str, body: str, key: str, business=None, html: str = "", expires_in=VALID_FOR
-) -> OutboxItem:
-    """Send this mail as soon as a worker can (call inside the transaction that caused it).
+    *, to: list[str], subject: str, body: str, key: str, business=None, html: str = "", expires_in=VALID_FOR,
+    due_at=None,
+) -> OutboxItem:  # fmt: skip
+    """Send this mail as soon as a worker can, or at `due_at` (call inside the transaction that caused it).
 
     `key` makes it idempotent: a second call with the same key changes nothing."""
     now = timezone.now()
+    due = due_at or now
     item, _ = OutboxItem.objects.get_or_create(
         idempotency_key=f"{EMAIL}:{key}"[:120],
         defaults={
             "business": business,
             "kind": EMAIL,
             "payload": {"to": list(to), "subject": subject[:300], "body": body, "html": html},
-            "due_at": now,
-            "expires_at": now + expires_in if expires_in else None,
+            "due_at": due,
+            "expires_at": due + expires_in if expires_in else None,
             "created_at": now,
+            "endpoint": SERVER,
         },
     )
-    wake.after_commit(now)
+    wake.after_commit(due, item.lane)
     return item
 
 
@@ -54,7 +58,7 @@ def _permanent(exc: Exception) -> bool:
     return isinstance(code, int) and 500 <= code < 600
 
 
-@worker.handles(EMAIL)
+@worker.handles(EMAIL, lane=worker.ALERTS)
 def send_email(item: OutboxItem, reconcile: bool) -> None:
     payload = item.payload
     message = EmailMultiAlternatives(

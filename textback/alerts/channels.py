@@ -12,6 +12,7 @@ with short timeouts on their own outbox rows, so a slow or failing endpoint hold
 """
 
 import functools
+import hashlib
 import json
 import logging
 import time
@@ -22,7 +23,8 @@ import httpx
 from django.db import transaction
 from django.utils import timezone
 
-from textback.accounts import mail
+from textback.accounts import alerting, mail
+from textback.alerts import coalesce, compose
 from textback.alerts.models import Alert, AlertWebhook
 from textback.messaging import actions as messaging
 from textback.outbox import wake, worker
@@ -44,13 +46,16 @@ USER_AGENT = "textback-alerts"
 def queue(
     *, business, event: str, channel: str, key: str, to: str, body: str, subject: str = "", payload=None,
     conversation_id=None, call=None, line=None, membership=None, webhook=None, code: str = "", ref=None,
+    due_at=None,
 ) -> Alert:  # fmt: skip
-    """Write the alert and its outbox row (inside the caller's transaction). The same key twice: the first."""
+    """Write the alert and its outbox row (inside the caller's transaction), to go at `due_at` (default: now).
+    The same key twice: the first."""
     key = f"alert:{key}"[:120]
     existing = Alert.objects.filter(key=key).first()
     if existing is not None:
         return existing
     now = timezone.now()
+    due = due_at or now
     alert = Alert.objects.create(
         business=business, event=event, channel=channel, conversation_id=conversation_id, call=call, line=line,
         membership=membership, user=membership.user if membership else None, webhook=webhook, to=to[:500],
@@ -59,18 +64,32 @@ def queue(
     )  # fmt: skip
     if channel == Alert.EMAIL:
         item = mail.queue_email(
-            to=[to], subject=subject, body=body, key=key, business=business, expires_in=VALID_FOR[channel]
+            to=[to], subject=subject, body=body, key=key, business=business, expires_in=VALID_FOR[channel], due_at=due
         )
         OutboxItem.objects.filter(pk=item.pk).update(kind=ALERT_EMAIL)  # sent by mail's sender, recorded by us
     else:
         item = OutboxItem.objects.create(
-            business=business, kind=KINDS[channel], idempotency_key=key, payload={"alert": alert.pk}, due_at=now,
-            expires_at=now + VALID_FOR[channel], created_at=now,
+            business=business, kind=KINDS[channel], idempotency_key=key, payload={"alert": alert.pk}, due_at=due,
+            expires_at=due + VALID_FOR[channel], created_at=now, endpoint=endpoint_of(webhook) if webhook else "",
         )  # fmt: skip
-        wake.after_commit(now)
+        wake.after_commit(due, item.lane)
     Alert.objects.filter(pk=alert.pk).update(outbox=item)
     alert.outbox = item
     return alert
+
+
+def cancel(alert: Alert, result: str, why: str) -> None:
+    """Take back an alert not sent yet (inside the caller's transaction); it is recorded as not sent, and why."""
+    OutboxItem.objects.filter(pk=alert.outbox_id, status=OutboxItem.PENDING).update(
+        status=OutboxItem.CANCELED, result=result[:40], last_error=why[:300], finished_at=timezone.now()
+    )
+    record_outcome(alert.outbox_id)
+
+
+def endpoint_of(hook: AlertWebhook) -> str:
+    """The webhook's address as the outbox's endpoint: deliveries to one address go a few at a time. By the
+    whole URL, not the host: every Slack webhook is on hooks.slack.com. Hashed: a Slack URL is a secret."""
+    return "webhook:" + hashlib.sha256(hook.url.encode()).hexdigest()[:40]
 
 
 # --- recording the outcome on the Alert --------------------------------------------------------
@@ -129,10 +148,50 @@ def _failed(item: OutboxItem, error: str, *, permanent: bool, uncertain: bool = 
 # --- email: accounts/mail.py sends it ----------------------------------------------------------
 
 
-@worker.handles(ALERT_EMAIL)
+@worker.handles(ALERT_EMAIL, lane=worker.ALERTS)
 @recorded
 def send_email(item: OutboxItem, reconcile: bool) -> None:
+    alert = _alert_of(item, "membership", "business", "line")
+    if alert is not None and (_not_now(item, alert) or not _up_to_date(item, alert)):
+        return
+    if alert is not None and coalesce.is_coalesced(alert):
+        item.payload = {**item.payload, "subject": alert.subject, "body": alert.body}
     mail.send_email(item, reconcile)
+
+
+# --- checked when an alert goes, not only when it was queued ---------------------------------------
+
+_QUIET_EVENTS = (Alert.REPLY, Alert.MISSED_CALL, Alert.SLA)  # not a test, nor the relay's answer to a text
+
+
+def _not_now(item: OutboxItem, alert: Alert) -> bool:
+    """Whether the alert falls in its person's quiet time (a retry or a summary can, though it was queued
+    outside it). Then it waits for the quiet time's end if it is still worth sending then, or is recorded as
+    not sent and why; True either way."""
+    person = alert.membership
+    if person is None or alert.event not in _QUIET_EVENTS:
+        return False
+    if alert.event == Alert.SLA and person.escalations_in_quiet_time:
+        return False
+    ends = alerting.quiet_time_ends(person, timezone.now(), alert.business.time_zone)
+    if ends is None:
+        return False
+    if item.expires_at and ends > item.expires_at:
+        until = compose.clock(ends, alert.business.time_zone)
+        _stop(item, OutboxItem.CANCELED, "quiet_time", f"not sent: quiet time until {until}, too late by then")
+        return True
+    with transaction.atomic():
+        if worker.still_ours(item):
+            worker.wait_until(item, ends, "quiet_time")
+    return True
+
+
+def _up_to_date(item: OutboxItem, alert: Alert) -> bool:
+    """A coalesced reply alert says what it reports now; False (and not sent) if someone read it all first."""
+    if not coalesce.is_coalesced(alert) or coalesce.refresh(alert):
+        return True
+    _stop(item, OutboxItem.CANCELED, "seen", "not sent: the texts were read or answered before it went")
+    return False
 
 
 # --- a text to a staff phone, from the business line --------------------------------------------
@@ -162,13 +221,15 @@ def _why_not_this_phone(alert: Alert) -> str:
     return ""
 
 
-@worker.handles(ALERT_SMS)
+@worker.handles(ALERT_SMS, lane=worker.TEXTS)
 @recorded
 def send_staff_text(item: OutboxItem, reconcile: bool) -> None:
     alert = _alert_of(item, "line__account", "business", "membership")
     why = "the alert is gone" if alert is None else _why_not_text(alert)
     if why:
         _stop(item, OutboxItem.CANCELED, why, why)
+        return
+    if _not_now(item, alert) or (not reconcile and not _up_to_date(item, alert)):  # a lost attempt: its words
         return
     valid_for = max(int((item.expires_at - timezone.now()).total_seconds()), 1) if item.expires_at else None
     sms = OutgoingSms(
@@ -222,7 +283,7 @@ def _retry_after(response: httpx.Response) -> float | None:
     return min(float(value), 3600.0) if value.isdigit() else None
 
 
-@worker.handles(ALERT_WEBHOOK)
+@worker.handles(ALERT_WEBHOOK, lane=worker.ALERTS)
 @recorded
 def post_webhook(item: OutboxItem, reconcile: bool) -> None:
     alert = _alert_of(item, "webhook")

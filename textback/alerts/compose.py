@@ -8,6 +8,7 @@ quoted as they came, shortened until the whole text fits in two segments.
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
@@ -34,6 +35,7 @@ class Event:
     call: object = None
     waited_minutes: int = 0
     at: datetime | None = None
+    count: int = 1  # a reply alert that reports several texts (the latest is `text`)
 
 
 def who(contact) -> str:
@@ -85,7 +87,7 @@ def staff_text(event: Event, code: str = "") -> str:
     """The alert as a text to a staff phone; with a #code, replying to it answers the caller."""
     hint = f" - reply to this text to answer {_addressee(event.contact)}. #{code}" if code else ""
     if event.kind == "reply":
-        return fit(f"New text from {who(event.contact)}: ", event.text, hint or ".")
+        return fit(f"{_new_texts(event)} from {who(event.contact)}: ", event.text, hint or ".")
     if event.kind == "sla":
         head = f"{who(event.contact)} has waited {event.waited_minutes} min for an answer: "
         return fit(head, event.text, hint or ".")
@@ -97,9 +99,13 @@ def staff_text(event: Event, code: str = "") -> str:
     return f"Test alert from textback for {event.business.name}: alerts reach this phone."
 
 
+def _new_texts(event: Event) -> str:
+    return "New text" if event.count <= 1 else f"{event.count} new texts"
+
+
 def subject(event: Event) -> str:
     return {
-        "reply": f"New text from {who(event.contact)}",
+        "reply": f"{_new_texts(event)} from {who(event.contact)}",
         "sla": f"{who(event.contact)} is waiting for an answer ({event.waited_minutes} min)",
         "missed_call": f"Missed call from {who(event.contact)}",
     }.get(event.kind, f"Test alert from textback for {event.business.name}")
@@ -108,7 +114,12 @@ def subject(event: Event) -> str:
 def email_body(event: Event) -> str:
     url = conversation_url(event.business, event.conversation_id)
     lines = {
-        "reply": [f"{who(event.contact)} texted {event.business.name}:", "", f"    {event.text}"],
+        "reply": [
+            f"{who(event.contact)} texted {event.business.name}"
+            + (":" if event.count <= 1 else f" {event.count} times; the latest:"),
+            "",
+            f"    {event.text}",
+        ],
         "sla": [
             f"{who(event.contact)} has waited {event.waited_minutes} minutes of opening time for an answer:",
             "",
@@ -164,3 +175,62 @@ def generic_payload(event: Event, alert_ref: str) -> dict:
     if event.kind == "missed_call" and event.call is not None:
         body["call"] = {"id": event.call.pk, "outcome": event.call.outcome, "voicemail": event.call.voicemail}
     return body
+
+
+# --- the morning digest: several callers whose waits breached at the same moment (opening time) -----------
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One caller in a digest of callers left waiting."""
+
+    contact: object
+    conversation_id: int
+    text: str  # their oldest unanswered words
+    since: datetime
+
+
+def clock(at: datetime, time_zone: str) -> str:
+    """'7:10 am' on the business's clock."""
+    local = at.astimezone(ZoneInfo(time_zone))
+    return f"{local.hour % 12 or 12}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
+
+
+def since_words(oldest: datetime, now: datetime, time_zone: str) -> str:
+    """'since 7:10 am', 'since last night', 'since yesterday', 'since Friday' or 'since Mar 3', on the
+    business's clock."""
+    zone = ZoneInfo(time_zone)
+    then, today = oldest.astimezone(zone), now.astimezone(zone).date()
+    days = (today - then.date()).days
+    if days <= 0:
+        return f"since {clock(then, time_zone)}"
+    if days == 1:
+        return "since last night" if then.hour >= 17 else "since yesterday"
+    if days < 7:
+        return f"since {then:%A}"
+    return f"since {then:%b} {then.day}"
+
+
+def digest_text(waiting: list[Waiting], when: str) -> str:
+    """'4 callers waiting for an answer since last night: Jane (512) 555-0147, (512) 555-0148 and 2 more.
+    Answer them in textback.', within two segments."""
+    head, tail = f"{len(waiting)} callers waiting for an answer {when}: ", ". Answer them in textback."
+    names = [who(w.contact) for w in waiting]
+    for shown in range(len(names), 0, -1):
+        more = len(names) - shown
+        text = head + ", ".join(names[:shown]) + (f" and {more} more" if more else "") + tail
+        if gsm7.shape(text).segments <= MAX_SEGMENTS:
+            return text
+    return f"{len(waiting)} callers waiting for an answer {when}. Answer them in textback."
+
+
+def digest_subject(waiting: list[Waiting], when: str) -> str:
+    return f"{len(waiting)} callers are waiting for an answer {when}"
+
+
+def digest_email_body(business, waiting: list[Waiting], when: str, minutes: int) -> str:
+    lines = [f"{len(waiting)} callers have waited {minutes} minutes of opening time or more for an answer from "
+             f"{business.name}; the first has waited {when}:", ""]  # fmt: skip
+    for w in waiting:
+        lines += [f'  - {who(w.contact)}: "{_flat(w.text)}"', f"    {conversation_url(business, w.conversation_id)}"]
+    return "\n".join([*lines, "", "-- textback (change your alerts in your settings)"])

@@ -1,33 +1,41 @@
 """When staff are alerted: a caller's reply, a missed call, a caller left waiting (escalation.py).
 
 Each runs inside the transaction of the webhook (or outbox job) that caused it and only writes rows:
-an Alert and an outbox row per person per channel, and per webhook. Quiet times are each person's
-own; webhooks are the business's and have none.
+an Alert and an outbox row per person per channel, and per webhook. A caller's texts in a row are
+coalesced into few reply alerts per person (coalesce.py). Quiet times are each person's own (checked
+again when an alert goes: channels.py); webhooks are the business's and have none.
 """
+
+import functools
 
 from django.utils import timezone
 
-from textback.alerts import channels, compose, recipients, relay
+from textback.alerts import channels, coalesce, compose, recipients, relay
 from textback.alerts.models import Alert, AlertWebhook
 from textback.lib import sql
 from textback.messaging.models import Conversation
 
 
-def alert_people(event: compose.Event, people, key: str, *, in_quiet_time_too=lambda membership: False) -> int:
-    """Queue the event on each person's channels, unless it is their quiet time. Returns how many alerts."""
+def alert_people(
+    event: compose.Event, people, key: str, *, in_quiet_time_too=lambda membership: False, queue_one=None
+) -> int:
+    """Queue the event on each person's channels (with `queue_one(event, channel, membership, key)`: by default
+    one alert about it), unless it is their quiet time. Returns how many alerts."""
     now = event.at or timezone.now()
+    queue_one = queue_one or _alert_one
     count = 0
     for membership in people:
         if recipients.in_quiet_time(membership, now, event.business.time_zone) and not in_quiet_time_too(membership):
             continue
         for channel in recipients.channels_for(membership):
-            count += _alert_one(event, channel, membership, f"{key}:{channel}:m{membership.pk}")
+            count += queue_one(event, channel, membership, f"{key}:{channel}:m{membership.pk}")
     return count
 
 
-def _alert_one(event: compose.Event, channel: str, membership, key: str) -> int:
+def _alert_one(event: compose.Event, channel: str, membership, key: str, **extra) -> int:
     common = {"business": event.business, "event": event.kind, "channel": channel, "membership": membership,
-              "conversation_id": event.conversation_id, "call": event.call, "line": event.line, "key": key}  # fmt: skip
+              "conversation_id": event.conversation_id, "call": event.call, "line": event.line, "key": key,
+              **extra}  # fmt: skip
     if channel == Alert.EMAIL:
         channels.queue(**common, to=membership.user.email, subject=compose.subject(event),
                        body=compose.email_body(event))  # fmt: skip
@@ -37,6 +45,18 @@ def _alert_one(event: compose.Event, channel: str, membership, key: str) -> int:
     code = relay.code_for(event.line, membership.phone, event.conversation_id) if event.conversation_id else ""
     channels.queue(**common, to=membership.phone, body=compose.staff_text(event, code), code=code)
     return 1
+
+
+def _reply_alert(event: compose.Event, channel: str, membership, key: str, *, seen_at) -> int:
+    """A caller's text, coalesced with the reply alerts this person has had or has coming (coalesce.py)."""
+    now = event.at or timezone.now()
+    earlier = coalesce.earlier_alert(event.conversation_id, membership, channel)
+    due = coalesce.when_to_alert(coalesce.as_earlier(earlier), seen_at, now)
+    if due is None:
+        return 0
+    if earlier is not None and earlier.status in (Alert.QUEUED, Alert.RETRYING):  # its texts were seen since
+        channels.cancel(earlier, "seen", "the texts it reported were read or answered before it went")
+    return _alert_one(event, channel, membership, key, due_at=due, payload={"since": now.isoformat()})
 
 
 def alert_webhooks(event: compose.Event, key: str, hooks=None) -> int:
@@ -73,7 +93,9 @@ def on_caller_message(message) -> None:
     )  # fmt: skip
     people = [m for m in recipients.recipients_for(conversation) if m.alert_on_reply]
     key = f"reply:{message.pk}"
-    alert_people(event, people, key)
+    if people:
+        seen_at = coalesce.seen_at(conversation.pk)
+        alert_people(event, people, key, queue_one=functools.partial(_reply_alert, seen_at=seen_at))
     alert_webhooks(event, key)
     if conversation.awaiting_since == message.created_at:  # this message started the clock
         escalation.schedule(conversation)

@@ -1,4 +1,4 @@
-"""The three calls other apps make into alerts, each one line at the place the event happens.
+"""The calls other apps make into alerts, each one line at the place the event happens.
 
 They import the alerts modules when first called, so messaging and calls can call them without an
 import cycle (alerts is built on messaging).
@@ -24,3 +24,10 @@ def on_missed_call(call, contact) -> None:
     from textback.alerts import events
 
     events.on_missed_call(call, contact)
+
+
+def on_clock_stopped(business, conversation_ids: list[int], *, why: str) -> None:
+    """These conversations stopped waiting for an answer without one (the caller opted out)."""
+    from textback.alerts import escalation
+
+    escalation.cancel(business, conversation_ids, why=why)

@@ -8,6 +8,7 @@ that can reach a person.
 
 from django.db.models import Q
 
+from textback.accounts.access import can
 from textback.accounts.alerting import in_quiet_time, recipients_for  # noqa: F401  (the one rule)
 from textback.accounts.models import Membership
 
@@ -24,14 +25,10 @@ def line_staff(line_id: int, business_id: int) -> list[Membership]:
 
 
 def escalation_staff(business_id: int) -> list[Membership]:
-    """Managers and owners who asked to hear about callers left waiting."""
-    return list(
-        Membership.objects.filter(
-            business_id=business_id, role__in=[Membership.MANAGER, Membership.OWNER], alert_on_sla=True
-        )
-        .select_related("user")
-        .order_by("pk")
-    )
+    """The people whose role receives escalations (accounts/access.py) and who asked to hear about callers
+    left waiting."""
+    members = Membership.objects.filter(business_id=business_id, alert_on_sla=True).select_related("user")
+    return [m for m in members.order_by("pk") if can(m, "receive_escalations")]
 
 
 def channels_for(membership: Membership) -> list[str]:

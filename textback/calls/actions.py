@@ -237,7 +237,7 @@ def _pending_reminder(call: Call):
     return OutboxItem.objects.filter(idempotency_key=_reminder_key(call), status=OutboxItem.PENDING)
 
 
-@worker.handles(DECIDE)
+@worker.handles(DECIDE, lane=worker.TEXTS)
 def decide_when_due(item: OutboxItem, reconcile: bool) -> None:
     """Nothing decided the call in time: whatever was lost, decide from what we know now."""
     with transaction.atomic():

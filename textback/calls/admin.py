@@ -1,19 +1,7 @@
 from django.contrib import admin
 
+from textback.accounts.admin import ReadOnlyAdmin
 from textback.calls.models import Call, WebhookEvent
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records of what happened: visible, never edited by hand."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Call)

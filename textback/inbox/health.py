@@ -31,9 +31,11 @@ class DatabaseCollector:
         for row in OutboxItem.objects.values("status").annotate(n=Count("pk")):
             by_status.add_metric([row["status"]], row["n"])
         yield by_status
-        oldest = OutboxItem.objects.filter(status=OutboxItem.PENDING, due_at__lte=timezone.now()).aggregate(
-            at=Min("due_at")
-        )["at"]
+        due = OutboxItem.objects.filter(status=OutboxItem.PENDING, due_at__lte=timezone.now())
+        oldest = min(  # per lane, as the pending rows are indexed
+            (at for lane, _ in OutboxItem.LANES if (at := due.filter(lane=lane).aggregate(at=Min("due_at"))["at"])),
+            default=None,
+        )
         lag = GaugeMetricFamily("textback_outbox_lag_seconds", "How overdue the oldest due outbox row is")
         lag.add_metric([], (timezone.now() - oldest).total_seconds() if oldest else 0.0)
         yield lag

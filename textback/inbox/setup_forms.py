@@ -86,8 +86,10 @@ class BusinessProfileForm(forms.Form):
     sla_red_minutes = minutes_field("Red after (minutes)", "…and red after this long. Must be more than amber.")
     escalate_after_minutes = minutes_field(
         "Alert managers after (minutes)",
-        "A message unanswered this long during opening hours alerts the managers, once. "
-        "Outside opening hours the clock waits for opening time.",
+        "A message unanswered this long during opening hours alerts the managers and owners, once; callers who "
+        "wrote while you were closed come in one digest at opening time. 0: never alert anyone (the inbox still "
+        "shows amber and red).",
+        low=0,
     )
 
     def clean_allowed_countries(self) -> str:

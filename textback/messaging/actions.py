@@ -222,7 +222,8 @@ def queue_text(
     (message_id,) = sql.insert(Message, values)
     sql.insert(
         OutboxItem,
-        {"business_id": business.pk, "kind": OutboxItem.SMS, "idempotency_key": key, "message_id": message_id,
+        {"business_id": business.pk, "kind": OutboxItem.SMS, "lane": OutboxItem.TEXTS, "endpoint": "",
+         "idempotency_key": key, "message_id": message_id,
          "payload": {}, "status": OutboxItem.PENDING, "due_at": due_at, "expires_at": expires_at, "attempts": 0,
          "lease_until": None, "claimed_by": "", "last_attempt_at": None, "last_error": "", "result": "",
          "created_at": now, "finished_at": None},
@@ -256,7 +257,8 @@ def cancel_pending(business, contact: Contact, *, purposes=None, keep=(), why: s
 
 
 def record_consent(business, number: str, kind: str, *, source: str, keyword: str = "", line=None, message=None):
-    return ConsentEvent.objects.create(
+    """Write to the consent ledger; an opt-out also stops the number's SLA clocks (in the same transaction)."""
+    event = ConsentEvent.objects.create(
         business=business,
         number=number,
         kind=kind,
@@ -266,6 +268,22 @@ def record_consent(business, number: str, kind: str, *, source: str, keyword: st
         message=message,
         created_at=timezone.now(),
     )
+    if kind == ConsentEvent.OPT_OUT:
+        stop_the_clock(business, number)
+    return event
+
+
+def stop_the_clock(business, number: str) -> None:
+    """Someone who opted out is owed no answer: their conversations stop waiting for one, and the escalations
+    those waits armed are canceled."""
+    waiting = list(
+        Conversation.objects.filter(
+            business=business, contact__number=number, awaiting_since__isnull=False
+        ).values_list("pk", flat=True)
+    )
+    if waiting:
+        Conversation.objects.filter(pk__in=waiting).update(awaiting_since=None)
+        alerts.on_clock_stopped(business, waiting, why="opted_out")
 
 
 # --- inbound ---------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from textback.calls.admin import ReadOnlyAdmin
+from textback.accounts.admin import ReadOnlyAdmin
 from textback.messaging.models import ConsentEvent, Contact, Conversation, ExcludedNumber, Message
 
 

@@ -200,7 +200,7 @@ def record(results: list[tuple[worker.Job, object]]) -> None:
 worker.handles_in_batches(OutboxItem.SMS, worker.Batched(take=take, run=run, record=record))
 
 
-@worker.handles(OutboxItem.SMS)
+@worker.handles(OutboxItem.SMS, lane=worker.TEXTS)
 def deliver(item: OutboxItem, reconcile: bool) -> None:
     """One text on its own: after a lost attempt (reconcile), and in tests. The same steps as a batch."""
     if reconcile:

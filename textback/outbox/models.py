@@ -1,4 +1,10 @@
-"""Durable outbound work: one row per thing to do, written with the event that caused it."""
+"""Durable outbound work: one row per thing to do, written with the event that caused it.
+
+Each row runs in a lane, its kind's (registered with the worker): texts to customers and staff phones
+in one, email and webhooks, which may wait seconds on somebody else's server, in the other, so a slow
+server never holds up a text. A row with an endpoint (a webhook address, the mail server) shares it with
+other rows: only a few of them are delivered at a time (outbox/worker.py, ENDPOINT_LIMIT).
+"""
 
 from django.db import models
 from django.db.models import Q
@@ -16,6 +22,9 @@ class OutboxItem(models.Model):
 
     SMS = "sms"
 
+    TEXTS, ALERTS = "texts", "alerts"
+    LANES = [(TEXTS, "texts to phones"), (ALERTS, "email and webhooks")]
+
     business = models.ForeignKey(
         Business,
         null=True,
@@ -25,6 +34,10 @@ class OutboxItem(models.Model):
         help_text="The business the work is for; none for a person's own mail (a password reset).",
     )
     kind = models.CharField(max_length=20, default=SMS)
+    lane = models.CharField(max_length=10, choices=LANES, default=TEXTS, help_text="Set from the kind when written.")
+    endpoint = models.CharField(
+        max_length=80, blank=True, help_text="Where it is delivered, when that is shared (a webhook, the mail server)."
+    )
     idempotency_key = models.CharField(max_length=120, unique=True)
     message = models.OneToOneField(
         "messaging.Message", null=True, blank=True, on_delete=models.CASCADE, related_name="outbox_item"
@@ -44,9 +57,22 @@ class OutboxItem(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["due_at"], condition=Q(status="pending"), name="outbox_pending_due"),
-            models.Index(fields=["lease_until"], condition=Q(status="claimed"), name="outbox_claimed_lease"),
+            models.Index(fields=["lane", "due_at"], condition=Q(status="pending"), name="outbox_pending_lane_due"),
+            models.Index(fields=["lane", "lease_until"], condition=Q(status="claimed"), name="outbox_claimed_lane"),
+            models.Index(
+                fields=["endpoint", "due_at"], condition=Q(status="pending", result="waiting"), name="outbox_waiting"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.idempotency_key} {self.status}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding:
+            self.lane = LANE_OF.get(self.kind, self.lane)
+        super().save(*args, **kwargs)
+
+
+# Each kind's lane, as the app that does that work registered it (worker.handles). A row written through
+# the ORM takes its kind's lane; the one row written in raw SQL (messaging's texts) names its lane itself.
+LANE_OF: dict[str, str] = {}

@@ -8,8 +8,10 @@ Three paths, one per deployment:
   changes whenever another connection commits. Checking it costs microseconds,
   so the worker looks every 20 ms while idle.
 
-A wake-up says when the new work is due (the first two paths carry the due time),
-so a worker knows whether to claim now or sleep on, without asking the database.
+A wake-up says when the new work is due and in which lane (the first two paths
+carry both; PostgreSQL has a channel per lane), so a worker knows whether to claim
+now or sleep on, without asking the database, and a lane with no room is not
+woken by news of its own work while the other lane waits for its news.
 """
 
 import os
@@ -17,16 +19,24 @@ import select
 import sqlite3
 import threading
 import time
+from collections.abc import Collection
 from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
 
-CHANNEL = "textback_outbox"
+from textback.outbox.models import OutboxItem
+
+TEXTS, ALERTS = OutboxItem.TEXTS, OutboxItem.ALERTS
+LANES = (TEXTS, ALERTS)
+CHANNEL = "textback_outbox"  # the texts lane's; the alerts lane's is CHANNELS[ALERTS]
+CHANNELS = {TEXTS: CHANNEL, ALERTS: f"{CHANNEL}_{ALERTS}"}
 SQLITE_CHECK_SECONDS = 0.02
 
+Heard = tuple[float, str | None]  # (when the work is due in Unix seconds, its lane; None: it could be either)
+
 _pipes: dict[int, tuple[int, int]] = {}
-_heard: list[float] = []  # due times (Unix seconds) committed in this process since a waiter last looked
+_heard: list[Heard] = []  # work committed in this process since a waiter last looked
 _heard_lock = threading.Lock()
 
 
@@ -41,18 +51,18 @@ def _pipe() -> tuple[int, int]:
     return _pipes[pid]
 
 
-def poke(due: float | None = None) -> None:
+def poke(due: float | None = None, lane: str = TEXTS) -> None:
     """Wake this process's worker thread, if it has one; `due`: when the work that was written is due."""
     if due is not None:
         with _heard_lock:
-            _heard.append(due)
+            _heard.append((due, lane))
     try:
         os.write(_pipe()[1], b"!")
     except BlockingIOError:  # the pipe is full: the worker has plenty of wake-ups pending
         pass
 
 
-def _drain() -> list[float]:
+def _drain() -> list[Heard]:
     try:
         while os.read(_pipe()[0], 4096):
             pass
@@ -64,24 +74,24 @@ def _drain() -> list[float]:
     return heard
 
 
-def after_commit(due_at: datetime) -> None:
-    """Call inside the transaction that wrote outbox work."""
+def after_commit(due_at: datetime, lane: str = TEXTS) -> None:
+    """Call inside the transaction that wrote outbox work of this lane."""
     due = due_at.timestamp()
-    transaction.on_commit(lambda: poke(due))
+    transaction.on_commit(lambda: poke(due, lane))
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNEL, f"{due:.3f}"])
+            cursor.execute("SELECT pg_notify(%s, %s)", [CHANNELS[lane], f"{due:.3f}"])
 
 
 class Waiter:
-    """Sleeps until the timeout or until new work may have been written; returns when that work is due
-    (Unix seconds; `time.time()` when it cannot tell, an empty list when woken for nothing new).
+    """Sleeps until the timeout or until new work may have been written; returns when that work is due and
+    its lane ((`time.time()`, None) when it cannot tell, an empty list when woken for nothing new).
 
-    `listen=False`: the worker already knows there is work to claim and is only pacing its claims, or
-    cannot take more; news of other work can wait (it is read on the next wait that listens), and only a
-    poke from this process (a finished job, a stop) ends the sleep early."""
+    `listen`: the lanes whose news should end the sleep. A lane left out already knows there is work to
+    claim and is only pacing its claims, or cannot take more; news of its work can wait (it is read on the
+    next wait that listens), and only a poke from this process (a finished job, a stop) ends the sleep early."""
 
-    def wait(self, timeout: float, *, listen: bool = True) -> list[float]:
+    def wait(self, timeout: float, *, listen: Collection[str] = LANES) -> list[Heard]:
         ready, _, _ = select.select([_pipe()[0]], [], [], max(timeout, 0))
         return _drain() if ready else []
 
@@ -90,11 +100,17 @@ class Waiter:
 
 
 class PostgresWaiter(Waiter):
+    """A LISTEN connection per lane, so a lane that cannot take more work is not woken by news of it."""
+
     def __init__(self) -> None:
+        self.conns = {lane: self._listen(CHANNELS[lane]) for lane in LANES}
+
+    @staticmethod
+    def _listen(channel: str):
         import psycopg
 
         db = settings.DATABASES["default"]
-        self.conn = psycopg.connect(
+        conn = psycopg.connect(
             dbname=db["NAME"],
             user=db.get("USER") or None,
             password=db.get("PASSWORD") or None,
@@ -102,24 +118,27 @@ class PostgresWaiter(Waiter):
             port=db.get("PORT") or None,
             autocommit=True,
         )
-        self.conn.execute(f"LISTEN {CHANNEL}")
+        conn.execute(f"LISTEN {channel}")
+        return conn
 
-    def wait(self, timeout: float, *, listen: bool = True) -> list[float]:
-        sources = [_pipe()[0], self.conn.fileno()] if listen else [_pipe()[0]]
+    def wait(self, timeout: float, *, listen: Collection[str] = LANES) -> list[Heard]:
+        sources = [_pipe()[0], *(self.conns[lane].fileno() for lane in listen)]
         ready, _, _ = select.select(sources, [], [], max(timeout, 0))
         heard = _drain() if _pipe()[0] in ready else []
-        if self.conn.fileno() in ready:
-            heard += [_due(notice.payload) for notice in self.conn.notifies(timeout=0)]
+        for lane in listen:
+            if self.conns[lane].fileno() in ready:
+                heard += [(_due(notice.payload), lane) for notice in self.conns[lane].notifies(timeout=0)]
         return heard
 
     def close(self) -> None:
-        self.conn.close()
+        for conn in self.conns.values():
+            conn.close()
 
 
 def _due(payload: str) -> float:
     try:
         return float(payload)
-    except ValueError:  # a NOTIFY from elsewhere, or an older textback: claim and see
+    except ValueError:  # a NOTIFY from elsewhere: claim and see
         return time.time()
 
 
@@ -131,9 +150,9 @@ class SqliteWaiter(Waiter):
     def _version(self) -> int:
         return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
-    def wait(self, timeout: float, *, listen: bool = True) -> list[float]:
+    def wait(self, timeout: float, *, listen: Collection[str] = LANES) -> list[Heard]:
         if not listen:
-            return super().wait(timeout, listen=False)
+            return super().wait(timeout, listen=())
         deadline = time.monotonic() + max(timeout, 0)
         while True:
             remaining = deadline - time.monotonic()
@@ -143,7 +162,7 @@ class SqliteWaiter(Waiter):
             version = self._version()
             if version != self.version:  # another process committed something: maybe work, maybe not
                 self.version = version
-                return [time.time()]
+                return [(time.time(), None)]
             if remaining <= SQLITE_CHECK_SECONDS:
                 return []
 

@@ -97,3 +97,17 @@ def test_escalations_reach_people_in_quiet_time_only_when_they_opted_in(mary):
     membership.escalations_in_quiet_time = True
     assert alerting.wants(membership, alerting.EMAIL, alerting.SLA, at)
     assert not alerting.wants(membership, alerting.EMAIL, alerting.REPLY, at)
+
+
+@pytest.mark.parametrize(
+    "utc, ends",
+    [
+        (datetime(2025, 1, 15, 5, tzinfo=UTC), datetime(2025, 1, 15, 12, tzinfo=UTC)),  # 23:00 Chicago → 06:00
+        (datetime(2025, 1, 15, 10, tzinfo=UTC), datetime(2025, 1, 15, 12, tzinfo=UTC)),  # 04:00 → 06:00 that day
+        (datetime(2025, 1, 15, 13, tzinfo=UTC), None),  # 07:00: not quiet
+    ],
+)
+def test_quiet_time_ends_at_the_persons_end_of_quiet_time_on_the_business_clock(bob, utc, ends):
+    membership = quiet(Membership.objects.get(user=bob), time(22), time(6))
+
+    assert alerting.quiet_time_ends(membership, utc, "America/Chicago") == ends

@@ -37,6 +37,23 @@ def test_metrics_report_call_decisions_and_the_outbox(client, alpha_sandbox_line
     assert "textback_outbox_lag_seconds" in text
 
 
+def test_the_outbox_lag_counts_overdue_email_as_well_as_texts(client, db):
+    import re
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from textback.accounts import mail
+
+    mail.queue_email(
+        to=["a@example.com"], subject="s", body="b", key="late", due_at=timezone.now() - timedelta(minutes=2)
+    )
+    text = client.get("/metrics").content.decode()
+
+    lag = float(re.search(r"^textback_outbox_lag_seconds (\S+)$", text, re.M).group(1))
+    assert 115 < lag < 180
+
+
 def test_metrics_can_require_a_token(client, settings):
     settings.METRICS_TOKEN = "s3cret"
 

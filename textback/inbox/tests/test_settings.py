@@ -79,6 +79,17 @@ def test_an_owner_changes_the_business_profile(client, alice, alpha):
     assert (alpha.sla_amber_minutes, alpha.sla_red_minutes, alpha.escalate_after_minutes) == (3, 10, 8)
 
 
+def test_an_owner_switches_escalation_off_with_0(client, alice, alpha):
+    page = page_text(signed_in(client, alice).get("/b/alpha/settings/profile"))
+    assert "0: never alert anyone" in page
+
+    response = signed_in(client, alice).post("/b/alpha/settings/profile", profile(escalate_after_minutes="0"))
+
+    assert response.status_code == 302
+    alpha.refresh_from_db()
+    assert alpha.escalate_after_minutes == 0
+
+
 def test_the_profile_form_shows_what_is_saved(client, alice, alpha):
     page = page_text(signed_in(client, alice).get("/b/alpha/settings/profile"))
 
@@ -98,7 +109,8 @@ def test_the_profile_form_shows_what_is_saved(client, alice, alpha):
         ({"textback_outcomes": []}, "Tick at least one"),
         ({"cooldown_hours": "a day"}, "Give a whole number of hours from 0 to 720."),
         ({"staleness_minutes": "0"}, "Give a whole number of minutes from 1 to 1440."),
-        ({"escalate_after_minutes": "-5"}, "Give a whole number of minutes from 1 to 1440."),
+        ({"escalate_after_minutes": "-5"}, "Give a whole number of minutes from 0 to 1440."),
+        ({"escalate_after_minutes": "1441"}, "Give a whole number of minutes from 0 to 1440."),
         ({"name": "  "}, "This field is required."),
     ],
 )

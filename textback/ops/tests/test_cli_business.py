@@ -102,6 +102,25 @@ def test_it_refuses_an_unknown_outcome_and_changes_nothing(textback, acme):
     assert acme.name == "Acme Plumbing"
 
 
+def test_escalation_can_be_switched_off_from_the_shell(textback, acme):
+    result = textback("business", "set", "acme", "--escalate-after-minutes", "0")
+
+    assert result.code == 0
+    assert "Escalation is off" in result.out
+    acme.refresh_from_db()
+    assert acme.escalate_after_minutes == 0
+    assert textback("business", "set", "acme", "--escalate-after-minutes", "15").code == 0
+    acme.refresh_from_db()
+    assert acme.escalate_after_minutes == 15
+
+
+def test_it_refuses_an_escalation_longer_than_a_day(textback, acme):
+    result = textback("business", "set", "acme", "--escalate-after-minutes", "2000")
+
+    assert result.code == 2
+    assert result.err.startswith("--escalate-after-minutes: give whole minutes from 1 to 1440, or 0 for never")
+
+
 def test_it_refuses_a_negative_cool_down(textback, acme):
     result = textback("business", "set", "acme", "--cooldown-hours", "-1")
     assert result.code == 2

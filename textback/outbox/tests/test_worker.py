@@ -9,7 +9,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from textback.conftest import CALLER
@@ -18,19 +18,10 @@ from textback.messaging.models import Message, MessageStatus
 from textback.outbox import wake, worker
 from textback.outbox.models import OutboxItem
 from textback.providers.sandbox.models import SandboxMessage
+from textback.testing import RunningWorker, wait_for
 
 BODY = "AlphaPlumbing: sorry we missed your call. Reply STOP to opt out."
 PROMPT = 1.0  # seconds; an idle worker that polls instead of being woken sleeps MAX_IDLE_SECONDS (30)
-
-
-def wait_for(predicate, timeout: float = 5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.005)
-    return predicate()
 
 
 def queue_committed(line, *, due_in: float = 0.0, to: str = CALLER, key: str = "t1") -> Message:
@@ -53,35 +44,6 @@ def carried():
 
 def drain_wakeups() -> None:
     wake.Waiter().wait(0)
-
-
-class RunningWorker:
-    def __init__(self) -> None:
-        self.stop = threading.Event()
-        self.worker = worker.Worker(name="test-worker", threads=2)
-        self.thread = threading.Thread(target=self._run, name="outbox-test-loop", daemon=True)
-        self.error: BaseException | None = None
-
-    def _run(self) -> None:
-        try:
-            self.worker.run(self.stop)
-        except BaseException as exc:  # surfaced by the test, not lost in a thread
-            self.error = exc
-        finally:
-            connections.close_all()
-
-    def start(self) -> "RunningWorker":
-        drain_wakeups()
-        self.thread.start()
-        time.sleep(0.3)  # let it find nothing to do and go to sleep
-        return self
-
-    def halt(self, timeout: float = 5.0) -> float:
-        started = time.monotonic()
-        self.stop.set()
-        wake.poke()
-        self.thread.join(timeout)
-        return time.monotonic() - started
 
 
 @pytest.fixture(autouse=True)

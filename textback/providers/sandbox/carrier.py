@@ -76,7 +76,7 @@ class SandboxCarrier:
         return [Submitted(c.sid, c.status) for c in carried]
 
 
-@worker.handles(DELIVERY_REPORT)
+@worker.handles(DELIVERY_REPORT, lane=worker.TEXTS)
 def report_delivery(item: OutboxItem, reconcile: bool) -> None:
     """The handset got the text: tell textback, as a carrier's delivery receipt would."""
     sid = item.payload.get("sid", "")

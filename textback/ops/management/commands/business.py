@@ -1,4 +1,4 @@
-"""textback business create|list|set|secret: the businesses (tenants) and their text-back rules."""
+"""textback business create|list|set|secret: the businesses (tenants), their text-back rules and escalation."""
 
 from django.db import transaction
 from django.db.models import Count
@@ -18,7 +18,9 @@ FLAGS = {
     "allowed_countries": "--countries",
     "cooldown_hours": "--cooldown-hours",
     "staleness_minutes": "--staleness-minutes",
+    "escalate_after_minutes": "--escalate-after-minutes",
 }
+ESCALATION_MAX = 24 * 60
 
 
 def _outcomes(text: str) -> str:
@@ -27,6 +29,12 @@ def _outcomes(text: str) -> str:
 
 def _countries(text: str) -> str:
     return ",".join(cli.country(code, "--countries") for code in cli.split(text))
+
+
+def _escalation_minutes(minutes: int) -> int:
+    if not 0 <= minutes <= ESCALATION_MAX:
+        raise cli.fail(f"--escalate-after-minutes: give whole minutes from 1 to {ESCALATION_MAX}, or 0 for never")
+    return minutes
 
 
 # option → (model field, how to read it)
@@ -39,6 +47,7 @@ READERS = {
     "countries": ("allowed_countries", _countries),
     "cooldown_hours": ("cooldown_hours", int),
     "staleness_minutes": ("staleness_minutes", int),
+    "escalate_after_minutes": ("escalate_after_minutes", _escalation_minutes),
 }
 
 
@@ -63,6 +72,13 @@ def add_settings_arguments(parser, *, name_required: bool) -> None:
     )
     parser.add_argument(
         "--staleness-minutes", type=int, metavar="N", help="a text-back N minutes late is dropped, not sent"
+    )
+    parser.add_argument(
+        "--escalate-after-minutes",
+        type=int,
+        metavar="N",
+        help="alert managers and owners when a caller has waited N minutes of opening time for an answer "
+        "(default 5); 0: never",
     )
 
 
@@ -123,6 +139,8 @@ class Command(cli.VerbCommand):
         with transaction.atomic():
             cli.save(business, FLAGS)
         self.stdout.write(f"Updated {business.slug}: {', '.join(FLAGS[f] for f in fields)}.")
+        if fields.get("escalate_after_minutes") == 0:
+            self.stdout.write("Escalation is off: nobody is alerted when a caller waits too long for an answer.")
 
     def do_secret(self, *, slug, rotate, **options):
         business = cli.business(slug)

@@ -14,11 +14,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--threads", type=int, default=0, help="sending threads (default TEXTBACK_WORKER_THREADS or 4)"
+            "--threads", type=int, default=0, help="threads sending texts (default TEXTBACK_WORKER_THREADS or 4)"
+        )
+        parser.add_argument(
+            "--alert-threads",
+            type=int,
+            default=0,
+            help="threads sending email and webhooks (default TEXTBACK_WORKER_ALERT_THREADS or 4)",
         )
 
-    def handle(self, *args, threads: int, **options):
+    def handle(self, *args, threads: int, alert_threads: int, **options):
         stop = threading.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: (stop.set(), wake.poke()))
-        Worker(threads=threads).run(stop)
+        Worker(threads=threads, alert_threads=alert_threads).run(stop)
