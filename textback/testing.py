@@ -9,12 +9,17 @@ The cast (fixtures in textback/conftest.py):
 
 The helpers make history the way the webhooks do, through the same do_* functions:
 `a_missed_call`, `an_inbound_text`, `a_staff_reply`, `delivery_reports`; and for pages, `signed_in`, `page_text`,
-`flashed`.
+`flashed`. For tests that walk every page: `staff_routes` (the URL patterns of the staff app) and
+`every_object` (one of each object a staff page shows, all one business's, with `.url(route)` for each page).
 """
 
 import itertools
+import re
+from dataclasses import dataclass
 
 from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from textback.calls import outcomes
 from textback.calls.models import Call
@@ -109,3 +114,156 @@ def delivery_reports(message: Message, *statuses: str) -> None:
                 provider=message.provider, provider_message_id=message.provider_message_id, status=status
             )
         )
+
+
+# --- walking every staff page -------------------------------------------------------------------------
+
+# Routes that are not the staff app's, or that show no tenant's objects.
+NOT_TENANT_ROUTES = {
+    "home",  # lists the user's own businesses (tested in test_isolation.py)
+    "login",
+    "logout",
+    "healthz",
+    "metrics",
+    "generic-call",  # signed provider webhooks: their own tenant tests live with the providers
+}
+# account: the signed-in person's own pages (two-factor, sessions) and the links mails open (invitation,
+# password reset), reached by who you are or by a token, never by a business's ids.
+NOT_TENANT_PREFIXES = ("admin:", "twilio:", "account:")
+
+
+@dataclass(frozen=True)
+class Route:
+    """A named URL pattern and its whole route, e.g. "b/<slug:slug>/contacts/<int:pk>"."""
+
+    name: str
+    route: str
+
+    @property
+    def params(self) -> list[str]:
+        return re.findall(r"<(?:\w+:)?(\w+)>", self.route)
+
+
+def url_patterns() -> dict[str, Route]:
+    """Every named URL pattern of the project, by its (namespaced) name."""
+    found = {}
+
+    def walk(patterns, namespace="", prefix=""):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                walk(
+                    pattern.url_patterns, f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace, route
+                )
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                found[namespace + pattern.name] = Route(namespace + pattern.name, route)
+
+    walk(get_resolver().url_patterns)
+    return found
+
+
+def staff_routes() -> dict[str, Route]:
+    """The tenant routes of the staff app: each shows or changes one business's objects, under its slug."""
+    return {
+        name: route
+        for name, route in url_patterns().items()
+        if name not in NOT_TENANT_ROUTES and not name.startswith(NOT_TENANT_PREFIXES)
+    }
+
+
+# Which object a route's <pk> names (routes with no pk show the business as a whole).
+ROUTE_OBJECT = {
+    "call": "call",
+    "call-recording": "call",
+    "conversation": "conversation",
+    "conversation-live": "conversation",
+    "conversation-reply": "conversation",
+    "conversation-note": "conversation",
+    "conversation-close": "conversation",
+    "conversation-reopen": "conversation",
+    "conversation-assign": "conversation",
+    "conversation-outcome": "conversation",
+    "conversation-presence": "conversation",
+    "message-media": "picture",
+    "contact": "contact",
+    "contact-exclusion": "contact",
+    "settings-line": "line",
+    "settings-line-preview": "line",
+    "settings-excluded-remove": "exclusion",
+    "settings-canned-edit": "canned",
+    "settings-canned-delete": "canned",
+    "invitation-resend": "invitation",
+    "invitation-revoke": "invitation",
+    "member": "membership",
+    "member-remove": "membership",
+    "alert-webhook": "webhook",
+    "alert-webhook-delete": "webhook",
+    "alert-webhook-test": "webhook",
+    "mail": "mail",
+}
+
+
+@dataclass
+class Objects:
+    """One of every object a staff page shows or changes, all of one business."""
+
+    business: object
+    line: object
+    call: object
+    conversation: object
+    picture: object  # an inbound text with a picture (message-media shows its file 0)
+    contact: object
+    exclusion: object
+    canned: object
+    invitation: object
+    membership: object  # a colleague's, for the staff member pages
+    webhook: object
+    mail: object
+
+    def url(self, route: str) -> str:
+        """The route's URL for these objects (KeyError for a route with a <pk> nobody mapped in ROUTE_OBJECT)."""
+        kwargs = {}
+        for name in url_patterns()[route].params:
+            if name == "slug":
+                kwargs[name] = self.business.slug
+            elif name == "pk":
+                kwargs[name] = getattr(self, ROUTE_OBJECT[route]).pk
+            elif name == "n":
+                kwargs[name] = 0
+        return reverse(route, kwargs=kwargs)
+
+
+def every_object(line, *, owner, colleague, caller: str = CALLER) -> Objects:
+    """Give the line's business one of each object the staff pages show: a missed call with a voicemail, its
+    conversation with a picture message, an excluded number, a canned reply, a pending invitation, an alert
+    webhook and a mail in the sandbox mailbox. `owner` sends the invitation; `colleague` is a member."""
+    from textback.accounts import invitations
+    from textback.accounts.models import Membership
+    from textback.alerts.models import AlertWebhook
+    from textback.messaging.models import CannedReply, ExcludedNumber
+    from textback.providers.sandbox.models import SandboxEmail
+
+    business = line.business
+    call = a_missed_call(line, caller=caller)
+    Call.objects.filter(pk=call.pk).update(voicemail=True, voicemail_seconds=12, recording_url="https://example.com/r")
+    picture = an_inbound_text(
+        line, "the leak", caller, media=[{"url": "https://example.com/p", "content_type": "image/jpeg"}]
+    )
+    with transaction.atomic():
+        invitation = invitations.do_invite(business, f"new@{business.slug}.example", Membership.AGENT, owner)
+    return Objects(
+        business=business,
+        line=line,
+        call=call,
+        conversation=picture.conversation,
+        picture=picture,
+        contact=call.contact,
+        exclusion=ExcludedNumber.objects.create(business=business, number="+15125550123", label="a vendor"),
+        canned=CannedReply.objects.create(business=business, title="On our way", body="On our way, {first_name}."),
+        invitation=invitation,
+        membership=Membership.objects.get(business=business, user=colleague),
+        webhook=AlertWebhook.objects.create(business=business, name="Dispatch", url="https://example.com/hook"),
+        mail=SandboxEmail.objects.create(
+            business=business, to=[owner.email], subject="Hello", body="A mail", sent_at=timezone.now()
+        ),
+    )

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from textback.accounts.access import business_or_404, can, require, visible_line_ids
 from textback.calls.decide import REASONS
 from textback.calls.models import Call
-from textback.inbox.contact_forms import ContactForm
+from textback.inbox.contact_forms import ContactForm, SearchForm
 from textback.inbox.setup import post_only, posted
 from textback.lib import phone
 from textback.messaging import contacts as contact_actions
@@ -50,18 +50,14 @@ def search(rows, business, text: str):
     return rows.filter(match)
 
 
-def _page_start(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and len(raw) < 19 else None
-
-
 @login_required
 def contact_list(request, slug: str):
     biz = business_or_404(request, slug)
-    query = request.GET.get("q", "").strip()[:100]
+    form = SearchForm(request.GET)
+    query, before = form.search()
     rows = visible_contacts(biz, request.membership)
     if query:
         rows = search(rows, biz, query)
-    before = _page_start(request.GET.get("before", ""))
     if before is not None:
         rows = rows.filter(pk__lt=before)
     page = list(rows.select_related("owner").order_by("-pk")[: PAGE + 1])
@@ -76,6 +72,7 @@ def contact_list(request, slug: str):
         "query": query,
         "next_before": page[-1].pk if more else None,
         "paged": before is not None,
+        "problems": [e for errors in form.errors.values() for e in errors],
     }
     return render(request, "inbox/contacts/list.html", context)
 

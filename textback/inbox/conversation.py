@@ -11,6 +11,7 @@ thread and costs next to nothing. Presence ("Mary is typing…") is a heartbeat 
 """
 
 import hashlib
+import re
 import uuid
 
 from django.contrib import messages
@@ -29,7 +30,7 @@ from textback.accounts.access import business_or_404, can, visible_line_ids
 from textback.accounts.models import Membership
 from textback.calls.models import Call
 from textback.inbox import presence, timeline
-from textback.lib.text import input_problem
+from textback.lib.text import MAX_ID, input_problem, whole_number
 from textback.messaging import templating
 from textback.messaging.conversations import (
     MAX_NOTE,
@@ -186,7 +187,8 @@ def _canned_draft(request, business, convo) -> tuple[str, str]:
     wanted = request.GET.get("canned", "")
     if not wanted:
         return "", ""
-    reply = CannedReply.objects.filter(business=business, pk=int(wanted)).first() if wanted.isdigit() else None
+    pk = whole_number(wanted)
+    reply = CannedReply.objects.filter(business=business, pk=pk).first() if pk is not None else None
     if reply is None:
         return "", "That canned reply does not exist (it may have just been deleted). Choose another one."
     try:
@@ -205,6 +207,18 @@ def _text(request, name: str, what: str, limit: int) -> str:
     return value
 
 
+FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{0,64}")
+
+
+def _form_token(request) -> str:
+    """The reply form's one-time token (uuid4 hex, see _render_page); other than letters, digits and dashes, it
+    did not come from our page."""
+    token = request.POST.get("token", "")
+    if not FORM_TOKEN.fullmatch(token):
+        raise Refused("This reply form is damaged or out of date; nothing was sent. Send it again from this page.")
+    return token
+
+
 @login_required
 @require_POST
 def reply(request, slug: str, pk: int):
@@ -213,9 +227,10 @@ def reply(request, slug: str, pk: int):
     body = request.POST.get("body", "")
     try:
         body = _text(request, "body", "reply", MAX_REPLY_INPUT)
+        token = _form_token(request)
         with transaction.atomic():
             convo = _find(request, business, pk, lock=True)
-            do_staff_reply(convo, request.user, body, token=request.POST.get("token", "")[:64])
+            do_staff_reply(convo, request.user, body, token=token)
     except Refused as refusal:
         return _render_page(request, business, convo, status=400, reply_error=str(refusal), draft=body)
     messages.success(request, f"Reply to {convo.contact} queued; its delivery status shows in the timeline.")
@@ -281,7 +296,8 @@ def assign(request, slug: str, pk: int):
     def change(convo):
         assignee = None
         if wanted:
-            assignee = get_user_model().objects.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+            pk = whole_number(wanted)
+            assignee = get_user_model().objects.filter(pk=pk).first() if pk is not None else None
             if assignee is None:
                 raise Refused("That person does not work for this business.")
         do_assign(convo, request.user, assignee)
@@ -347,6 +363,8 @@ def live_state(business_id: int, pk: int, user, lines: list[int] | None) -> tupl
     """A short fingerprint of everything the live part shows, and who else has the conversation open
     (None: no such conversation here). Two queries, each on an index: one row of counts and latest ids,
     and the fresh presence rows."""
+    if pk > MAX_ID:  # no such row, and the database driver would refuse the number
+        return None
     with connection.cursor() as cursor:
         cursor.execute(_version_sql(), [pk, business_id])
         row = cursor.fetchone()

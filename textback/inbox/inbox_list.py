@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from textback.accounts import access
 from textback.accounts.access import business_or_404
+from textback.accounts.plain_forms import PlainWords
 from textback.calls.decide import REASONS
 from textback.calls.models import Call
 from textback.inbox import listing
@@ -28,7 +29,7 @@ CALLS_PAGE = 100
 POLL_EVERY = "2s"
 
 
-class FilterForm(forms.Form):
+class FilterForm(PlainWords, forms.Form):
     """The list's filters, from the query string; a bad value is reported and that filter ignored."""
 
     show = forms.ChoiceField(choices=list(listing.SHOWS.items()), required=False)

@@ -9,6 +9,7 @@ from django import forms
 
 from textback.accounts.hours import Span
 from textback.accounts.models import OpeningHours
+from textback.accounts.plain_forms import PlainWords
 from textback.accounts.settings_actions import check_opening_hours
 from textback.calls.outcomes import LABELS, OUTCOMES
 from textback.lib import phone
@@ -40,15 +41,26 @@ def minutes_field(label: str, help_text: str, *, low: int = 1, high: int = 24 * 
     )
 
 
-class BusinessProfileForm(forms.Form):
+class BusinessProfileForm(PlainWords, forms.Form):
     name = forms.CharField(
-        max_length=100, help_text="As callers know you; texts say “this is Mike at <name>”.", strip=True
+        max_length=100,
+        help_text="As callers know you; texts say “this is Mike at <name>”.",
+        strip=True,
+        error_messages={"required": "Give the business’s name, as callers know it."},
     )
     time_zone = forms.ChoiceField(
-        choices=time_zone_choices, help_text="Opening hours, quiet times and the times on every page use it."
+        choices=time_zone_choices,
+        help_text="Opening hours, quiet times and the times on every page use it.",
+        error_messages=dict.fromkeys(
+            ("required", "invalid_choice"), "Choose your time zone from the list, e.g. America/Chicago."
+        ),
     )
     country = forms.ChoiceField(
-        choices=country_choices, help_text="Numbers typed without a + country code are read as this country's."
+        choices=country_choices,
+        help_text="Numbers typed without a + country code are read as this country's.",
+        error_messages=dict.fromkeys(
+            ("required", "invalid_choice"), "Choose your country from the list, e.g. US (+1)."
+        ),
     )
     help_contact = forms.CharField(
         max_length=160,
@@ -60,7 +72,10 @@ class BusinessProfileForm(forms.Form):
         choices=[(o, LABELS[o]) for o in OUTCOMES],
         widget=forms.CheckboxSelectMultiple,
         label="Text back after these calls",
-        error_messages={"required": "Tick at least one; to stop text-backs, switch them off on each line instead."},
+        error_messages={
+            "required": "Tick at least one; to stop text-backs, switch them off on each line instead.",
+            "invalid_choice": "Tick the kinds of call to text back from the list.",
+        },
     )
     allowed_countries = forms.CharField(
         max_length=200,
@@ -129,7 +144,7 @@ BAD_TIME = "Type a time such as 8:00 AM or 17:30."
 MAX_ROWS = 8
 
 
-class HoursForm(forms.Form):
+class HoursForm(PlainWords, forms.Form):
     """Each weekday closed, or open in one or more spans; or no hours at all (always open)."""
 
     mode = forms.ChoiceField(
@@ -137,6 +152,7 @@ class HoursForm(forms.Form):
         choices=[(WEEKLY, "Open these hours"), (ALWAYS, "Always open (no opening hours)")],
         widget=forms.RadioSelect,
         initial=WEEKLY,
+        error_messages=dict.fromkeys(("required", "invalid_choice"), "Choose “Open these hours” or “Always open”."),
     )
 
     def __init__(self, *args, rows: dict[int, int], **kwargs):
@@ -278,10 +294,14 @@ CALL_MODE_HELP = (
 )
 
 
-class LineForm(forms.ModelForm):
+class LineForm(PlainWords, forms.ModelForm):
     """Every setting of a line; `Line.clean()` (the rules the CLI and the admin use) runs on top."""
 
-    number = forms.CharField(max_length=40, help_text=NUMBER_HELP)
+    number = forms.CharField(
+        max_length=40,
+        help_text=NUMBER_HELP,
+        error_messages={"required": "Give the line's phone number. " + NUMBER_HELP},
+    )
     delay_seconds = forms.IntegerField(
         label="Delay before texting (seconds)",
         min_value=0,
@@ -351,6 +371,17 @@ class LineForm(forms.ModelForm):
         )
         self.fields["call_mode"].choices = CALL_MODES
         self.fields["call_mode"].help_text = CALL_MODE_HELP
+        self.fields["call_mode"].error_messages.update(
+            dict.fromkeys(
+                ("required", "invalid_choice"), "Choose how calls reach this line: one of the four call modes."
+            )
+        )
+        self.fields["keyword_replies"].error_messages.update(
+            invalid_choice="Choose who answers STOP, START and HELP from the list."
+        )
+        self.fields["textback_template"].error_messages.update(
+            required="Write the text a missed caller gets (untick “Text back missed callers” to send none)."
+        )
         self.fields["ring_seconds"].error_messages.update(invalid="Give a whole number of seconds from 10 to 600.")
 
     def clean_number(self) -> str:
@@ -359,9 +390,12 @@ class LineForm(forms.ModelForm):
         return number
 
 
-class SandboxLineForm(forms.Form):
+class SandboxLineForm(PlainWords, forms.Form):
     number = forms.CharField(
-        max_length=40, label="Number", help_text="Any number of your choosing: the sandbox carrier is simulated."
+        max_length=40,
+        label="Number",
+        help_text="Any number of your choosing: the sandbox carrier is simulated.",
+        error_messages={"required": "Give the sandbox line a number, such as (737) 555-0100."},
     )
     label = forms.CharField(max_length=60, required=False, label="Label or location")
     forward_to = PhoneListField(
@@ -394,16 +428,23 @@ class SandboxLineForm(forms.Form):
 # --- excluded numbers and canned replies -----------------------------------------------------------
 
 
-class ExclusionForm(forms.Form):
-    number = forms.CharField(max_length=40, help_text=NUMBER_HELP)
+class ExclusionForm(PlainWords, forms.Form):
+    number = forms.CharField(
+        max_length=40, help_text=NUMBER_HELP, error_messages={"required": "Type the number to exclude. " + NUMBER_HELP}
+    )
     label = forms.CharField(max_length=100, required=False, help_text="Whose number it is, e.g. “Mike's cell”.")
 
 
-class CannedReplyForm(forms.Form):
-    title = forms.CharField(max_length=200, help_text="What staff pick it by, e.g. “Running late”.")
+class CannedReplyForm(PlainWords, forms.Form):
+    title = forms.CharField(
+        max_length=200,
+        help_text="What staff pick it by, e.g. “Running late”.",
+        error_messages={"required": "Give the reply a title, e.g. “Running late”."},
+    )
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
+        error_messages={"required": "Write the reply’s text."},
         label="Text",
         help_text="Up to 1600 characters. Fields: {first_name}, {staff}, {business}, {line}; "
         "{first_name|there} gives “there” when the name is unknown.",

@@ -7,6 +7,7 @@ of one business gets 404 for another's calls, conversations and ledger.
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,6 +15,7 @@ from django.utils import timezone
 from textback.accounts import signin, throttle, two_factor
 from textback.accounts.access import business_or_404
 from textback.accounts.models import businesses_for
+from textback.accounts.plain_forms import PlainWords
 from textback.calls.decide import REASONS
 from textback.calls.models import Call, WebhookEvent
 from textback.lib import client_ip
@@ -68,9 +70,14 @@ LOCKED_OUT = {
 }
 
 
+class LoginForm(PlainWords, AuthenticationForm):
+    """Django's sign-in form, with plain messages and text checked as text."""
+
+
 class LoginView(auth_views.LoginView):
     """Django's login, each attempt reserved against the account's and the address's limits before it is checked."""
 
+    form_class = LoginForm
     template_name = "inbox/login.html"
 
     def post(self, request, *args, **kwargs):

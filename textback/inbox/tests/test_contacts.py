@@ -157,7 +157,7 @@ def test_an_owner_can_be_cleared(client, bob, mary, jane):
     [
         ({"tags": ",".join(f"t{n}" for n in range(21))}, "That is 21 tags; a contact can have at most 20."),
         ({"tags": "x" * 31}, "is longer than 30 characters"),
-        ({"name": "n" * 101}, "Ensure this value has at most 100 characters"),
+        ({"name": "n" * 101}, "“Name” can be at most 100 characters; this is 101. Shorten it."),
         ({"owner": "999999"}, "Choose someone who works for this business."),
         ({"owner": "banana"}, "Choose someone who works for this business."),
     ],

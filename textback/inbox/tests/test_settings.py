@@ -92,14 +92,14 @@ def test_the_profile_form_shows_what_is_saved(client, alice, alpha):
     [
         ({"sla_amber_minutes": "15", "sla_red_minutes": "10"}, "Red must come after amber"),
         ({"sla_amber_minutes": "10", "sla_red_minutes": "10"}, "Red must come after amber"),
-        ({"time_zone": "Mars/Olympus_Mons"}, "Select a valid choice"),
+        ({"time_zone": "Mars/Olympus_Mons"}, "Choose your time zone from the list, e.g. America/Chicago."),
         ({"allowed_countries": "US, Canada"}, "“CANADA” is not a two-letter country code"),
         ({"allowed_countries": " , "}, "Give at least one country"),
         ({"textback_outcomes": []}, "Tick at least one"),
         ({"cooldown_hours": "a day"}, "Give a whole number of hours from 0 to 720."),
         ({"staleness_minutes": "0"}, "Give a whole number of minutes from 1 to 1440."),
         ({"escalate_after_minutes": "-5"}, "Give a whole number of minutes from 1 to 1440."),
-        ({"name": "  "}, "This field is required."),
+        ({"name": "  "}, "Give the business’s name, as callers know it."),
     ],
 )
 def test_bad_profile_input_says_what_to_fix_and_saves_nothing(client, alice, alpha, changes, message):
@@ -358,7 +358,7 @@ def test_a_number_typed_the_local_way_is_saved_in_e164_with_a_reminder_for_twili
         ({"textback_template": "Hi {firstname}"}, "Unknown field {firstname}"),
         ({"textback_template": "Hi {first_name"}, "Unmatched"),
         ({"voicemail_template": "Got it {"}, "Unmatched"),
-        ({"call_mode": "telepathy"}, "Select a valid choice"),
+        ({"call_mode": "telepathy"}, "Choose how calls reach this line: one of the four call modes."),
     ],
 )
 def test_bad_line_input_says_what_to_fix_and_saves_nothing(
@@ -499,7 +499,7 @@ def test_excluding_a_number_twice_keeps_one_entry(client, mary, alpha):
 
 @pytest.mark.parametrize(
     "number, message",
-    [("call mike", "“call mike” is not a phone number."), ("", "This field is required."), ("555", "“555”")],
+    [("call mike", "“call mike” is not a phone number."), ("", "Type the number to exclude."), ("555", "“555”")],
 )
 def test_a_non_number_cannot_be_excluded(client, mary, alpha, number, message):
     response = signed_in(client, mary).post("/b/alpha/settings/excluded/", {"number": number, "label": "x"})
@@ -570,12 +570,12 @@ def test_the_canned_replies_page_shows_each_replys_segments(client, mary, alpha)
     "data, message",
     [
         ({"title": "running LATE", "body": "Again"}, "There is a canned reply titled “running LATE” already"),
-        ({"title": "", "body": "Hi"}, "This field is required."),
+        ({"title": "", "body": "Hi"}, "Give the reply a title, e.g. “Running late”."),
         ({"title": "x" * 61, "body": "Hi"}, "Keep the title to 60 characters or fewer."),
         ({"title": "Long", "body": "x" * 1601}, "The text is 1601 characters; a text message can be at most 1600."),
         ({"title": "Typo", "body": "Hi {frist_name}"}, "The text cannot be used: unknown field {frist_name}"),
         ({"title": "Brace", "body": "Price: {50"}, "The text cannot be used: unmatched"),
-        ({"title": "Blank", "body": "   "}, "This field is required."),
+        ({"title": "Blank", "body": "   "}, "Write the reply’s text."),
     ],
 )
 def test_a_bad_canned_reply_says_what_to_fix_and_saves_nothing(client, mary, alpha, data, message):
