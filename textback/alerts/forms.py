@@ -1,13 +1,19 @@
 from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 
 from textback.accounts.plain_forms import PlainWords
 from textback.alerts.models import AlertWebhook
+from textback.lib import public_net
 from textback.lib.text import input_problem
 
 MAX_URL = 500
 INCOMPLETE = "That is not a complete web address: it needs a site name after https://, and no spaces."
+PRIVATE = (
+    "textback does not post to private network addresses (this server, a local network, or a cloud's internal "
+    "services). Give the service's public web address; whoever runs this textback server can allow private ones."
+)
 
 
 class WebhookForm(PlainWords, forms.ModelForm):
@@ -51,7 +57,7 @@ class WebhookForm(PlainWords, forms.ModelForm):
             raise forms.ValidationError(f"The address {problem}.")
         try:
             parts = urlsplit(url)
-            parts.port  # noqa: B018 (reading it checks it)
+            port = parts.port
         except ValueError:  # an unclosed [IPv6 bracket, a port that is not a number from 0 to 65535
             raise forms.ValidationError(INCOMPLETE) from None
         if parts.scheme.lower() not in ("http", "https") or "://" not in url:
@@ -61,6 +67,9 @@ class WebhookForm(PlainWords, forms.ModelForm):
             )
         if not parts.hostname or any(char.isspace() for char in url):
             raise forms.ValidationError(INCOMPLETE)
+        port = port or (443 if parts.scheme.lower() == "https" else 80)
+        if not settings.ALLOW_PRIVATE_WEBHOOKS and public_net.leads_to_private_address(parts.hostname, port):
+            raise forms.ValidationError(PRIVATE)
         return url
 
     def clean(self):
