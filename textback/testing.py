@@ -243,11 +243,14 @@ def every_object(line, *, owner, colleague, caller: str = CALLER) -> Objects:
     from textback.messaging.models import CannedReply, ExcludedNumber
     from textback.providers.sandbox.models import SandboxEmail
 
+    from textback.providers.sandbox import media as sandbox_media
+
     business = line.business
     call = a_missed_call(line, caller=caller)
-    Call.objects.filter(pk=call.pk).update(voicemail=True, voicemail_seconds=12, recording_url="https://example.com/r")
+    recording = sandbox_media.recording_url(12)  # the sandbox's files are never fetched over a network
+    Call.objects.filter(pk=call.pk).update(voicemail=True, voicemail_seconds=12, recording_url=recording)
     picture = an_inbound_text(
-        line, "the leak", caller, media=[{"url": "https://example.com/p", "content_type": "image/jpeg"}]
+        line, "the leak", caller, media=[{"url": sandbox_media.picture_url(), "content_type": "image/png"}]
     )
     with transaction.atomic():
         invitation = invitations.do_invite(business, f"new@{business.slug}.example", Membership.AGENT, owner)

@@ -19,7 +19,6 @@ from textback.accounts import access
 from textback.accounts.access import business_or_404
 from textback.accounts.plain_forms import PlainWords
 from textback.calls.decide import REASONS
-from textback.calls.models import Call
 from textback.inbox import listing
 from textback.inbox import live as live_poll
 from textback.lib import phone
@@ -166,9 +165,9 @@ def live(request, slug: str):
 @login_required
 def calls(request, slug: str):
     business = business_or_404(request, slug)
-    found = Call.objects.filter(business=business)
-    line_ids = access.visible_line_ids(request.membership)
-    if line_ids is not None:
-        found = found.filter(line_id__in=line_ids)
-    found = found.select_related("line", "contact").order_by("-started_at", "-pk")[:CALLS_PAGE]
+    found = (
+        access.visible_calls(request.membership)
+        .select_related("line", "contact")
+        .order_by("-started_at", "-pk")[:CALLS_PAGE]
+    )
     return render(request, "inbox/calls.html", {"business": business, "calls": found, "reasons": REASONS})
