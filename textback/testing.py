@@ -241,9 +241,8 @@ def every_object(line, *, owner, colleague, caller: str = CALLER) -> Objects:
     from textback.accounts.models import Membership
     from textback.alerts.models import AlertWebhook
     from textback.messaging.models import CannedReply, ExcludedNumber
-    from textback.providers.sandbox.models import SandboxEmail
-
     from textback.providers.sandbox import media as sandbox_media
+    from textback.providers.sandbox.models import SandboxEmail
 
     business = line.business
     call = a_missed_call(line, caller=caller)

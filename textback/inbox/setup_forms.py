@@ -12,7 +12,9 @@ from textback.accounts.models import OpeningHours
 from textback.accounts.plain_forms import PlainWords
 from textback.accounts.settings_actions import check_opening_hours
 from textback.calls.outcomes import LABELS, OUTCOMES
-from textback.lib import phone
+from textback.lib import gsm7, phone
+from textback.messaging import templating
+from textback.messaging.actions import with_first_text_additions
 from textback.providers.models import MAX_PHONES, Line
 
 NUMBER_HELP = "Type it as (512) 555-0147, or with the country code for another country: +44 20 7946 0958."
@@ -281,6 +283,42 @@ def refuse_taken(number: str, business, line: Line | None = None) -> None:
     raise forms.ValidationError(f"{phone.pretty(number)} is already a line in textback; a number can be one line only.")
 
 
+# --- how long a template's text can get ----------------------------------------------------------
+
+MAX_SEGMENTS = 3  # longer texts cost more than a text each and are filtered more often by carriers
+
+
+def longest_first_text(business, template: str) -> str:
+    """The most a first-time caller could read: every merge field at its longest, plus what a first text gets
+    (the business's name, "Reply STOP to opt out.") when the template leaves it out."""
+    return with_first_text_additions(business, None, templating.longest(template), limit=10**6, first_text=True)
+
+
+def too_long_to_send(text: str) -> str:
+    """Why the longest text is refused, or "" when it fits in one text."""
+    if len(text) <= templating.MAX_TEXT:
+        return ""
+    return (
+        f"Filled in, this text can run to {len(text):,} characters (a caller’s name, the staff name and your "
+        f"business name can each be {templating.MAX_VALUE} characters long, and a first text also gets your "
+        f"business’s name and “Reply STOP to opt out.”). A text can be at most {templating.MAX_TEXT:,} characters: "
+        f"shorten it by at least {len(text) - templating.MAX_TEXT:,}."
+    )
+
+
+def segment_warning(text: str) -> str:
+    """A warning, with the count, when the longest text takes more than MAX_SEGMENTS segments; else ""."""
+    shape = gsm7.shape(text)
+    if shape.segments <= MAX_SEGMENTS:
+        return ""
+    each = gsm7.GSM7_CONCAT if shape.encoding == gsm7.GSM7 else gsm7.UCS2_CONCAT
+    return (
+        f"With long names filled in, this text can take {shape.segments} segments ({each} characters each). "
+        f"Each segment is charged as one text, and carriers filter long texts more often: keep it to "
+        f"{MAX_SEGMENTS} segments ({MAX_SEGMENTS * each} characters) or fewer."
+    )
+
+
 CALL_MODES = [
     (Line.FORWARD_SCREEN, "Forward and screen"),
     (Line.CARRIER_FORWARD, "Carrier forwarding"),
@@ -388,6 +426,31 @@ class LineForm(PlainWords, forms.ModelForm):
         number = normalised_number(self.cleaned_data["number"], self.business.country)
         refuse_taken(number, self.business, self.instance)
         return number
+
+    def clean_textback_template(self) -> str:
+        return self._fitting("textback_template")
+
+    def clean_voicemail_template(self) -> str:
+        return self._fitting("voicemail_template")
+
+    def _fitting(self, name: str) -> str:
+        template = self.cleaned_data[name]
+        try:
+            problem = too_long_to_send(longest_first_text(self.business, template)) if template.strip() else ""
+        except templating.TemplateError:
+            problem = ""  # a mistake in the template: the line's own check (validate_template) says what
+        if problem:
+            raise forms.ValidationError(problem)
+        return template
+
+    def warnings(self) -> list[str]:
+        """What an owner should know about the saved templates (long texts), one line each."""
+        found = []
+        for name in ("textback_template", "voicemail_template"):
+            template = self.cleaned_data.get(name) or ""
+            if template.strip() and (warning := segment_warning(longest_first_text(self.business, template))):
+                found.append(f"{self.fields[name].label}: {warning}")
+        return found
 
 
 class SandboxLineForm(PlainWords, forms.Form):
