@@ -10,12 +10,14 @@ The cast (fixtures in textback/conftest.py):
 The helpers make history the way the webhooks do, through the same do_* functions:
 `a_missed_call`, `an_inbound_text`, `a_staff_reply`, `delivery_reports`; and for pages, `signed_in`, `page_text`,
 `flashed`. For tests that walk every page: `staff_routes` (the URL patterns of the staff app) and
-`every_object` (one of each object a staff page shows, all one business's, with `.url(route)` for each page).
+`every_object` (one of each object a staff page shows, all one business's, with `.url(route)` for each page),
+`PARAMETERS` (what each page reads, with values it accepts), `encoded`, `send` and `every_row`.
 """
 
 import itertools
 import re
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -269,3 +271,155 @@ def every_object(line, *, owner, colleague, caller: str = CALLER) -> Objects:
             business=business, to=[owner.email], subject="Hello", body="A mail", sent_at=timezone.now()
         ),
     )
+
+
+# --- what each people page reads ----------------------------------------------------------------------
+
+_PROFILE = {"name": "Alpha", "time_zone": "America/Chicago", "country": "US", "help_contact": "call us",
+           "textback_outcomes": "no_answer", "allowed_countries": "US", "cooldown_hours": "24",
+           "staleness_minutes": "15", "sla_amber_minutes": "5", "sla_red_minutes": "15",
+           "escalate_after_minutes": "5"}  # fmt: skip
+_LINE = {"number": lambda o: o.line.number, "label": "Van", "active": "on", "call_mode": "carrier_forward",
+        "forward_to": ALPHA_CELL, "ring_seconds": "20", "delay_seconds": "0", "staff_name": "Mike",
+        "textback_enabled": "on", "textback_template": "Hi {first_name|there}, sorry we missed you.",
+        "voicemail_template": "", "record_voicemail": "on", "greeting": "Leave a message.",
+        "keyword_replies": "ours"}  # fmt: skip
+_HOURS = {"mode": "weekly", "d0_opens_0": "08:00", "d0_closes_0": "17:00",
+         **{f"d{day}_closed": "on" for day in range(1, 7)}}  # fmt: skip
+_WEBHOOK = {"name": "Ops", "kind": "slack", "url": "https://hooks.slack.com/services/T0/B0/X", "on_reply": "on",
+           "active": "on"}  # fmt: skip
+_MY_SETTINGS = {"phone": "(512) 555-0188", "alert_email": "on", "alert_sms": "on", "alert_on_reply": "on",
+               "quiet_start": "21:00", "quiet_end": "07:00"}  # fmt: skip
+_PASSWORD = {"name": "Newcomer", "password1": "a long pass phrase 9", "password2": "a long pass phrase 9"}
+
+# The query and form parameters each people page reads, with a value it accepts:
+# route: {"GET": {parameter: value}, "POST": {...}}; a value may be a function of the Objects.
+PARAMETERS = {
+    "business": {"GET": {"show": "all", "line": lambda o: o.line.pk, "q": "leak", "before": "1700000000000000,9"}},
+    "inbox-live": {"GET": {"show": "all", "line": lambda o: o.line.pk, "q": "leak"}},
+    "calls": {"GET": {}},
+    "call": {"GET": {}},
+    "consent": {"GET": {}},
+    "conversation": {"GET": {"canned": lambda o: o.canned.pk}},
+    "conversation-live": {"GET": {}},
+    "conversation-reply": {"POST": {"body": "On our way", "token": "f00d"}},
+    "conversation-note": {"POST": {"body": "Gate code 1234"}},
+    "conversation-close": {"POST": {}},
+    "conversation-reopen": {"POST": {}},
+    "conversation-assign": {"POST": {"assignee": lambda o: o.membership.user_id}},
+    "conversation-outcome": {"POST": {"outcome": "booked", "value": "350", "reason": ""}},
+    "conversation-presence": {"POST": {"typing": "1", "left": ""}},
+    "message-media": {"GET": {}},  # its file is fetched only once the tenant and line checks pass
+    "call-recording": {"GET": {}},
+    "settings": {"GET": {}},
+    "settings-profile": {"POST": _PROFILE},
+    "settings-hours": {"POST": _HOURS},
+    "settings-lines": {"GET": {}},
+    "settings-line-new": {"POST": {"number": "(512) 555-0177", "label": "Van", "forward_to": ALPHA_CELL}},
+    "settings-line": {"POST": _LINE},
+    "settings-line-preview": {
+        "POST": {
+            "staff_name": "Mike",
+            "textback_template": "Hi {first_name}",
+            "voicemail_template": "Got your voicemail",
+        }
+    },  # fmt: skip
+    "settings-excluded": {"POST": {"number": "(512) 555-0166", "label": "Vendor"}},
+    "settings-excluded-remove": {"POST": {}},
+    "settings-canned": {"POST": {"title": "Late", "body": "Running late, {first_name|there}."}},
+    "settings-canned-edit": {"POST": {"title": "Late", "body": "Running late."}},
+    "settings-canned-delete": {"POST": {}},
+    "contacts": {"GET": {"q": "512", "before": lambda o: o.contact.pk + 1}},
+    "contact": {"POST": {"name": "Jane Doe", "owner": lambda o: o.membership.user_id, "tags": "vip"}},
+    "contact-exclusion": {"POST": {"do": "include"}},
+    "mailbox": {"GET": {"before": "1700000000000000,9"}},
+    "mail": {"GET": {}},
+    "staff": {"GET": {}},
+    "staff-invite": {"POST": {"email": "someone@example.com", "role": "agent"}},
+    "invitation-resend": {"POST": {}},
+    "invitation-revoke": {"POST": {}},
+    "member": {"POST": {"role": "manager", "lines": lambda o: o.line.pk}},
+    "member-remove": {"POST": {}},
+    "my-settings": {"POST": _MY_SETTINGS},
+    "alert-webhooks": {"POST": _WEBHOOK},
+    "alert-webhook": {"POST": {**_WEBHOOK, "new_secret": "on"}},
+    "alert-webhook-delete": {"POST": {}},
+    "alert-webhook-test": {"POST": {}},
+    "simulator": {"GET": {"handset": "+15125550147"}},
+    "simulator-handset": {"GET": {"handset": "+15125550147"}},
+    "simulator-call": {
+        "POST": {
+            "line": lambda o: o.line.pk,
+            "caller": "+15125550147",
+            "scenario": "no_answer",
+            "voicemail_seconds": "0",
+        }
+    },  # fmt: skip
+    "simulator-text": {"POST": {"line": lambda o: o.line.pk, "handset": "+15125550147", "body": "Hello?"}},
+    # The person's own pages, and the pages a mail's link opens.
+    "home": {"GET": {}},
+    "login": {"POST": {"username": "alice@alpha.example", "password": "not her password"}},
+    "account:home": {"GET": {}},
+    "account:log-out-others": {"POST": {}},
+    "account:two-factor-start": {"POST": {}},
+    "account:two-factor-confirm": {"POST": {"code": "123456"}},
+    "account:two-factor-off": {"POST": {"code": "123456"}},
+    "account:recovery-codes": {"POST": {"code": "123456"}},
+    "account:login-code": {"POST": {"code": "123456"}},
+    "account:invite": {"POST": _PASSWORD},
+    "account:password-reset": {"POST": {"email": "alice@alpha.example"}},
+    "account:password-reset-confirm": {
+        "POST": {"new_password1": "a long pass phrase 9", "new_password2": "a long pass phrase 9"}
+    },  # fmt: skip
+}
+# Routes that take no parameter from a person: provider webhooks (fuzzed in providers/tests), health checks,
+# the admin (Django's own), logging out.
+NOT_PEOPLE_PAGES = ("admin:", "twilio:")
+NO_PARAMETERS = {"generic-call", "healthz", "metrics", "logout", "account:password-reset-sent",
+                 "account:password-reset-complete"}  # fmt: skip
+# Pages that are not under a business: their URL for the test.
+OWN_URLS = {
+    "home": "/",
+    "login": "/login",
+    "account:home": "/account",
+    "account:log-out-others": "/account/sessions/log-out-others",
+    "account:two-factor-start": "/account/two-factor/start",
+    "account:two-factor-confirm": "/account/two-factor/confirm",
+    "account:two-factor-off": "/account/two-factor/off",
+    "account:recovery-codes": "/account/two-factor/recovery-codes",
+    "account:login-code": "/login/code",
+    "account:invite": "/invite/not-a-real-token",
+    "account:password-reset": "/password-reset",
+    "account:password-reset-confirm": "/password-reset/MQ/set-password",
+}
+
+
+def every_row() -> dict:
+    """Every row the people pages could write, as plain values (read marks, presence and the login throttle
+    aside: opening a page or trying a password writes those by design)."""
+    from django.apps import apps
+
+    volatile = {"ConversationRead", "Presence", "LoginThrottle"}
+    tables = [m for m in apps.get_models() if m.__module__.startswith("textback") and m.__name__ not in volatile]
+    tables.append(apps.get_model("auth", "User"))
+    return {m.__name__: list(m.objects.order_by("pk").values_list()) for m in tables}
+
+
+def encoded(params: dict, objects: Objects, hostile_name: str = "", hostile: str = "") -> str:
+    """A query string or form body of `params` (values, or functions of the objects), with `hostile` sent raw
+    (percent-encoded bytes) in the parameter `hostile_name`."""
+    pairs = []
+    for name, value in params.items():
+        if name == hostile_name:
+            pairs.append(f"{quote(name)}={hostile}")
+        else:
+            value = value(objects) if callable(value) else value
+            pairs.append(f"{quote(name)}={quote(str(value))}")
+    return "&".join(pairs)
+
+
+def send(client, method: str, url: str, data: str = "", **headers):
+    """GET with `data` as the query string, or POST it as a form body."""
+    if method == "GET":
+        return client.get(f"{url}?{data}" if data else url, **headers)
+    return client.post(url, data=data, content_type="application/x-www-form-urlencoded", **headers)
