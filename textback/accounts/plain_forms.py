@@ -59,7 +59,8 @@ class _Text:
         self.name = name
 
     def __call__(self, value) -> None:
-        problem = input_problem(value) if isinstance(value, str) else None
+        # A NUL is Django's own check's to report (its message is "null_characters_not_allowed" above): once is enough.
+        problem = input_problem(value.replace("\x00", "")) if isinstance(value, str) else None
         if problem:
             raise ValidationError(f"{self.name} {problem}; type it again.", code="not_text")
 

@@ -12,9 +12,12 @@ class SearchForm(PlainWords, forms.Form):
     """The list's search and page link, from the query string; a bad value is reported and ignored."""
 
     q = forms.CharField(
-        max_length=100, required=False, error_messages={"max_length": "Search for at most 100 characters."}
+        label="Search",
+        max_length=100,
+        required=False,
+        error_messages={"max_length": "Search for at most 100 characters."},
     )
-    before = forms.CharField(required=False)
+    before = forms.CharField(label="Page link", required=False)
 
     def clean_q(self) -> str:
         return self.cleaned_data["q"].strip()

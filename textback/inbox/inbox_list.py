@@ -34,9 +34,12 @@ class FilterForm(PlainWords, forms.Form):
     show = forms.ChoiceField(choices=list(listing.SHOWS.items()), required=False)
     line = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
     q = forms.CharField(
-        max_length=100, required=False, error_messages={"max_length": "Search for at most 100 characters."}
+        label="Search",
+        max_length=100,
+        required=False,
+        error_messages={"max_length": "Search for at most 100 characters."},
     )
-    before = forms.CharField(required=False)
+    before = forms.CharField(label="Page link", required=False)
 
     def __init__(self, data, *, lines):
         super().__init__(data)

@@ -509,6 +509,7 @@ class CannedReplyForm(PlainWords, forms.Form):
         max_length=4000,
         error_messages={"required": "Write the reply’s text."},
         label="Text",
-        help_text="Up to 1600 characters. Fields: {first_name}, {staff}, {business}, {line}; "
+        help_text="Up to 1,600 characters with its fields filled in (each up to 60 characters). "
+        "Fields: {first_name}, {staff}, {business}, {line}; "
         "{first_name|there} gives “there” when the name is unknown.",
     )
