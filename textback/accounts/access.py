@@ -102,35 +102,30 @@ def sees_conversation(membership: Membership, line_id: int, assignee_id: int | N
     return lines is None or line_id in lines or assignee_id == membership.user_id
 
 
+def _on_their_lines_or(membership: Membership, rows: QuerySet, handed_over: Q | Exists) -> QuerySet:
+    """The business's rows; for an agent who serves some lines, those on their lines or `handed_over` to them."""
+    rows = rows.filter(business_id=membership.business_id)
+    lines = visible_line_ids(membership)
+    return rows if lines is None else rows.filter(Q(line_id__in=lines) | handed_over)
+
+
 def visible_conversations(membership: Membership) -> QuerySet:
     """The business's conversations this person may open: on their lines, or assigned to them."""
-    rows = Conversation.objects.filter(business_id=membership.business_id)
-    lines = visible_line_ids(membership)
-    if lines is None:
-        return rows
-    return rows.filter(Q(line_id__in=lines) | Q(assignee_id=membership.user_id))
+    return _on_their_lines_or(membership, Conversation.objects.all(), Q(assignee_id=membership.user_id))
 
 
 def visible_calls(membership: Membership) -> QuerySet:
     """The business's calls this person may open: on their lines, or part of a conversation (the same line
     and caller) assigned to them."""
-    rows = Call.objects.filter(business_id=membership.business_id)
-    lines = visible_line_ids(membership)
-    if lines is None:
-        return rows
     handed_over = Conversation.objects.filter(
         line_id=OuterRef("line_id"), contact_id=OuterRef("contact_id"), assignee_id=membership.user_id
     )
-    return rows.filter(Q(line_id__in=lines) | Exists(handed_over))
+    return _on_their_lines_or(membership, Call.objects.all(), Exists(handed_over))
 
 
 def visible_messages(membership: Membership) -> QuerySet:
     """The business's messages this person may read: those of the conversations they may open."""
-    rows = Message.objects.filter(business_id=membership.business_id)
-    lines = visible_line_ids(membership)
-    if lines is None:
-        return rows
-    return rows.filter(Q(line_id__in=lines) | Q(conversation__assignee_id=membership.user_id))
+    return _on_their_lines_or(membership, Message.objects.all(), Q(conversation__assignee_id=membership.user_id))
 
 
 def visible_contacts(membership: Membership) -> QuerySet:
@@ -146,8 +141,5 @@ def visible_contacts(membership: Membership) -> QuerySet:
 def visible_consent_events(membership: Membership) -> QuerySet:
     """The consent ledger this person may read: opt-outs, opt-ins and help requests on their lines, and those
     of the contacts they may look up (whichever line, or the carrier, recorded them)."""
-    rows = ConsentEvent.objects.filter(business_id=membership.business_id)
-    lines = visible_line_ids(membership)
-    if lines is None:
-        return rows
-    return rows.filter(Q(line_id__in=lines) | Q(number__in=visible_contacts(membership).values("number")))
+    theirs = Q(number__in=visible_contacts(membership).values("number"))
+    return _on_their_lines_or(membership, ConsentEvent.objects.all(), theirs)

@@ -4,23 +4,13 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from textback.accounts.plain_forms import ModelIdField, PlainWords
+from textback.inbox.search import SearchBox
 from textback.lib.text import whole_number
 from textback.messaging import contacts
 
 
-class SearchForm(PlainWords, forms.Form):
-    """The list's search and page link, from the query string; a bad value is reported and ignored."""
-
-    q = forms.CharField(
-        label="Search",
-        max_length=100,
-        required=False,
-        error_messages={"max_length": "Search for at most 100 characters."},
-    )
-    before = forms.CharField(label="Page link", required=False)
-
-    def clean_q(self) -> str:
-        return self.cleaned_data["q"].strip()
+class SearchForm(SearchBox):
+    """The contacts list's search and page link (a contact id)."""
 
     def clean_before(self) -> int | None:
         text = self.cleaned_data["before"]

@@ -67,7 +67,7 @@ def contact_list(request, slug: str):
         "query": query,
         "next_before": page[-1].pk if more else None,
         "paged": before is not None,
-        "problems": [e for errors in form.errors.values() for e in errors],
+        "problems": form.problems(),
     }
     return render(request, "inbox/contacts/list.html", context)
 
