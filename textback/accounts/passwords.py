@@ -25,6 +25,8 @@ REPEAT_WINDOW = 600  # seconds in which repeated requests for one account make o
 class NewPasswordForm(PlainWords, SetPasswordForm):
     """The page a reset link opens: the new password twice."""
 
+    error_messages = {"password_mismatch": "The two passwords are not the same; type the new one twice."}
+
 
 class ResetForm(PlainWords, PasswordResetForm):
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None):  # fmt: skip

@@ -5,10 +5,11 @@ of one business gets 404 for another's calls, conversations and ledger; an agent
 sees what accounts/access.py's `visible_*` rule lets them (404 for the rest).
 """
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -73,6 +74,12 @@ LOCKED_OUT = {
 
 class LoginForm(PlainWords, AuthenticationForm):
     """Django's sign-in form, with plain messages and text checked as text."""
+
+    username = UsernameField(label="Email or username", widget=forms.TextInput(attrs={"autofocus": True}))
+    error_messages = {
+        "invalid_login": "That email or username and password do not match an account here. Check both and try again.",
+        "inactive": "This account is switched off. Ask an owner of your business to let you in again.",
+    }
 
 
 class LoginView(auth_views.LoginView):

@@ -62,6 +62,8 @@ STOCK_WORDING = [
     "Enter a number",
     "Enter a valid",
     "This field is required",
+    "Please enter a correct",
+    "didn’t match",
 ]
 
 
