@@ -69,6 +69,9 @@ TRUSTED_PROXIES = _trusted_proxies()
 TWILIO_API_URL = env("TEXTBACK_TWILIO_API_URL", "https://api.twilio.com").rstrip("/")
 PROVIDER_TIMEOUT = envfloat("TEXTBACK_PROVIDER_TIMEOUT", 10.0)
 METRICS_TOKEN = env("TEXTBACK_METRICS_TOKEN")
+# Alert webhooks post only to public internet addresses unless the operator allows private ones (a self-hosted
+# install posting to a chat server on its own network). A shared install leaves this off.
+ALLOW_PRIVATE_WEBHOOKS = envbool("TEXTBACK_ALLOW_PRIVATE_WEBHOOKS", False)
 
 # The outbox (ARCHITECTURE §5).
 OUTBOX_LEASE_SECONDS = envint("TEXTBACK_OUTBOX_LEASE_SECONDS", 60)

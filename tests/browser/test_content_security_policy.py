@@ -119,8 +119,8 @@ def test_the_staff_pages_and_the_phone_simulator_run_without_violations(page, de
     page.wait_for_timeout(2_500)  # inbox.js and the htmx poller run
     page.goto("/b/alphaplumbing/calls")
     page.wait_for_timeout(3_500)  # refresh.js swaps <main> every 3 s
-    page.locator("table.calls tbody tr", has_text="+15125550160").get_by_role("link").click()
-    expect(page.get_by_role("heading", name="Call from +15125550160")).to_be_visible()
+    page.locator("table.calls tbody tr", has_text="(512) 555-0160").get_by_role("link").click()
+    expect(page.get_by_role("heading", name="Call from (512) 555-0160")).to_be_visible()
     page.get_by_role("link", name=re.compile("sorry we missed your call", re.I)).click()
     expect(page.locator("#timeline")).to_contain_text("Is 3pm ok?")
     page.get_by_label(re.compile("Reply to")).fill("Yes, 3pm works 🙂")  # gsm7.js and conversation.js

@@ -82,7 +82,7 @@ def test_an_answered_call_gets_no_text_and_every_decision_is_on_the_staff_page(p
     expect(page.locator(".flash")).to_contain_text("not texted")
 
     page.goto("/b/alphaplumbing/calls")
-    row = page.locator("table.calls tbody tr", has_text="+15125550150")
+    row = page.locator("table.calls tbody tr", has_text="(512) 555-0150")
     expect(row).to_contain_text("Answered")
     expect(row).to_contain_text("Not texted")
     expect(row).to_contain_text("does not text for this call outcome")

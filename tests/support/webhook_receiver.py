@@ -42,6 +42,7 @@ class WebhookReceiver:
         self.received: list[Delivery] = []
         self.status = 200
         self.delay = 0.0  # seconds to wait before answering (a slow endpoint)
+        self.headers: dict[str, str] = {}  # sent with each answer, e.g. {"Retry-After": "30"}
         self.lock = threading.Lock()
         receiver = self
 
@@ -60,6 +61,8 @@ class WebhookReceiver:
                     self.send_response(receiver.status)
                     self.send_header("Content-Type", "text/plain")
                     self.send_header("Content-Length", "2")
+                    for name, value in receiver.headers.items():
+                        self.send_header(name, value)
                     self.end_headers()
                     self.wfile.write(b"ok")
                 except (BrokenPipeError, ConnectionResetError):  # the sender gave up waiting (a timeout test)

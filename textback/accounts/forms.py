@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 
 from textback.accounts.invitations import MAX_NAME
 from textback.accounts.models import Membership
+from textback.accounts.plain_forms import ModelIdsField, PlainWords
 from textback.alerts import verify
 from textback.lib import phone
 
@@ -16,12 +17,23 @@ ROLE_CHOICES = [
 ]
 
 
-class InviteForm(forms.Form):
-    email = forms.CharField(max_length=254, label="Email address")
-    role = forms.ChoiceField(choices=ROLE_CHOICES, initial=Membership.AGENT)
+CHOOSE_ROLE = "Choose a role: owner, manager or agent."
 
 
-class AcceptForm(forms.Form):
+class InviteForm(PlainWords, forms.Form):
+    email = forms.CharField(
+        max_length=254,
+        label="Email address",
+        error_messages={"required": "Type the email address of the person to invite."},
+    )
+    role = forms.ChoiceField(
+        choices=ROLE_CHOICES,
+        initial=Membership.AGENT,
+        error_messages=dict.fromkeys(("required", "invalid_choice"), CHOOSE_ROLE),
+    )
+
+
+class AcceptForm(PlainWords, forms.Form):
     """A new person's name and password, checked by Django's password validators."""
 
     name = forms.CharField(max_length=MAX_NAME, label="Your name")
@@ -57,12 +69,16 @@ class AcceptForm(forms.Form):
         return data
 
 
-class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=ROLE_CHOICES, widget=forms.RadioSelect)
+class RoleForm(PlainWords, forms.Form):
+    role = forms.ChoiceField(
+        choices=ROLE_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages=dict.fromkeys(("required", "invalid_choice"), CHOOSE_ROLE),
+    )
 
 
-class LinesForm(forms.Form):
-    lines = forms.ModelMultipleChoiceField(queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
+class LinesForm(PlainWords, forms.Form):
+    lines = ModelIdsField(queryset=None, required=False, widget=forms.CheckboxSelectMultiple)
 
     def __init__(self, *args, business, **kwargs):
         from textback.providers.models import Line
@@ -75,7 +91,7 @@ class LinesForm(forms.Form):
         self.fields["lines"].error_messages["invalid_choice"] = "That line is not one of this business's lines."
 
 
-class CodeForm(forms.Form):
+class CodeForm(PlainWords, forms.Form):
     code = forms.CharField(
         max_length=20,
         label="Code",
@@ -83,7 +99,7 @@ class CodeForm(forms.Form):
     )
 
 
-class MySettingsForm(forms.ModelForm):
+class MySettingsForm(PlainWords, forms.ModelForm):
     """How one person is alerted for one business. Times are in the business's time zone."""
 
     class Meta:

@@ -11,17 +11,24 @@ account reaches other businesses too). A solo owner locked out in the sandbox us
 """
 
 from django.conf import settings
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from textback.accounts.mail import queue_email
+from textback.accounts.plain_forms import PlainWords
 
 REPEAT_WINDOW = 600  # seconds in which repeated requests for one account make one mail
 
 
-class ResetForm(PasswordResetForm):
+class NewPasswordForm(PlainWords, SetPasswordForm):
+    """The page a reset link opens: the new password twice."""
+
+    error_messages = {"password_mismatch": "The two passwords are not the same; type the new one twice."}
+
+
+class ResetForm(PlainWords, PasswordResetForm):
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None):  # fmt: skip
         user = context["user"]
         context["link"] = settings.PUBLIC_URL + reverse(

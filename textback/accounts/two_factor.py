@@ -114,7 +114,7 @@ def _clean(code: str) -> str:
 
 
 def _matching_step(two_factor: TwoFactor, code: str, now) -> int | None:
-    if not (len(code) == 6 and code.isdigit()):
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):  # "²".isdigit() is True; compare_digest raises on it
         return None
     try:
         totp = pyotp.TOTP(_secret(two_factor))

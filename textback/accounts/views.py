@@ -24,7 +24,7 @@ from textback.accounts.access import business_or_404, can
 from textback.accounts.forms import AcceptForm, CodeForm, InviteForm, LinesForm, MySettingsForm, RoleForm
 from textback.accounts.mail import in_sandbox
 from textback.accounts.models import Invitation, Membership
-from textback.accounts.passwords import ResetForm
+from textback.accounts.passwords import NewPasswordForm, ResetForm
 from textback.alerts import verify
 from textback.lib import keyset, phone
 from textback.providers.models import SANDBOX, Line
@@ -464,6 +464,7 @@ class PasswordResetSentView(auth_views.PasswordResetDoneView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = NewPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("account:password-reset-complete")
     post_reset_login = False  # logging in still asks for the two-factor code of those who have it on

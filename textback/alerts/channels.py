@@ -17,15 +17,18 @@ import json
 import logging
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
 
 import httpx
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from textback.accounts import alerting, mail
 from textback.alerts import coalesce, compose
 from textback.alerts.models import Alert, AlertWebhook
+from textback.lib import http_headers, public_net
 from textback.messaging import actions as messaging
 from textback.outbox import wake, worker
 from textback.outbox.models import OutboxItem
@@ -39,6 +42,7 @@ ALERT_EMAIL, ALERT_SMS, ALERT_WEBHOOK = "alert_email", "alert_sms", "alert_webho
 KINDS = {Alert.EMAIL: ALERT_EMAIL, Alert.SMS: ALERT_SMS, Alert.WEBHOOK: ALERT_WEBHOOK}
 VALID_FOR = {Alert.EMAIL: timedelta(hours=12), Alert.SMS: timedelta(hours=2), Alert.WEBHOOK: timedelta(hours=6)}
 WEBHOOK_TIMEOUT = httpx.Timeout(5.0, connect=3.0)
+WEBHOOK_LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=5)
 CLOCK_SLACK = timedelta(seconds=30)
 USER_AGENT = "textback-alerts"
 
@@ -257,9 +261,15 @@ _client: httpx.Client | None = None
 
 
 def http() -> httpx.Client:
+    """The client webhooks are posted with: it connects only to public internet addresses, checked after
+    resolving (lib/public_net.py), so a name that resolves to this server or a private network after it was
+    saved gains nothing; unless the operator allows private addresses (TEXTBACK_ALLOW_PRIVATE_WEBHOOKS)."""
     global _client
     if _client is None:
-        _client = httpx.Client(timeout=WEBHOOK_TIMEOUT, follow_redirects=False, headers={"User-Agent": USER_AGENT})
+        transport = public_net.transport(lambda host, port: settings.ALLOW_PRIVATE_WEBHOOKS, WEBHOOK_LIMITS)
+        _client = httpx.Client(
+            transport=transport, timeout=WEBHOOK_TIMEOUT, follow_redirects=False, headers={"User-Agent": USER_AGENT}
+        )
     return _client
 
 
@@ -278,11 +288,6 @@ def webhook_request(hook: AlertWebhook, alert: Alert, now: float | None = None) 
     return body, headers
 
 
-def _retry_after(response: httpx.Response) -> float | None:
-    value = response.headers.get("Retry-After", "")
-    return min(float(value), 3600.0) if value.isdigit() else None
-
-
 @worker.handles(ALERT_WEBHOOK, lane=worker.ALERTS)
 @recorded
 def post_webhook(item: OutboxItem, reconcile: bool) -> None:
@@ -296,15 +301,42 @@ def post_webhook(item: OutboxItem, reconcile: bool) -> None:
     body, headers = webhook_request(hook, alert)
     try:
         response = http().post(hook.url, content=body, headers=headers)
-    except httpx.HTTPError as exc:
-        _failed(item, f"{type(exc).__name__}: {exc}"[:300] or type(exc).__name__, permanent=False)
+    except public_net.NotPublic:
+        _failed(item, NOT_PUBLIC, permanent=True)
         return
-    if 200 <= response.status_code < 300:
+    except httpx.HTTPError as exc:
+        log.info("webhook %s: %s: %s", hook.pk, type(exc).__name__, exc)  # the details, for the operator only
+        _failed(item, unreachable(exc), permanent=False)
+        return
+    code = response.status_code
+    if 200 <= code < 300:
         _stop(item, OutboxItem.DONE, "sent")
-    elif response.status_code in (408, 425, 429) or response.status_code >= 500:
-        _failed(item, f"HTTP {response.status_code}", permanent=False, retry_after=_retry_after(response))
+    elif code in (408, 425, 429) or code >= 500:
+        wait = http_headers.retry_after(response.headers.get("Retry-After"), datetime.now(UTC))
+        _failed(item, answered(code), permanent=False, retry_after=wait)
     else:  # 3xx and the other 4xx: the address is wrong or refuses us; trying again will not change that
-        _failed(item, f"HTTP {response.status_code}: the endpoint refused the alert", permanent=True)
+        _failed(item, f"{answered(code)} Check the address; textback stopped trying.", permanent=True)
+
+
+# What owners read under Recent deliveries: why an alert did not arrive, never an exception's text (which
+# would tell an owner of a shared install how the server's network answers).
+NOT_PUBLIC = "textback does not post to private network addresses."
+
+
+def unreachable(exc: httpx.HTTPError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return f"The address did not answer within {WEBHOOK_TIMEOUT.read:g} seconds."
+    if isinstance(exc, httpx.ConnectError):
+        return "The address could not be reached: its site name was not found, or nothing answered there."
+    return "The connection to the address broke off before it answered (is it a web server?)."
+
+
+def answered(code: int) -> str:
+    """e.g. "It answered 403 Forbidden."."""
+    try:
+        return f"It answered {code} {HTTPStatus(code).phrase}."
+    except ValueError:
+        return f"It answered {code}."
 
 
 for _kind in KINDS.values():

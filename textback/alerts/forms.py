@@ -1,17 +1,26 @@
 from urllib.parse import urlsplit
 
 from django import forms
+from django.conf import settings
 
+from textback.accounts.plain_forms import PlainWords
 from textback.alerts.models import AlertWebhook
+from textback.lib import public_net
 from textback.lib.text import input_problem
 
 MAX_URL = 500
+INCOMPLETE = "That is not a complete web address: it needs a site name after https://, and no spaces."
+PRIVATE = (
+    "textback does not post to private network addresses (this server, a local network, or a cloud's internal "
+    "services). Give the service's public web address; whoever runs this textback server can allow private ones."
+)
 
 
-class WebhookForm(forms.ModelForm):
+class WebhookForm(PlainWords, forms.ModelForm):
     url = forms.CharField(
         label="Web address",
         max_length=MAX_URL,
+        error_messages={"required": "Give the web address alerts are posted to."},
         help_text="Where alerts are posted, e.g. the incoming-webhook URL Slack gives you (https://hooks.slack.com/…).",
     )
     new_secret = forms.BooleanField(
@@ -30,6 +39,9 @@ class WebhookForm(forms.ModelForm):
             "active": "On (untick to pause it without deleting it)",
         }
         widgets = {"kind": forms.RadioSelect}
+        error_messages = {
+            "kind": dict.fromkeys(("required", "invalid_choice"), "Choose a format: Slack-compatible or signed JSON.")
+        }
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -43,16 +55,21 @@ class WebhookForm(forms.ModelForm):
         problem = input_problem(url)
         if problem:
             raise forms.ValidationError(f"The address {problem}.")
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:  # an unclosed [IPv6 bracket, a port that is not a number from 0 to 65535
+            raise forms.ValidationError(INCOMPLETE) from None
         if parts.scheme.lower() not in ("http", "https") or "://" not in url:
             raise forms.ValidationError(
                 "The address must be a web address starting with https:// (or http://), "
                 "such as https://hooks.slack.com/services/…"
             )
         if not parts.hostname or any(char.isspace() for char in url):
-            raise forms.ValidationError(
-                "That is not a complete web address: it needs a site name after https://, and no spaces."
-            )
+            raise forms.ValidationError(INCOMPLETE)
+        port = port or (443 if parts.scheme.lower() == "https" else 80)
+        if not settings.ALLOW_PRIVATE_WEBHOOKS and public_net.leads_to_private_address(parts.hostname, port):
+            raise forms.ValidationError(PRIVATE)
         return url
 
     def clean(self):

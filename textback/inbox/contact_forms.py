@@ -1,17 +1,36 @@
-"""The contact page's form: name, owner and tags, with messages next to the field."""
+"""The contacts pages' forms: the list's search, and a contact's name, owner and tags."""
 
 from django import forms
 from django.contrib.auth import get_user_model
 
+from textback.accounts.plain_forms import ModelIdField, PlainWords
+from textback.inbox.search import SearchBox
+from textback.lib.text import whole_number
 from textback.messaging import contacts
 
 
-class MemberChoice(forms.ModelChoiceField):
+class SearchForm(SearchBox):
+    """The contacts list's search and page link (a contact id)."""
+
+    def clean_before(self) -> int | None:
+        text = self.cleaned_data["before"]
+        start = whole_number(text)
+        if text and start is None:
+            raise forms.ValidationError("That page link is broken; showing the newest contacts.")
+        return start
+
+    def search(self) -> tuple[str, int | None]:
+        """(the search text, the id the page starts below), each empty when it was not usable."""
+        self.is_valid()
+        return self.cleaned_data.get("q") or "", self.cleaned_data.get("before")
+
+
+class MemberChoice(ModelIdField):
     def label_from_instance(self, user) -> str:
         return user.get_full_name() or user.email or user.get_username()
 
 
-class ContactForm(forms.Form):
+class ContactForm(PlainWords, forms.Form):
     name = forms.CharField(
         max_length=100, required=False, help_text="Texts greet them by the first word of it ({first_name})."
     )

@@ -1,7 +1,7 @@
 """Contacts: the list (search by name or number, keyset pages) and a contact's page across lines.
 
-Agents who serve only some lines see only the contacts that called or texted those lines, and only
-that part of their history (accounts/access.py `visible_line_ids`).
+Agents who serve only some lines see only the contacts that called or texted those lines (or whose
+conversation was assigned to them), and only that part of their history (accounts/access.py's rule).
 """
 
 import re
@@ -9,32 +9,27 @@ import re
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 
-from textback.accounts.access import business_or_404, can, require, visible_line_ids
+from textback.accounts.access import (
+    business_or_404,
+    can,
+    require,
+    visible_calls,
+    visible_contacts,
+    visible_conversations,
+)
 from textback.calls.decide import REASONS
-from textback.calls.models import Call
-from textback.inbox.contact_forms import ContactForm
+from textback.inbox.contact_forms import ContactForm, SearchForm
 from textback.inbox.setup import post_only, posted
 from textback.lib import phone
 from textback.messaging import contacts as contact_actions
 from textback.messaging.actions import consent_state, opted_out_numbers
-from textback.messaging.models import ConsentEvent, Contact, Conversation, ExcludedNumber
+from textback.messaging.models import ConsentEvent, Contact, ExcludedNumber
 
 PAGE = 50
 HISTORY = 50
-
-
-def visible_contacts(business, membership):
-    rows = Contact.objects.filter(business=business)
-    line_ids = visible_line_ids(membership)
-    if line_ids is None:
-        return rows
-    on_my_lines = Q(Exists(Conversation.objects.filter(contact=OuterRef("pk"), line_id__in=line_ids))) | Q(
-        Exists(Call.objects.filter(contact=OuterRef("pk"), line_id__in=line_ids))
-    )
-    return rows.filter(on_my_lines)
 
 
 def search(rows, business, text: str):
@@ -50,18 +45,14 @@ def search(rows, business, text: str):
     return rows.filter(match)
 
 
-def _page_start(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and len(raw) < 19 else None
-
-
 @login_required
 def contact_list(request, slug: str):
     biz = business_or_404(request, slug)
-    query = request.GET.get("q", "").strip()[:100]
-    rows = visible_contacts(biz, request.membership)
+    form = SearchForm(request.GET)
+    query, before = form.search()
+    rows = visible_contacts(request.membership)
     if query:
         rows = search(rows, biz, query)
-    before = _page_start(request.GET.get("before", ""))
     if before is not None:
         rows = rows.filter(pk__lt=before)
     page = list(rows.select_related("owner").order_by("-pk")[: PAGE + 1])
@@ -76,6 +67,7 @@ def contact_list(request, slug: str):
         "query": query,
         "next_before": page[-1].pk if more else None,
         "paged": before is not None,
+        "problems": form.problems(),
     }
     return render(request, "inbox/contacts/list.html", context)
 
@@ -83,7 +75,7 @@ def contact_list(request, slug: str):
 @login_required
 def contact(request, slug: str, pk: int):
     biz = business_or_404(request, slug)
-    found = get_object_or_404(visible_contacts(biz, request.membership).select_related("owner"), pk=pk)
+    found = get_object_or_404(visible_contacts(request.membership).select_related("owner"), pk=pk)
     form = ContactForm(posted(request), business=biz, initial=ContactForm.initial_for(found))
     if form.is_bound:
         require(request.membership, "edit_contact")
@@ -99,15 +91,14 @@ def contact(request, slug: str, pk: int):
 
 
 def _contact_context(request, biz, found: Contact, form: ContactForm) -> dict:
-    line_ids = visible_line_ids(request.membership)
-    calls = Call.objects.filter(business=biz, contact=found).select_related("line").order_by("-started_at", "-pk")
+    membership = request.membership
+    calls = visible_calls(membership).filter(contact=found).select_related("line").order_by("-started_at", "-pk")
     conversations = (
-        Conversation.objects.filter(business=biz, contact=found)
+        visible_conversations(membership)
+        .filter(contact=found)
         .select_related("line", "assignee")
         .order_by("-last_message_at", "-pk")
     )
-    if line_ids is not None:
-        calls, conversations = calls.filter(line_id__in=line_ids), conversations.filter(line_id__in=line_ids)
     return {
         "business": biz,
         "contact": found,
@@ -130,7 +121,7 @@ def _contact_context(request, biz, found: Contact, form: ContactForm) -> dict:
 def exclusion(request, slug: str, pk: int):
     """Exclude the contact's number from automatic texts, or lift the exclusion (managers and owners)."""
     biz = business_or_404(request, slug, "exclude_number")
-    found = get_object_or_404(visible_contacts(biz, request.membership), pk=pk)
+    found = get_object_or_404(visible_contacts(request.membership), pk=pk)
     if refused := post_only(request):
         return refused
     shown = phone.pretty(found.number)

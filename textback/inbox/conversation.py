@@ -11,13 +11,13 @@ thread and costs next to nothing. Presence ("Mary is typing…") is a heartbeat 
 """
 
 import hashlib
+import re
 import uuid
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import connection, transaction
-from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,11 +25,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
-from textback.accounts.access import business_or_404, can, visible_line_ids
+from textback.accounts.access import business_or_404, can, sees_conversation, visible_conversations
 from textback.accounts.models import Membership
 from textback.calls.models import Call
 from textback.inbox import presence, timeline
-from textback.lib.text import input_problem
+from textback.lib.text import MAX_ID, input_problem, whole_number
 from textback.messaging import templating
 from textback.messaging.conversations import (
     MAX_NOTE,
@@ -56,12 +56,11 @@ MAX_REPLY_INPUT = 5000  # longer is refused before any other check (the reply li
 
 def _find(request, business, pk: int, *, lock: bool = False) -> Conversation:
     """The business's conversation, if this person may see its line (404 otherwise)."""
-    found = Conversation.objects.select_related("contact", "line", "line__account", "assignee", "outcome_by")
+    found = visible_conversations(request.membership).select_related(
+        "contact", "line", "line__account", "assignee", "outcome_by"
+    )
     if lock:
         found = found.select_for_update(of=("self",))
-    lines = visible_line_ids(request.membership)
-    if lines is not None:  # an agent: the lines they serve, and whatever a manager handed them
-        found = found.filter(Q(line_id__in=lines) | Q(assignee_id=request.user.pk))
     return get_object_or_404(found, business=business, pk=pk)
 
 
@@ -86,8 +85,7 @@ def conversation(request, slug: str, pk: int):
 def conversation_live(request, slug: str, pk: int):
     """The header and timeline alone, for the page's poll: 304 when nothing changed since `If-None-Match`."""
     business = business_or_404(request, slug)
-    lines = visible_line_ids(request.membership)
-    state = live_state(business.pk, pk, request.user, lines)
+    state = live_state(business.pk, pk, request.membership)
     if state is None:
         raise Http404("No such conversation")
     version, others = state
@@ -105,7 +103,7 @@ def conversation_live(request, slug: str, pk: int):
 
 def _render_page(request, business, convo, *, status: int = 200, **extra):
     """The whole page; also what a refused reply or note comes back to, with the typed text kept."""
-    version, others = live_state(business.pk, convo.pk, request.user, visible_line_ids(request.membership))
+    version, others = live_state(business.pk, convo.pk, request.membership)
     with transaction.atomic():
         do_mark_read(convo, request.user)
         presence.do_heartbeat(convo, request.user)
@@ -186,7 +184,8 @@ def _canned_draft(request, business, convo) -> tuple[str, str]:
     wanted = request.GET.get("canned", "")
     if not wanted:
         return "", ""
-    reply = CannedReply.objects.filter(business=business, pk=int(wanted)).first() if wanted.isdigit() else None
+    pk = whole_number(wanted)
+    reply = CannedReply.objects.filter(business=business, pk=pk).first() if pk is not None else None
     if reply is None:
         return "", "That canned reply does not exist (it may have just been deleted). Choose another one."
     try:
@@ -205,6 +204,18 @@ def _text(request, name: str, what: str, limit: int) -> str:
     return value
 
 
+FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{0,64}")
+
+
+def _form_token(request) -> str:
+    """The reply form's one-time token (uuid4 hex, see _render_page); other than letters, digits and dashes, it
+    did not come from our page."""
+    token = request.POST.get("token", "")
+    if not FORM_TOKEN.fullmatch(token):
+        raise Refused("This reply form is damaged or out of date; nothing was sent. Send it again from this page.")
+    return token
+
+
 @login_required
 @require_POST
 def reply(request, slug: str, pk: int):
@@ -213,9 +224,10 @@ def reply(request, slug: str, pk: int):
     body = request.POST.get("body", "")
     try:
         body = _text(request, "body", "reply", MAX_REPLY_INPUT)
+        token = _form_token(request)
         with transaction.atomic():
             convo = _find(request, business, pk, lock=True)
-            do_staff_reply(convo, request.user, body, token=request.POST.get("token", "")[:64])
+            do_staff_reply(convo, request.user, body, token=token)
     except Refused as refusal:
         return _render_page(request, business, convo, status=400, reply_error=str(refusal), draft=body)
     messages.success(request, f"Reply to {convo.contact} queued; its delivery status shows in the timeline.")
@@ -281,7 +293,8 @@ def assign(request, slug: str, pk: int):
     def change(convo):
         assignee = None
         if wanted:
-            assignee = get_user_model().objects.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+            pk = whole_number(wanted)
+            assignee = get_user_model().objects.filter(pk=pk).first() if pk is not None else None
             if assignee is None:
                 raise Refused("That person does not work for this business.")
         do_assign(convo, request.user, assignee)
@@ -343,14 +356,16 @@ def _version_sql() -> str:
     WHERE c.id = %s AND c.business_id = %s"""
 
 
-def live_state(business_id: int, pk: int, user, lines: list[int] | None) -> tuple[str, list] | None:
+def live_state(business_id: int, pk: int, membership: Membership) -> tuple[str, list] | None:
     """A short fingerprint of everything the live part shows, and who else has the conversation open
     (None: no such conversation here). Two queries, each on an index: one row of counts and latest ids,
     and the fresh presence rows."""
+    if pk > MAX_ID:  # no such row, and the database driver would refuse the number
+        return None
     with connection.cursor() as cursor:
         cursor.execute(_version_sql(), [pk, business_id])
         row = cursor.fetchone()
-    if row is None or (lines is not None and row[0] not in lines and row[2] != user.pk):
+    if row is None or not sees_conversation(membership, line_id=row[0], assignee_id=row[2]):
         return None
-    others = presence.others_here(pk, user)
+    others = presence.others_here(pk, membership.user)
     return hashlib.sha256(repr((row, others)).encode()).hexdigest()[:20], others

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_GET
 from textback.accounts import access
 from textback.accounts.access import business_or_404
 from textback.calls.decide import REASONS
-from textback.calls.models import Call
 from textback.inbox import listing
 from textback.inbox import live as live_poll
+from textback.inbox.search import SearchBox
 from textback.lib import phone
 from textback.providers.models import Line
 
@@ -28,15 +28,11 @@ CALLS_PAGE = 100
 POLL_EVERY = "2s"
 
 
-class FilterForm(forms.Form):
+class FilterForm(SearchBox):
     """The list's filters, from the query string; a bad value is reported and that filter ignored."""
 
     show = forms.ChoiceField(choices=list(listing.SHOWS.items()), required=False)
     line = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
-    q = forms.CharField(
-        max_length=100, required=False, error_messages={"max_length": "Search for at most 100 characters."}
-    )
-    before = forms.CharField(required=False)
 
     def __init__(self, data, *, lines):
         super().__init__(data)
@@ -125,7 +121,7 @@ def inbox(request, slug: str):
     ]
     context.update(
         form=form,
-        problems=[e for errors in form.errors.values() for e in errors],
+        problems=form.problems(),
         tabs=tabs,
         several_lines=len(lines) > 1,
         browser_alerts=request.membership.alert_browser,
@@ -165,9 +161,9 @@ def live(request, slug: str):
 @login_required
 def calls(request, slug: str):
     business = business_or_404(request, slug)
-    found = Call.objects.filter(business=business)
-    line_ids = access.visible_line_ids(request.membership)
-    if line_ids is not None:
-        found = found.filter(line_id__in=line_ids)
-    found = found.select_related("line", "contact").order_by("-started_at", "-pk")[:CALLS_PAGE]
+    found = (
+        access.visible_calls(request.membership)
+        .select_related("line", "contact")
+        .order_by("-started_at", "-pk")[:CALLS_PAGE]
+    )
     return render(request, "inbox/calls.html", {"business": business, "calls": found, "reasons": REASONS})

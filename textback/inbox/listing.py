@@ -6,9 +6,10 @@ Pages are keyset pages over (last_message_at, id), newest first, through the ind
 A conversation with no message yet (last_message_at NULL) is not listed; every path that creates one
 writes its first message in the same transaction.
 
-Who sees what: managers and owners every line; an agent the lines they serve (every line when none
-is listed) **plus the conversations assigned to them**, on any line: an assignment is a hand-over by
-a manager, and hiding it would leave the agent's "Mine" list short.
+Who sees what is accounts/access.py's one rule (`visible_conversations`): managers and owners every
+line; an agent the lines they serve (every line when none is listed) **plus the conversations assigned
+to them**, on any line: an assignment is a hand-over by a manager, and hiding it would leave the
+agent's "Mine" list short.
 """
 
 import re
@@ -103,12 +104,8 @@ def sla_level(since: datetime | None, now: datetime, amber_minutes: int, red_min
 
 
 def visible(business, membership: Membership) -> QuerySet:
-    """The conversations of the business this person may see."""
-    conversations = Conversation.objects.filter(business=business, last_message_at__isnull=False)
-    line_ids = access.visible_line_ids(membership)
-    if line_ids is not None:
-        conversations = conversations.filter(Q(line_id__in=line_ids) | Q(assignee_id=membership.user_id))
-    return conversations
+    """The conversations of the business this person may see (accounts/access.py has the rule)."""
+    return access.visible_conversations(membership).filter(last_message_at__isnull=False)
 
 
 def digits_of(text: str) -> str:

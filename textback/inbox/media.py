@@ -1,6 +1,7 @@
 """Voicemail recordings and MMS files, passed through from the provider for staff pages.
 
-A page never carries a provider's URL: these views check the tenant (and, for agents, the line), then
+A page never carries a provider's URL: these views check the tenant (and, for agents, accounts/access.py's
+rule: their lines and what was assigned to them), then
 `providers.media.open_media` fetches the file with the account's credentials and only a file a page
 shows (audio, pictures, video, PDF) comes back, marked private so no shared cache keeps it.
 """
@@ -10,27 +11,18 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
-from textback.accounts.access import business_or_404, visible_line_ids
-from textback.calls.models import Call
-from textback.messaging.models import Message
+from textback.accounts.access import business_or_404, visible_calls, visible_messages
 from textback.providers.media import MediaRefused, open_media
 
 # Even though only media is passed on, a file opened on its own must not run anything in our origin.
 MEDIA_POLICY = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox"
 
 
-def _visible(request, queryset):
-    lines = visible_line_ids(request.membership)
-    return queryset if lines is None else queryset.filter(line_id__in=lines)
-
-
 @login_required
 @require_GET
 def message_media(request, slug: str, pk: int, n: int):
-    business = business_or_404(request, slug)
-    message = get_object_or_404(
-        _visible(request, Message.objects.select_related("line__account")), business=business, pk=pk
-    )
+    business_or_404(request, slug)
+    message = get_object_or_404(visible_messages(request.membership).select_related("line__account"), pk=pk)
     files = message.media or []
     if n >= len(files) or not isinstance(files[n], dict):
         raise Http404("The message has no such file")
@@ -40,8 +32,8 @@ def message_media(request, slug: str, pk: int, n: int):
 @login_required
 @require_GET
 def call_recording(request, slug: str, pk: int):
-    business = business_or_404(request, slug)
-    call = get_object_or_404(_visible(request, Call.objects.select_related("line__account")), business=business, pk=pk)
+    business_or_404(request, slug)
+    call = get_object_or_404(visible_calls(request.membership).select_related("line__account"), pk=pk)
     if not call.recording_url:
         raise Http404("The call has no recording")
     return _passed_on(call.line.account, call.recording_url, f"voicemail-{call.pk}")

@@ -28,6 +28,9 @@ from textback.inbox.setup_forms import (
     HoursForm,
     LineForm,
     SandboxLineForm,
+    longest_first_text,
+    segment_warning,
+    too_long_to_send,
 )
 from textback.lib import gsm7, phone
 from textback.messaging import contacts, templating
@@ -176,6 +179,7 @@ class Preview:
     text: str = ""
     error: str = ""
     note: str = ""
+    warning: str = ""
     shape: gsm7.SmsShape | None = None
 
     @property
@@ -204,7 +208,9 @@ def preview(business, title: str, template: str, *, staff_name: str, number: str
     except templating.TemplateError as exc:
         return Preview(title, error=f"This cannot be sent: {exc}.")
     text = with_first_text_additions(business, None, body, first_text=True)
-    return Preview(title, text=text, shape=gsm7.shape(text))
+    longest = longest_first_text(business, template[:MAX_PREVIEWED])
+    refusal = too_long_to_send(longest)
+    return Preview(title, text=text, shape=gsm7.shape(text), error=refusal, warning=segment_warning(longest))
 
 
 def line_previews(business, *, staff_name: str, number: str, textback: str, voicemail: str) -> list[Preview]:
@@ -259,6 +265,8 @@ def line(request, slug: str, pk: int):
             form.add_error("number", "Another line took this number a moment ago; nothing was saved.")
         else:
             messages.success(request, _saved_line_message(shown, form.instance))
+            for warning in form.warnings():
+                messages.warning(request, warning)
             return redirect("settings-line", slug, pk)
     values = form.data if form.is_bound else {}
     previews = line_previews(
@@ -355,6 +363,8 @@ def _save_canned(request, biz, form: CannedReplyForm, reply: CannedReply | None)
         form.add_error("title", "A canned reply with this title was added a moment ago; choose another title.")
         return False
     messages.success(request, f"Saved the canned reply “{title}”.")
+    if warning := segment_warning(templating.longest(body)):
+        messages.warning(request, warning)
     return True
 
 

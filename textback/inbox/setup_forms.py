@@ -9,9 +9,12 @@ from django import forms
 
 from textback.accounts.hours import Span
 from textback.accounts.models import OpeningHours
+from textback.accounts.plain_forms import PlainWords
 from textback.accounts.settings_actions import check_opening_hours
 from textback.calls.outcomes import LABELS, OUTCOMES
-from textback.lib import phone
+from textback.lib import gsm7, phone
+from textback.messaging import templating
+from textback.messaging.actions import with_first_text_additions
 from textback.providers.models import MAX_PHONES, Line
 
 NUMBER_HELP = "Type it as (512) 555-0147, or with the country code for another country: +44 20 7946 0958."
@@ -40,15 +43,26 @@ def minutes_field(label: str, help_text: str, *, low: int = 1, high: int = 24 * 
     )
 
 
-class BusinessProfileForm(forms.Form):
+class BusinessProfileForm(PlainWords, forms.Form):
     name = forms.CharField(
-        max_length=100, help_text="As callers know you; texts say “this is Mike at <name>”.", strip=True
+        max_length=100,
+        help_text="As callers know you; texts say “this is Mike at <name>”.",
+        strip=True,
+        error_messages={"required": "Give the business’s name, as callers know it."},
     )
     time_zone = forms.ChoiceField(
-        choices=time_zone_choices, help_text="Opening hours, quiet times and the times on every page use it."
+        choices=time_zone_choices,
+        help_text="Opening hours, quiet times and the times on every page use it.",
+        error_messages=dict.fromkeys(
+            ("required", "invalid_choice"), "Choose your time zone from the list, e.g. America/Chicago."
+        ),
     )
     country = forms.ChoiceField(
-        choices=country_choices, help_text="Numbers typed without a + country code are read as this country's."
+        choices=country_choices,
+        help_text="Numbers typed without a + country code are read as this country's.",
+        error_messages=dict.fromkeys(
+            ("required", "invalid_choice"), "Choose your country from the list, e.g. US (+1)."
+        ),
     )
     help_contact = forms.CharField(
         max_length=160,
@@ -60,7 +74,10 @@ class BusinessProfileForm(forms.Form):
         choices=[(o, LABELS[o]) for o in OUTCOMES],
         widget=forms.CheckboxSelectMultiple,
         label="Text back after these calls",
-        error_messages={"required": "Tick at least one; to stop text-backs, switch them off on each line instead."},
+        error_messages={
+            "required": "Tick at least one; to stop text-backs, switch them off on each line instead.",
+            "invalid_choice": "Tick the kinds of call to text back from the list.",
+        },
     )
     allowed_countries = forms.CharField(
         max_length=200,
@@ -131,7 +148,7 @@ BAD_TIME = "Type a time such as 8:00 AM or 17:30."
 MAX_ROWS = 8
 
 
-class HoursForm(forms.Form):
+class HoursForm(PlainWords, forms.Form):
     """Each weekday closed, or open in one or more spans; or no hours at all (always open)."""
 
     mode = forms.ChoiceField(
@@ -139,6 +156,7 @@ class HoursForm(forms.Form):
         choices=[(WEEKLY, "Open these hours"), (ALWAYS, "Always open (no opening hours)")],
         widget=forms.RadioSelect,
         initial=WEEKLY,
+        error_messages=dict.fromkeys(("required", "invalid_choice"), "Choose “Open these hours” or “Always open”."),
     )
 
     def __init__(self, *args, rows: dict[int, int], **kwargs):
@@ -267,6 +285,42 @@ def refuse_taken(number: str, business, line: Line | None = None) -> None:
     raise forms.ValidationError(f"{phone.pretty(number)} is already a line in textback; a number can be one line only.")
 
 
+# --- how long a template's text can get ----------------------------------------------------------
+
+MAX_SEGMENTS = 3  # longer texts cost more than a text each and are filtered more often by carriers
+
+
+def longest_first_text(business, template: str) -> str:
+    """The most a first-time caller could read: every merge field at its longest, plus what a first text gets
+    (the business's name, "Reply STOP to opt out.") when the template leaves it out."""
+    return with_first_text_additions(business, None, templating.longest(template), limit=10**6, first_text=True)
+
+
+def too_long_to_send(text: str) -> str:
+    """Why the longest text is refused, or "" when it fits in one text."""
+    if len(text) <= templating.MAX_TEXT:
+        return ""
+    return (
+        f"Filled in, this text can run to {len(text):,} characters (a caller’s name, the staff name and your "
+        f"business name can each be {templating.MAX_VALUE} characters long, and a first text also gets your "
+        f"business’s name and “Reply STOP to opt out.”). A text can be at most {templating.MAX_TEXT:,} characters: "
+        f"shorten it by at least {len(text) - templating.MAX_TEXT:,}."
+    )
+
+
+def segment_warning(text: str) -> str:
+    """A warning, with the count, when the longest text takes more than MAX_SEGMENTS segments; else ""."""
+    shape = gsm7.shape(text)
+    if shape.segments <= MAX_SEGMENTS:
+        return ""
+    each = gsm7.GSM7_CONCAT if shape.encoding == gsm7.GSM7 else gsm7.UCS2_CONCAT
+    return (
+        f"With long names filled in, this text can take {shape.segments} segments ({each} characters each). "
+        f"Each segment is charged as one text, and carriers filter long texts more often: keep it to "
+        f"{MAX_SEGMENTS} segments ({MAX_SEGMENTS * each} characters) or fewer."
+    )
+
+
 CALL_MODES = [
     (Line.FORWARD_SCREEN, "Forward and screen"),
     (Line.CARRIER_FORWARD, "Carrier forwarding"),
@@ -280,10 +334,14 @@ CALL_MODE_HELP = (
 )
 
 
-class LineForm(forms.ModelForm):
+class LineForm(PlainWords, forms.ModelForm):
     """Every setting of a line; `Line.clean()` (the rules the CLI and the admin use) runs on top."""
 
-    number = forms.CharField(max_length=40, help_text=NUMBER_HELP)
+    number = forms.CharField(
+        max_length=40,
+        help_text=NUMBER_HELP,
+        error_messages={"required": "Give the line's phone number. " + NUMBER_HELP},
+    )
     delay_seconds = forms.IntegerField(
         label="Delay before texting (seconds)",
         min_value=0,
@@ -353,6 +411,17 @@ class LineForm(forms.ModelForm):
         )
         self.fields["call_mode"].choices = CALL_MODES
         self.fields["call_mode"].help_text = CALL_MODE_HELP
+        self.fields["call_mode"].error_messages.update(
+            dict.fromkeys(
+                ("required", "invalid_choice"), "Choose how calls reach this line: one of the four call modes."
+            )
+        )
+        self.fields["keyword_replies"].error_messages.update(
+            invalid_choice="Choose who answers STOP, START and HELP from the list."
+        )
+        self.fields["textback_template"].error_messages.update(
+            required="Write the text a missed caller gets (untick “Text back missed callers” to send none)."
+        )
         self.fields["ring_seconds"].error_messages.update(invalid="Give a whole number of seconds from 10 to 600.")
 
     def clean_number(self) -> str:
@@ -360,10 +429,38 @@ class LineForm(forms.ModelForm):
         refuse_taken(number, self.business, self.instance)
         return number
 
+    def clean_textback_template(self) -> str:
+        return self._fitting("textback_template")
 
-class SandboxLineForm(forms.Form):
+    def clean_voicemail_template(self) -> str:
+        return self._fitting("voicemail_template")
+
+    def _fitting(self, name: str) -> str:
+        template = self.cleaned_data[name]
+        try:
+            problem = too_long_to_send(longest_first_text(self.business, template)) if template.strip() else ""
+        except templating.TemplateError:
+            problem = ""  # a mistake in the template: the line's own check (validate_template) says what
+        if problem:
+            raise forms.ValidationError(problem)
+        return template
+
+    def warnings(self) -> list[str]:
+        """What an owner should know about the saved templates (long texts), one line each."""
+        found = []
+        for name in ("textback_template", "voicemail_template"):
+            template = self.cleaned_data.get(name) or ""
+            if template.strip() and (warning := segment_warning(longest_first_text(self.business, template))):
+                found.append(f"{self.fields[name].label}: {warning}")
+        return found
+
+
+class SandboxLineForm(PlainWords, forms.Form):
     number = forms.CharField(
-        max_length=40, label="Number", help_text="Any number of your choosing: the sandbox carrier is simulated."
+        max_length=40,
+        label="Number",
+        help_text="Any number of your choosing: the sandbox carrier is simulated.",
+        error_messages={"required": "Give the sandbox line a number, such as (737) 555-0100."},
     )
     label = forms.CharField(max_length=60, required=False, label="Label or location")
     forward_to = PhoneListField(
@@ -396,17 +493,25 @@ class SandboxLineForm(forms.Form):
 # --- excluded numbers and canned replies -----------------------------------------------------------
 
 
-class ExclusionForm(forms.Form):
-    number = forms.CharField(max_length=40, help_text=NUMBER_HELP)
+class ExclusionForm(PlainWords, forms.Form):
+    number = forms.CharField(
+        max_length=40, help_text=NUMBER_HELP, error_messages={"required": "Type the number to exclude. " + NUMBER_HELP}
+    )
     label = forms.CharField(max_length=100, required=False, help_text="Whose number it is, e.g. “Mike's cell”.")
 
 
-class CannedReplyForm(forms.Form):
-    title = forms.CharField(max_length=200, help_text="What staff pick it by, e.g. “Running late”.")
+class CannedReplyForm(PlainWords, forms.Form):
+    title = forms.CharField(
+        max_length=200,
+        help_text="What staff pick it by, e.g. “Running late”.",
+        error_messages={"required": "Give the reply a title, e.g. “Running late”."},
+    )
     body = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
+        error_messages={"required": "Write the reply’s text."},
         label="Text",
-        help_text="Up to 1600 characters. Fields: {first_name}, {staff}, {business}, {line}; "
+        help_text="Up to 1,600 characters with its fields filled in (each up to 60 characters). "
+        "Fields: {first_name}, {staff}, {business}, {line}; "
         "{first_name|there} gives “there” when the name is unknown.",
     )

@@ -1,23 +1,26 @@
 """Staff pages: what happened to every call, every message and every opt-out.
 
 Every object is looked up through the signed-in user's businesses, so a user
-of one business gets 404 for another's calls, conversations and ledger.
+of one business gets 404 for another's calls, conversations and ledger; an agent
+sees what accounts/access.py's `visible_*` rule lets them (404 for the rest).
 """
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from textback.accounts import signin, throttle, two_factor
-from textback.accounts.access import business_or_404
+from textback.accounts.access import business_or_404, visible_calls, visible_consent_events
 from textback.accounts.models import businesses_for
+from textback.accounts.plain_forms import PlainWords
 from textback.calls.decide import REASONS
-from textback.calls.models import Call, WebhookEvent
+from textback.calls.models import WebhookEvent
 from textback.lib import client_ip
-from textback.messaging.models import ConsentEvent
 
 PAGE = 100
 
@@ -33,7 +36,7 @@ def home(request):
 @login_required
 def call_detail(request, slug: str, pk: int):
     biz = business_or_404(request, slug)
-    call = get_object_or_404(Call.objects.select_related("line", "contact"), business=biz, pk=pk)
+    call = get_object_or_404(visible_calls(request.membership).select_related("line", "contact"), pk=pk)
     scoped = f"{call.line.account_id}:{call.provider_call_id}"  # provider events are keyed by their account
     events = WebhookEvent.objects.filter(
         Q(key=call.provider_call_id) | Q(key=scoped) | Q(key__startswith=f"{scoped}:"), business=biz
@@ -49,7 +52,8 @@ def call_detail(request, slug: str, pk: int):
 @login_required
 def consent_ledger(request, slug: str):
     biz = business_or_404(request, slug)
-    events = ConsentEvent.objects.filter(business=biz).select_related("line").order_by("-created_at", "-pk")[: PAGE * 5]
+    events = visible_consent_events(request.membership).select_related("line").order_by("-created_at", "-pk")
+    events = events[: PAGE * 5]
     return render(request, "inbox/consent.html", {"business": biz, "events": events})
 
 
@@ -68,9 +72,20 @@ LOCKED_OUT = {
 }
 
 
+class LoginForm(PlainWords, AuthenticationForm):
+    """Django's sign-in form, with plain messages and text checked as text."""
+
+    username = UsernameField(label="Email or username", widget=forms.TextInput(attrs={"autofocus": True}))
+    error_messages = {
+        "invalid_login": "That email or username and password do not match an account here. Check both and try again.",
+        "inactive": "This account is switched off. Ask an owner of your business to let you in again.",
+    }
+
+
 class LoginView(auth_views.LoginView):
     """Django's login, each attempt reserved against the account's and the address's limits before it is checked."""
 
+    form_class = LoginForm
     template_name = "inbox/login.html"
 
     def post(self, request, *args, **kwargs):

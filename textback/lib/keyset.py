@@ -24,7 +24,7 @@ class Cursor:
     @classmethod
     def parse(cls, text: str) -> "Cursor | None":
         """The cursor of a page link; None for anything else (a link cut short, typed by hand)."""
-        match = re.fullmatch(r"(\d{1,17}),(\d{1,18})", text or "")
+        match = re.fullmatch(r"([0-9]{1,17}),([0-9]{1,18})", text or "")  # ASCII: \d would take "١٢" too
         if not match:
             return None
         return cls(EPOCH + timedelta(microseconds=int(match[1])), int(match[2]))

@@ -106,6 +106,18 @@ class PublicOnlyBackend(httpcore.NetworkBackend):
         self._backend.sleep(seconds)
 
 
+def leads_to_private_address(host: str, port: int, resolve: Resolve = socket.getaddrinfo) -> bool:
+    """True when the host is, or resolves to, an address that is not public (as a connection would be refused).
+    A name that does not resolve now is not counted: the connection is checked again when it is made."""
+    try:
+        PublicOnlyBackend(lambda host, port: False, resolve).public_addresses(host, port)
+    except NotPublic:
+        return True
+    except httpcore.ConnectError:
+        return False
+    return False
+
+
 def transport(trusted: Callable[[str, int], bool], limits: httpx.Limits) -> httpx.HTTPTransport:
     """An httpx transport whose connections go only to public addresses (and to `trusted` host:ports).
 

@@ -118,3 +118,17 @@ def input_problem(value: str, max_length: int | None = None) -> str | None:
     if _NOT_TEXT.search(value):
         return "is not valid text (it holds a lone surrogate, or bytes that are not UTF-8)"
     return None
+
+
+MAX_ID = 2**63 - 1  # the largest id either database holds (a BIGINT)
+_ASCII_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
+def whole_number(text: str, maximum: int = MAX_ID) -> int | None:
+    """The number a string of ASCII digits spells, when it is at most `maximum`; None for anything else.
+
+    `str.isdigit()` is no guard: it is True for "²" (which int() refuses) and for "١٢" (which int() reads as 12)."""
+    if not _ASCII_DIGITS.fullmatch(text or ""):
+        return None
+    number = int(text)
+    return number if number <= maximum else None

@@ -20,12 +20,12 @@ from textback.accounts import staff_numbers
 from textback.alerts import hooks as alerts
 from textback.lib import gsm7, phone, sql
 from textback.lib.text import normalise_sms_text
-from textback.messaging import keywords
+from textback.messaging import keywords, templating
 from textback.messaging.models import ConsentEvent, Contact, Conversation, Message, MessageStatus, MessageStatusEvent
 from textback.outbox import wake
 from textback.outbox.models import OutboxItem
 
-MAX_BODY = 1600  # Twilio's cap on Body
+MAX_BODY = templating.MAX_TEXT  # Twilio's cap on Body
 REPLY_WINDOW = timedelta(minutes=5)  # confirmations sent within 5 minutes are presumed expected (47 CFR 64.1200(a)(12))
 # An instruction to opt out, not just the word ("When can we stop by?" does not tell anyone how to stop).
 _OPT_OUT_INSTRUCTION = re.compile(

@@ -111,7 +111,7 @@ def check_canned_reply(business, title: str, body: str, *, editing: CannedReply 
     if taken.exists():
         raise Invalid("title", f"There is a canned reply titled “{title}” already; choose another title.")
     if not body:
-        raise Invalid("body", "Write the reply's text.")
+        raise Invalid("body", "Write the reply’s text.")
     if len(body) > MAX_CANNED:
         raise Invalid("body", f"The text is {len(body)} characters; a text message can be at most {MAX_CANNED}.")
     try:

@@ -6,10 +6,11 @@ read mark leaves a ConversationEvent for the timeline. Who may do what is decide
 called (textback/accounts/access.py).
 """
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db.models import F
 from django.db.models.functions import Greatest
@@ -175,18 +176,29 @@ def do_reopen(conversation: Conversation, actor) -> None:
     _event(conversation, ConversationEvent.REOPENED, actor)
 
 
+# A plain amount as people write one: an optional $, ASCII digits (commas between groups of three, or none), and
+# cents. Decimal() alone would also take "1e5", "NaN", "١٢" and "1_000".
+AMOUNT = re.compile(r"\$?\s*(?P<whole>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.(?P<cents>[0-9]+))?")
+
+
 def check_job_value(text: str) -> Decimal:
-    cleaned = (text or "").strip().replace(",", "").removeprefix("$").strip()
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise Refused(f"{text!r} is not an amount; write the job's value like 350 or 1250.00.") from None
-    if not value.is_finite() or value <= 0:
+    """The job's value in dollars from what a person typed ("350", "1,250.50", "$ 99.9"), or Refused saying why."""
+    typed = (text or "").strip()
+    if typed.startswith("-") and AMOUNT.fullmatch(typed[1:].strip()):
+        raise Refused("A booked job's value must be more than zero.")
+    amount = AMOUNT.fullmatch(typed)
+    if amount is None:
+        shown = typed[:20] + ("…" if len(typed) > 20 else "")
+        raise Refused(f"“{shown}” is not an amount; write the job's value like 350, 1,250 or $1,250.50.")
+    if len(amount["cents"] or "") > 2:
+        raise Refused("Give the value to the cent at most, like 1,250.50.")
+    value = Decimal(amount["whole"].replace(",", "") + "." + (amount["cents"] or "0"))
+    if value <= 0:
         raise Refused("A booked job's value must be more than zero.")
     if value >= MAX_JOB_VALUE:
-        raise Refused("That value is too large for one job; check the number of digits.")
-    if value != value.quantize(Decimal("0.01")):
-        raise Refused("Give the value to the cent at most, like 1250.00.")
+        raise Refused(
+            f"That is more than ${MAX_JOB_VALUE - Decimal('0.01'):,} for one job; check the number of digits."
+        )
     return value
 
 

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from textback.accounts.models import Business
+from textback.lib import phone
 
 
 class Contact(models.Model):
@@ -32,7 +33,7 @@ class Contact(models.Model):
         constraints = [models.UniqueConstraint(fields=["business", "number"], name="one_contact_per_number")]
 
     def __str__(self) -> str:
-        return self.name or self.number
+        return self.name or phone.pretty(self.number)
 
     @property
     def first_name(self) -> str:

@@ -18,7 +18,8 @@ FIELDS = {
     "line": "the number the caller dialled",
 }
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}|]*)(?:\|([^{}]*))?\}|[{}]")
-MAX_VALUE = 60
+MAX_VALUE = 60  # the longest a merge value gets (clean_value cuts it there)
+MAX_TEXT = 1600  # the longest text a provider takes (Twilio's cap on Body)
 
 
 class TemplateError(ValueError):
@@ -48,11 +49,31 @@ def _tokens(template: str):
 
 
 def check_template(template: str) -> None:
-    """Raise TemplateError if the template cannot be rendered."""
+    """Raise TemplateError if the template cannot be rendered, or could come out longer than a text can be."""
     if not template.strip():
         raise TemplateError("the template is empty")
-    for _ in _tokens(template):
-        pass
+    length = len(longest(template))
+    if length > MAX_TEXT:
+        raise TemplateError(too_long(length))
+
+
+def longest(template: str) -> str:
+    """The template as it reads with every merge field at its longest: MAX_VALUE characters, or its fallback
+    when that is longer (raises TemplateError on bad syntax)."""
+    parts = []
+    for literal, field, fallback in _tokens(template):
+        parts.append(literal)
+        if field is not None:
+            parts.append("x" * max(MAX_VALUE, len((fallback or "").strip())))
+    return normalise_sms_text("".join(parts)).strip()
+
+
+def too_long(length: int) -> str:
+    return (
+        f"with the longest names filled in (a caller's name, the staff name or your business name can each be "
+        f"{MAX_VALUE} characters) it is {length:,} characters, and a text can be at most {MAX_TEXT:,}; "
+        f"shorten it by at least {length - MAX_TEXT:,} characters"
+    )
 
 
 def clean_value(value: object) -> str:

@@ -21,6 +21,7 @@ import httpx
 from django.conf import settings
 
 from textback.lib import public_net
+from textback.lib.text import whole_number
 from textback.lib.urls import is_local
 from textback.providers import registry
 from textback.providers.credentials import UnreadableCredential
@@ -149,12 +150,19 @@ def _checked(response: httpx.Response, provider: str) -> Media:
         response.close()
         shown = (response.headers.get("Content-Type") or "none").split(";")[0][:60]
         raise MediaRefused(f"The file is of a kind textback does not show ({shown}).", 415)
-    length = response.headers.get("Content-Length", "")
-    length = int(length) if length.isdigit() else None
+    length = declared_length(response.headers.get("Content-Length", ""))
     if length is not None and length > MAX_BYTES:
         response.close()
         raise MediaRefused(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.", 413)
     return Media(kind, length, _capped(response))
+
+
+def declared_length(text: str) -> int | None:
+    """The length a server declared, when it is a number of ASCII digits ("²".isdigit() is True, and int() refuses
+    it); a run of digits too long for any number we keep is more than any file we pass on."""
+    if text.isascii() and text.isdigit() and len(text) > 18:
+        return MAX_BYTES + 1
+    return whole_number(text)
 
 
 def _capped(response: httpx.Response) -> Iterator[bytes]:

@@ -29,7 +29,7 @@ def test_the_staff_page_lists_members_with_role_lines_and_phone(client, alice, b
     page = client.get(reverse("staff", args=["alpha"])).content.decode()
     for text in ("alice@alpha.example", "bob@alpha.example", "mary@alpha.example", "Owner", "Manager", "Agent"):
         assert text in page
-    assert "+15125550100" in page and "+15125550188" in page and "every line" in page
+    assert "(512) 555-0100" in page and "(512) 555-0188" in page and "every line" in page
 
 
 def test_an_owner_changes_a_role_and_the_lines_served(client, alice, bob, alpha_line, alpha_sandbox_line):

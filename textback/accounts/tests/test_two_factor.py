@@ -83,6 +83,18 @@ def test_logging_in_asks_for_the_code_after_the_password(client, alice):
     assert signed_in(client)
 
 
+@pytest.mark.parametrize("code", ["\u00b2" * 6, "\u0661" * 6, "12\x003456"])
+def test_a_code_of_other_digits_is_not_right_rather_than_an_error(client, alice, code):
+    client.force_login(alice)
+    client.post(reverse("account:two-factor-start"))
+    wrong = client.post(reverse("account:two-factor-confirm"), {"code": code}, follow=True)
+    assert "That code is not right" in wrong.content.decode()
+    turn_on(client, alice)
+    log_in(client)
+    wrong = client.post(reverse("account:login-code"), {"code": code})
+    assert wrong.status_code == 400 and not signed_in(client)
+
+
 def test_a_code_cannot_be_used_twice(client, alice):
     secret, _ = turn_on(client, alice)
     code = next_code(secret)

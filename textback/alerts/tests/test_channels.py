@@ -212,7 +212,8 @@ def test_a_failing_endpoint_is_retried_with_backoff_then_stopped(receiver, alpha
     run_until_finished(run_outbox)
 
     alert = Alert.objects.get(channel=Alert.WEBHOOK)
-    assert (alert.status, alert.attempts, alert.error) == (Alert.FAILED, worker.MAX_ATTEMPTS, "HTTP 503")
+    assert (alert.status, alert.attempts) == (Alert.FAILED, worker.MAX_ATTEMPTS)
+    assert alert.error == "It answered 503 Service Unavailable."
     assert len(receiver.received) == worker.MAX_ATTEMPTS
 
 
@@ -224,16 +225,55 @@ def test_an_endpoint_that_refuses_stops_at_once(receiver, alpha, alpha_line, run
 
     alert = Alert.objects.get(channel=Alert.WEBHOOK)
     assert (alert.status, alert.attempts) == (Alert.FAILED, 1)
-    assert alert.error.startswith("HTTP 404")
+    assert alert.error == "It answered 404 Not Found. Check the address; textback stopped trying."
 
 
-def test_an_endpoint_that_is_down_is_retried(alpha, alpha_line, run_outbox):
+def test_an_endpoint_that_is_down_is_retried_and_the_owner_reads_why(settings, alpha, alpha_line, run_outbox):
+    settings.ALLOW_PRIVATE_WEBHOOKS = True
     a_webhook(alpha, "http://127.0.0.1:9/hook")
     an_inbound_text(alpha_line, "hello?")
     run_outbox()
 
     alert = Alert.objects.get(channel=Alert.WEBHOOK)
-    assert alert.status == Alert.RETRYING and "ConnectError" in alert.error
+    assert alert.status == Alert.RETRYING
+    assert alert.error == "The address could not be reached: its site name was not found, or nothing answered there."
+
+
+@pytest.mark.parametrize("header", ["\u00b2", "soon", "1e5", "nan", "Fri, 31 Dec 99999 23:59:60 GMT"])
+def test_a_retry_after_textback_cannot_read_falls_back_to_backoff(header, receiver, alpha, alpha_line, run_outbox):
+    receiver.status, receiver.headers = 503, {"Retry-After": header}
+    a_webhook(alpha, receiver.url, on_sla=False)
+    an_inbound_text(alpha_line, "hello?")
+    run_outbox()
+
+    item = OutboxItem.objects.get(kind="alert_webhook")
+    assert item.status == OutboxItem.PENDING
+    assert item.due_at - timezone.now() < timedelta(seconds=10)  # the first backoff step, about 2 s
+
+
+def test_a_retry_after_is_kept_to_at_most_an_hour(receiver, alpha, alpha_line, run_outbox):
+    receiver.status, receiver.headers = 429, {"Retry-After": "86400"}
+    a_webhook(alpha, receiver.url, on_sla=False)
+    an_inbound_text(alpha_line, "hello?")
+    OutboxItem.objects.filter(kind="alert_webhook").update(expires_at=timezone.now() + timedelta(days=2))
+    run_outbox()
+
+    item = OutboxItem.objects.get(kind="alert_webhook")
+    assert timedelta(minutes=59) < item.due_at - timezone.now() <= timedelta(hours=1)
+
+
+@pytest.mark.parametrize("where", ["127.0.0.1", "localhost"])
+def test_a_webhook_leading_to_this_server_is_not_posted_to(where, receiver, settings, alpha, alpha_line, run_outbox):
+    """As if the address had been public when saved, and its name pointed here later (DNS rebinding)."""
+    settings.ALLOW_PRIVATE_WEBHOOKS = False
+    a_webhook(alpha, receiver.url.replace("127.0.0.1", where), on_sla=False)
+    an_inbound_text(alpha_line, "hello?")
+    run_outbox()
+
+    assert receiver.received == []
+    alert = Alert.objects.get(channel=Alert.WEBHOOK)
+    assert (alert.status, alert.attempts) == (Alert.FAILED, 1)
+    assert alert.error == "textback does not post to private network addresses."
 
 
 def test_a_slow_endpoint_times_out_without_holding_up_other_alerts(receiver, bob, alpha, alpha_line, run_outbox,
@@ -251,7 +291,8 @@ def test_a_slow_endpoint_times_out_without_holding_up_other_alerts(receiver, bob
     run_outbox()
 
     assert time.monotonic() - started < 1.8
-    assert Alert.objects.get(channel=Alert.WEBHOOK).status == Alert.RETRYING
+    webhook = Alert.objects.get(channel=Alert.WEBHOOK)
+    assert (webhook.status, webhook.error) == (Alert.RETRYING, "The address did not answer within 5 seconds.")
     assert Alert.objects.get(channel=Alert.EMAIL).status == Alert.SENT
 
 

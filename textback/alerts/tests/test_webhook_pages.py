@@ -51,6 +51,45 @@ def test_an_address_that_is_not_http_is_refused_with_a_clear_message(as_alice, u
     assert not AlertWebhook.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:5432/",
+        "http://localhost/hook",
+        "http://169.254.169.254/latest/meta-data/",  # the cloud metadata service
+        "http://10.0.0.5/hook",
+        "http://192.168.1.20:8080/",
+        "http://100.64.0.1/",  # carrier-grade NAT
+        "http://[::1]/hook",
+        "http://[::ffff:127.0.0.1]/",
+        "http://2130706433/",  # 127.0.0.1 as one number
+        "http://0x7f000001/",
+    ],
+)
+def test_an_address_on_a_private_network_is_refused_in_plain_words(as_alice, url):
+    response = as_alice.post(PAGE, form(url=url))
+
+    assert response.status_code == 400
+    assert "textback does not post to private network addresses" in response.content.decode()
+    assert not AlertWebhook.objects.exists()
+
+
+def test_an_operator_may_allow_private_addresses_for_a_self_hosted_install(as_alice, settings):
+    settings.ALLOW_PRIVATE_WEBHOOKS = True  # TEXTBACK_ALLOW_PRIVATE_WEBHOOKS=1
+
+    as_alice.post(PAGE, form(url="http://192.168.1.20:8080/"))
+
+    assert AlertWebhook.objects.get().url == "http://192.168.1.20:8080/"
+
+
+@pytest.mark.parametrize("url", ["http://[::1/hook", "https://example.com:99999/", "https://example.com:port/"])
+def test_a_broken_address_is_refused_not_a_server_error(as_alice, url):
+    response = as_alice.post(PAGE, form(url=url))
+
+    assert response.status_code == 400
+    assert "not a complete web address" in response.content.decode()
+
+
 def test_a_webhook_for_no_events_is_refused(as_alice):
     response = as_alice.post(PAGE, {"kind": "slack", "url": SLACK_URL, "active": "on"})
 

@@ -80,6 +80,22 @@ def test_a_bad_page_marker_shows_the_first_page(client, bob, jane):
     assert response.status_code == 200 and "Jane Doe" in page_text(response)
 
 
+@pytest.mark.parametrize(
+    ("query", "says"),
+    [
+        ("q=%00", "“Search” contains a NUL character; type it again without it."),
+        ("q=%ED%A0%80", "“Search” is not valid text"),
+        ("before=%C2%B2", "That page link is broken; showing the newest contacts."),
+    ],
+)
+def test_a_search_or_page_link_that_is_not_text_is_reported_once_and_ignored(client, bob, jane, query, says):
+    response = signed_in(client, bob).get(f"/b/alpha/contacts/?{query}")
+
+    assert response.status_code == 200
+    assert page_text(response).count(says) == 1
+    assert "(512) 555-0147" in page_text(response)  # the list as if nothing had been asked
+
+
 def test_the_list_answers_in_a_fixed_number_of_queries(client, bob, alpha, django_assert_max_num_queries):
     for n in range(30):
         Contact.objects.create(business=alpha, number=f"+1512555{n:04d}")
@@ -176,7 +192,7 @@ def test_an_owner_can_be_cleared(client, bob, mary, jane):
     [
         ({"tags": ",".join(f"t{n}" for n in range(21))}, "That is 21 tags; a contact can have at most 20."),
         ({"tags": "x" * 31}, "is longer than 30 characters"),
-        ({"name": "n" * 101}, "Ensure this value has at most 100 characters"),
+        ({"name": "n" * 101}, "“Name” can be at most 100 characters; this is 101. Shorten it."),
         ({"owner": "999999"}, "Choose someone who works for this business."),
         ({"owner": "banana"}, "Choose someone who works for this business."),
     ],

@@ -308,9 +308,20 @@ def test_a_manager_sets_booked_with_the_jobs_value(as_mary, mary, alpha_conversa
     [
         ("0", "A booked job's value must be more than zero."),
         ("-5", "A booked job's value must be more than zero."),
-        ("abc", "'abc' is not an amount; write the job's value like 350 or 1250.00."),
-        ("", "'' is not an amount"),
+        ("- $5", "A booked job's value must be more than zero."),
+        ("abc", "“abc” is not an amount; write the job's value like 350, 1,250 or $1,250.50."),
+        ("", "“” is not an amount"),
         ("12.345", "Give the value to the cent at most"),
+        ("1e5", "“1e5” is not an amount"),  # Decimal() reads it as 100000
+        ("NaN", "“NaN” is not an amount"),
+        ("Infinity", "“Infinity” is not an amount"),
+        ("1_000", "“1_000” is not an amount"),
+        ("\u0661\u0662", "“\u0661\u0662” is not an amount"),  # Decimal() reads it as 12
+        ("1,25", "“1,25” is not an amount"),  # a comma sits between groups of three
+        ("12,50.00", "“12,50.00” is not an amount"),
+        ("350 dollars", "“350 dollars” is not an amount"),
+        ("10000000", "That is more than $9,999,999.99 for one job"),
+        ("9" * 40, "That is more than $9,999,999.99 for one job"),
     ],
 )
 def test_a_job_value_that_is_not_a_positive_amount_is_refused(as_mary, alpha_conversation, value, says):
@@ -320,6 +331,16 @@ def test_a_job_value_that_is_not_a_positive_amount_is_refused(as_mary, alpha_con
 
     assert says in response.content.decode().replace("&#x27;", "'")
     assert snapshot(alpha_conversation) == before
+
+
+@pytest.mark.parametrize(
+    ("value", "amount"),
+    [("350", "350"), ("1,250", "1250"), ("$1,250.50", "1250.50"), ("$ 99.9", "99.90"), ("1234567.89", "1234567.89")],
+)
+def test_a_job_value_is_read_as_people_write_amounts(as_mary, alpha_conversation, value, amount):
+    as_mary.post(url(alpha_conversation, "outcome"), {"outcome": "booked", "value": value})
+
+    assert Conversation.objects.get(pk=alpha_conversation.pk).outcome_value == Decimal(amount)
 
 
 def test_lost_needs_a_reason(as_mary, alpha_conversation):

@@ -155,3 +155,17 @@ def test_odd_usernames_are_refused_as_wrong_not_failed(client, alice, username):
 
     assert response.status_code == 200
     assert not is_logged_in(client)
+
+
+def test_a_wrong_password_is_told_in_plain_words(client, alice):
+    page = log_in(client, ALICE[0], "wrong").content.decode()
+
+    assert "That email or username and password do not match an account here." in page
+    assert not is_logged_in(client)
+
+
+def test_a_username_that_is_not_text_is_refused_next_to_the_field(client, alice):
+    page = log_in(client, "alice\x00@alpha.example", ALICE[1]).content.decode()
+
+    assert "“Email or username” contains a NUL character; type it again without it." in page
+    assert not is_logged_in(client)

@@ -329,3 +329,30 @@ def test_a_sandbox_url_it_does_not_have_is_not_found(as_bob, alpha_sandbox_line)
     message = with_media(alpha_sandbox_line, (sandbox_media.BASE + "pictures/other.png", "image/png"))
 
     assert as_bob.get(f"/b/alpha/media/{message.pk}/0").status_code == 404
+
+
+def a_picture_served_with(as_bob, alpha_line, settings, headers):
+    """Staff open a picture whose server answers with these headers (and the picture)."""
+    settings.TWILIO_API_URL = "https://api.twilio.com"
+    registry.use_transport(httpx.MockTransport(lambda request: httpx.Response(200, headers=headers, content=JPEG)))
+    try:
+        message = with_media(alpha_line, ("https://api.twilio.com" + PICTURE, "image/jpeg"))
+        return as_bob.get(f"/b/alpha/media/{message.pk}/0")
+    finally:
+        registry.use_transport(None)
+
+
+@pytest.mark.parametrize("length", ["\u00b2", "\u0661\u0662", "-1"])
+def test_a_file_whose_length_is_not_a_number_is_passed_on_without_one(as_bob, alpha_line, settings, length):
+    headers = [(b"Content-Type", b"image/jpeg"), (b"Content-Length", length.encode("latin-1", "replace"))]
+
+    response = a_picture_served_with(as_bob, alpha_line, settings, headers)
+
+    assert response.status_code == 200 and body(response) == JPEG
+    assert not response.has_header("Content-Length")
+
+
+def test_a_file_declared_larger_than_any_number_is_refused_as_too_large(as_bob, alpha_line, settings):
+    headers = {"Content-Type": "image/jpeg", "Content-Length": "9" * 40}
+
+    assert a_picture_served_with(as_bob, alpha_line, settings, headers).status_code == 413

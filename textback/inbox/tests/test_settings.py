@@ -103,7 +103,7 @@ def test_the_profile_form_shows_what_is_saved(client, alice, alpha):
     [
         ({"sla_amber_minutes": "15", "sla_red_minutes": "10"}, "Red must come after amber"),
         ({"sla_amber_minutes": "10", "sla_red_minutes": "10"}, "Red must come after amber"),
-        ({"time_zone": "Mars/Olympus_Mons"}, "Select a valid choice"),
+        ({"time_zone": "Mars/Olympus_Mons"}, "Choose your time zone from the list, e.g. America/Chicago."),
         ({"allowed_countries": "US, Canada"}, "“CANADA” is not a two-letter country code"),
         ({"allowed_countries": " , "}, "Give at least one country"),
         ({"textback_outcomes": []}, "Tick at least one"),
@@ -111,7 +111,7 @@ def test_the_profile_form_shows_what_is_saved(client, alice, alpha):
         ({"staleness_minutes": "0"}, "Give a whole number of minutes from 1 to 1440."),
         ({"escalate_after_minutes": "-5"}, "Give a whole number of minutes from 0 to 1440."),
         ({"escalate_after_minutes": "1441"}, "Give a whole number of minutes from 0 to 1440."),
-        ({"name": "  "}, "This field is required."),
+        ({"name": "  "}, "Give the business’s name, as callers know it."),
     ],
 )
 def test_bad_profile_input_says_what_to_fix_and_saves_nothing(client, alice, alpha, changes, message):
@@ -370,7 +370,7 @@ def test_a_number_typed_the_local_way_is_saved_in_e164_with_a_reminder_for_twili
         ({"textback_template": "Hi {firstname}"}, "Unknown field {firstname}"),
         ({"textback_template": "Hi {first_name"}, "Unmatched"),
         ({"voicemail_template": "Got it {"}, "Unmatched"),
-        ({"call_mode": "telepathy"}, "Select a valid choice"),
+        ({"call_mode": "telepathy"}, "Choose how calls reach this line: one of the four call modes."),
     ],
 )
 def test_bad_line_input_says_what_to_fix_and_saves_nothing(
@@ -385,6 +385,61 @@ def test_bad_line_input_says_what_to_fix_and_saves_nothing(
     assert response.status_code == 200
     assert message in page_text(response)
     assert line_row(alpha_line) == before
+
+
+LONG_FIELDS = "{first_name} {staff} {business} "  # each can be 60 characters filled in
+
+
+@pytest.mark.parametrize("field", ["textback_template", "voicemail_template"])
+def test_a_template_that_could_come_out_longer_than_a_text_is_refused(client, alice, alpha_line, field):
+    """1,480 characters typed: its 3 fields filled in at 60 characters each make 1,631, and a first text's
+    "AlphaPlumbing: " and " Reply STOP to opt out." make 1,669."""
+    template = LONG_FIELDS + "x" * (1480 - len(LONG_FIELDS))
+    before = line_row(alpha_line)
+
+    response = signed_in(client, alice).post(
+        f"/b/alpha/settings/lines/{alpha_line.pk}", line_data(alpha_line, **{field: template})
+    )
+
+    page = page_text(response)
+    assert "Filled in, this text can run to 1,669 characters" in page
+    assert "A text can be at most 1,600 characters: shorten it by at least 69." in page
+    assert line_row(alpha_line) == before
+
+
+def test_a_template_of_more_than_three_segments_is_saved_with_a_warning_that_counts_them(client, alice, alpha_line):
+    template = "Hi {first_name|there}, " + "we will call you back shortly. " * 15  # 490 characters typed
+
+    response = signed_in(client, alice).post(
+        f"/b/alpha/settings/lines/{alpha_line.pk}", line_data(alpha_line, textback_template=template), follow=True
+    )
+
+    assert Line.objects.get(pk=alpha_line.pk).textback_template == template.strip()
+    assert "Text-back: With long names filled in, this text can take 4 segments (153 characters each)." in flashed(
+        response
+    )
+    assert "keep it to 3 segments (459 characters) or fewer" in flashed(response)
+
+
+def test_a_template_of_three_segments_gets_no_warning(client, alice, alpha_line):
+    template = "Hi {first_name|there}, we missed your call. " + "x" * 300
+
+    response = signed_in(client, alice).post(
+        f"/b/alpha/settings/lines/{alpha_line.pk}", line_data(alpha_line, textback_template=template), follow=True
+    )
+
+    assert "segments" not in flashed(response)
+
+
+def test_the_live_preview_warns_of_a_long_text_and_refuses_one_too_long(client, alice, alpha_line):
+    url = f"/b/alpha/settings/lines/{alpha_line.pk}/preview"
+    as_alice = signed_in(client, alice)
+
+    long = page_text(as_alice.post(url, {"textback_template": "y" * 700, "staff_name": "Mike"}))
+    too_long = page_text(as_alice.post(url, {"textback_template": LONG_FIELDS + "y" * 1500, "staff_name": "Mike"}))
+
+    assert "With long names filled in, this text can take 5 segments" in long
+    assert "Filled in, this text can run to" in too_long and "shorten it by at least" in too_long
 
 
 def test_the_line_page_shows_the_text_back_as_a_caller_reads_it_with_its_cost(client, alice, alpha_line):
@@ -511,7 +566,7 @@ def test_excluding_a_number_twice_keeps_one_entry(client, mary, alpha):
 
 @pytest.mark.parametrize(
     "number, message",
-    [("call mike", "“call mike” is not a phone number."), ("", "This field is required."), ("555", "“555”")],
+    [("call mike", "“call mike” is not a phone number."), ("", "Type the number to exclude."), ("555", "“555”")],
 )
 def test_a_non_number_cannot_be_excluded(client, mary, alpha, number, message):
     response = signed_in(client, mary).post("/b/alpha/settings/excluded/", {"number": number, "label": "x"})
@@ -582,12 +637,16 @@ def test_the_canned_replies_page_shows_each_replys_segments(client, mary, alpha)
     "data, message",
     [
         ({"title": "running LATE", "body": "Again"}, "There is a canned reply titled “running LATE” already"),
-        ({"title": "", "body": "Hi"}, "This field is required."),
+        ({"title": "", "body": "Hi"}, "Give the reply a title, e.g. “Running late”."),
         ({"title": "x" * 61, "body": "Hi"}, "Keep the title to 60 characters or fewer."),
         ({"title": "Long", "body": "x" * 1601}, "The text is 1601 characters; a text message can be at most 1600."),
+        (
+            {"title": "Names", "body": "{first_name} " + "x" * 1550},
+            "The text cannot be used: with the longest names filled in",
+        ),
         ({"title": "Typo", "body": "Hi {frist_name}"}, "The text cannot be used: unknown field {frist_name}"),
         ({"title": "Brace", "body": "Price: {50"}, "The text cannot be used: unmatched"),
-        ({"title": "Blank", "body": "   "}, "This field is required."),
+        ({"title": "Blank", "body": "   "}, "Write the reply’s text."),
     ],
 )
 def test_a_bad_canned_reply_says_what_to_fix_and_saves_nothing(client, mary, alpha, data, message):
@@ -597,6 +656,15 @@ def test_a_bad_canned_reply_says_what_to_fix_and_saves_nothing(client, mary, alp
 
     assert message in page_text(response)
     assert canned_rows() == [("Running late", "On our way")]
+
+
+def test_a_long_canned_reply_is_saved_with_a_warning_that_counts_its_segments(client, mary, alpha):
+    response = signed_in(client, mary).post(
+        "/b/alpha/settings/canned/", {"title": "Estimate", "body": "Hi {first_name}, " + "z" * 600}, follow=True
+    )
+
+    assert canned_rows() == [("Estimate", "Hi {first_name}, " + "z" * 600)]
+    assert "this text can take 5 segments" in flashed(response)
 
 
 def test_editing_a_canned_reply_to_a_taken_title_is_refused(client, mary, alpha):

@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from textback.lib.gsm7 import is_gsm7, shape
-from textback.lib.text import input_problem, normalise_sms_text, normalise_template
+from textback.lib.text import input_problem, normalise_sms_text, normalise_template, whole_number
 
 LOOK_ALIKES = (
     "‘’‚‛′ʻʼˈ＇"
@@ -154,3 +154,29 @@ def test_ordinary_text_has_no_problem(value):
 )
 def test_nul_surrogates_undecodable_bytes_and_absurd_lengths_are_named(value, problem):
     assert input_problem(value, 40).startswith(problem)
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("42", 42),
+        ("007", 7),
+        (str(2**63 - 1), 2**63 - 1),
+        (str(2**63), None),  # past what a database id holds
+        ("9" * 40, None),
+        ("\u00b2", None),  # "²".isdigit() is True, and int() refuses it
+        ("\u0661\u0662", None),  # int() reads it as 12; not what anyone typed as an id
+        ("-1", None),
+        ("+1", None),
+        (" 1", None),
+        ("1e5", None),
+        ("1\x00", None),
+        ("", None),
+    ],
+)
+def test_whole_number_reads_only_ascii_digits(text, number):
+    assert whole_number(text) == number
+
+
+def test_whole_number_keeps_to_its_maximum():
+    assert (whole_number("120", maximum=120), whole_number("121", maximum=120)) == (120, None)

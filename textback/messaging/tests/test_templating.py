@@ -7,7 +7,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from textback.lib import gsm7
-from textback.messaging.templating import FIELDS, MAX_VALUE, TemplateError, check_template, render
+from textback.messaging.templating import (
+    FIELDS,
+    MAX_TEXT,
+    MAX_VALUE,
+    TemplateError,
+    check_template,
+    longest,
+    render,
+)
 from textback.providers.models import DEFAULT_TEXTBACK_TEMPLATE, DEFAULT_VOICEMAIL_TEMPLATE
 
 VALUES = {"business": "AlphaPlumbing", "staff": "Mike", "first_name": "Dana", "line": "(512) 555-0100"}
@@ -183,3 +191,15 @@ def test_render_never_raises_for_any_checked_text(template, values):
 def test_a_value_never_adds_more_than_its_bounded_length(values):
     text = render("{business}|{staff}|{first_name}|{line}", values)
     assert len(text) <= 4 * MAX_VALUE + 3
+
+
+def test_a_template_is_measured_with_every_field_at_its_longest():
+    assert longest("Hi {first_name}") == "Hi " + "x" * MAX_VALUE
+    assert longest("{first_name|" + "f" * 80 + "}") == "x" * 80  # a fallback longer than any value
+
+
+def test_a_template_that_could_come_out_longer_than_a_text_is_refused():
+    fits = "{first_name} " + "x" * (MAX_TEXT - MAX_VALUE - 1)
+    check_template(fits)
+    with pytest.raises(TemplateError, match="it is 1,601 characters, and a text can be at most 1,600"):
+        check_template(fits + "!")

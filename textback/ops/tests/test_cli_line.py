@@ -176,6 +176,14 @@ def test_it_refuses_a_template_with_an_unknown_field_and_writes_nothing(textback
     assert not Line.objects.exists()
 
 
+def test_it_refuses_a_template_that_could_come_out_longer_than_a_text(textback, twilio_account):
+    result = add_line(textback, twilio_account, "--forward-to", STAFF_CELL, "--template", "{staff} " + "x" * 1560)
+    assert result.code == 2
+    assert result.err.startswith("--template: with the longest names filled in")
+    assert "it is 1,621 characters, and a text can be at most 1,600; shorten it by at least 21" in result.err
+    assert not Line.objects.exists()
+
+
 def test_it_refuses_ring_seconds_twilio_cannot_use(textback, twilio_account):
     result = add_line(textback, twilio_account, "--forward-to", STAFF_CELL, "--ring-seconds", "2")
     assert result.code == 2

@@ -1,27 +1,39 @@
 from django import forms
 
+from textback.accounts.plain_forms import ModelIdField, PlainWords
 from textback.lib import phone
-from textback.lib.text import input_problem
 from textback.providers.sandbox.carrier import SCENARIOS
 
 DEFAULT_CALLER = "+15125550147"
 MAX_CALLER = 40  # the longest caller ID the simulator accepts, in the forms and in ?handset=
 
 
-def usable_text(value: str) -> None:
-    """Refuse text that is not text (CharField already refuses NUL, and too long, with its own message)."""
-    problem = input_problem(value.replace("\x00", ""))
-    if problem:
-        raise forms.ValidationError(f"This {problem}.", code="unusable")
+CHOOSE_LINE = "Choose one of the business’s sandbox lines."
+VOICEMAIL_SECONDS = "Give the voicemail’s length as 0 to 120 seconds."
 
 
-class CallForm(forms.Form):
-    line = forms.ModelChoiceField(queryset=None, empty_label=None)
-    caller = forms.CharField(
-        max_length=MAX_CALLER, initial=DEFAULT_CALLER, validators=[usable_text], help_text="Any number, or 'anonymous'."
+class CallForm(PlainWords, forms.Form):
+    line = ModelIdField(
+        queryset=None, empty_label=None, error_messages=dict.fromkeys(("required", "invalid_choice"), CHOOSE_LINE)
     )
-    scenario = forms.ChoiceField(choices=[(k, label) for k, (label, _) in SCENARIOS.items()], widget=forms.RadioSelect)
-    voicemail_seconds = forms.IntegerField(min_value=0, max_value=120, initial=0, required=False)
+    caller = forms.CharField(
+        max_length=MAX_CALLER,
+        initial=DEFAULT_CALLER,
+        help_text="Any number, or 'anonymous'.",
+        error_messages={"required": "Type the number the call comes from, or “anonymous”."},
+    )
+    scenario = forms.ChoiceField(
+        choices=[(k, label) for k, (label, _) in SCENARIOS.items()],
+        widget=forms.RadioSelect,
+        error_messages=dict.fromkeys(("required", "invalid_choice"), "Choose what happens to the call."),
+    )
+    voicemail_seconds = forms.IntegerField(
+        min_value=0,
+        max_value=120,
+        initial=0,
+        required=False,
+        error_messages=dict.fromkeys(("invalid", "min_value", "max_value"), VOICEMAIL_SECONDS),
+    )
 
     def __init__(self, *args, lines, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,10 +50,19 @@ class CallForm(forms.Form):
             return raw  # a carrier passes on whatever caller ID it got; textback must cope
 
 
-class TextForm(forms.Form):
-    line = forms.ModelChoiceField(queryset=None, empty_label=None)
-    handset = forms.CharField(max_length=20, validators=[usable_text])
-    body = forms.CharField(max_length=1600, strip=False, validators=[usable_text])
+class TextForm(PlainWords, forms.Form):
+    line = ModelIdField(
+        queryset=None, empty_label=None, error_messages=dict.fromkeys(("required", "invalid_choice"), CHOOSE_LINE)
+    )
+    handset = forms.CharField(
+        max_length=20,
+        error_messages={"required": "Type the handset's number, such as (512) 555-0147."},
+    )
+    body = forms.CharField(
+        max_length=1600,
+        strip=False,
+        error_messages={"required": "Type the text the caller sends."},
+    )
 
     def __init__(self, *args, lines, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,13 +7,13 @@ a number's webhooks (for `textback check --online` and `--configure-provider`).
 
 import base64
 import functools
-import math
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlencode
 
 import httpx
 
+from textback.lib.http_headers import retry_after
 from textback.providers.base import OutgoingSms, ProviderError, Submitted
 from textback.providers.twilio import errors, ids
 
@@ -245,27 +245,6 @@ def _error(response: httpx.Response) -> TwilioError:
         maybe_sent=response.status_code >= 500,  # a server error may come after the message was created
         retry_after=wait,
     )
-
-
-def retry_after(header: str | None, now: datetime) -> float | None:
-    """Seconds to wait from an HTTP Retry-After value: delay-seconds or an HTTP date (RFC 9110 §10.2.3).
-
-    None when there is none or it cannot be read; a date in the past means 0.
-    """
-    value = (header or "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        seconds = ((when if when.tzinfo else when.replace(tzinfo=UTC)) - now).total_seconds()
-    if not math.isfinite(seconds):
-        return None
-    return max(seconds, 0.0)
 
 
 def created_at(message: dict) -> datetime:

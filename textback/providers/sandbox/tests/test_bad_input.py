@@ -73,18 +73,18 @@ CALL = {"caller": CALLER, "scenario": "no_answer", "voicemail_seconds": "0"}
 @pytest.mark.parametrize(
     "field, value, message",
     [
-        ("caller", f"%2B1512{NUL}5550147", "Null characters are not allowed"),
+        ("caller", f"%2B1512{NUL}5550147", "contains a NUL character"),
         ("caller", f"%2B1512{SURROGATE}", "is not valid text"),
         ("caller", f"%2B1512{TRUNCATED}", "is not valid text"),
         ("caller", "5" * 100_000, "at most 40 characters"),
-        ("scenario", f"no_answer{NUL}", "Select a valid choice"),
-        ("scenario", "x" * 100_000, "Select a valid choice"),
-        ("voicemail_seconds", f"1{NUL}", "Enter a whole number"),
-        ("voicemail_seconds", "9" * 5000, "Enter a whole number"),
-        ("voicemail_seconds", "9" * 30, "less than or equal to 120"),
-        ("line", f"1{NUL}", "Null characters are not allowed"),
-        ("line", "9" * 30, "Select a valid choice"),
-        ("line", "9" * 5000, "Select a valid choice"),
+        ("scenario", f"no_answer{NUL}", "Choose what happens to the call."),
+        ("scenario", "x" * 100_000, "Choose what happens to the call."),
+        ("voicemail_seconds", f"1{NUL}", "Give the voicemail’s length as 0 to 120 seconds."),
+        ("voicemail_seconds", "9" * 5000, "Give the voicemail’s length as 0 to 120 seconds."),
+        ("voicemail_seconds", "9" * 30, "Give the voicemail’s length as 0 to 120 seconds."),
+        ("line", f"1{NUL}", "Choose one of the business’s sandbox lines."),
+        ("line", "9" * 30, "Choose one of the business’s sandbox lines."),
+        ("line", "9" * 5000, "Choose one of the business’s sandbox lines."),
     ],
 )
 def test_a_call_with_bad_input_is_a_bad_request_that_says_why(simulator, alpha_sandbox_line, field, value, message):
@@ -104,15 +104,15 @@ def test_a_call_with_bad_input_is_a_bad_request_that_says_why(simulator, alpha_s
 @pytest.mark.parametrize(
     "field, value, message",
     [
-        ("handset", f"%2B1512{NUL}5550147", "Null characters are not allowed"),
+        ("handset", f"%2B1512{NUL}5550147", "contains a NUL character"),
         ("handset", f"%2B1512{SURROGATE}", "is not valid text"),
         ("handset", "5" * 100_000, "at most 20 characters"),
-        ("body", f"Hi{NUL}there", "Null characters are not allowed"),
+        ("body", f"Hi{NUL}there", "contains a NUL character"),
         ("body", f"Hi {SURROGATE}", "is not valid text"),
         ("body", f"Hi {TRUNCATED}", "is not valid text"),
         ("body", "x" * 100_000, "at most 1600 characters"),
-        ("line", f"1{NUL}", "Null characters are not allowed"),
-        ("line", "9" * 5000, "Select a valid choice"),
+        ("line", f"1{NUL}", "Choose one of the business’s sandbox lines."),
+        ("line", "9" * 5000, "Choose one of the business’s sandbox lines."),
     ],
 )
 def test_a_text_with_bad_input_is_a_bad_request_that_says_why(simulator, alpha_sandbox_line, field, value, message):

@@ -6,7 +6,6 @@ import httpx
 import pytest
 
 from textback.providers.base import OutgoingSms, ProviderError
-from textback.providers.twilio import client as twilio_client
 from textback.providers.twilio.client import RECONCILE_PAGE_SIZE, RECONCILE_PAGES, TwilioClient, TwilioError
 from textback.providers.twilio.tests import openapi
 
@@ -125,24 +124,6 @@ def test_retry_after_is_only_read_where_it_means_come_back_later(twilio, client)
         with pytest.raises(ProviderError) as raised:
             client.send_sms(sms())
         assert raised.value.retry_after is None
-
-
-@pytest.mark.parametrize(
-    ("header", "seconds"),
-    [
-        ("30", 30.0),
-        ("1.5", 1.5),
-        ("Mon, 03 Mar 2025 15:01:00 GMT", 60.0),
-        ("Mon, 03 Mar 2025 14:00:00 GMT", 0.0),  # already past: go now
-        ("-4", 0.0),
-        ("soon", None),
-        ("nan", None),
-        ("", None),
-        (None, None),
-    ],
-)
-def test_retry_after_reads_seconds_and_http_dates(header, seconds):
-    assert twilio_client.retry_after(header, QUEUED) == seconds
 
 
 def test_a_full_sender_queue_is_retried(twilio, client):
