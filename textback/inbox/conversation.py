@@ -10,12 +10,13 @@ A long thread is paged (timeline.py): the page opens on the newest 50 entries; "
 the page with `?before=`, which shows those 50 alone, and no live part).
 
 Live updates: the page polls `conversation-live` every 2 s with the version it shows (If-None-Match)
-and `since`, the first entry of its newest window; the live part re-renders the header and every entry
-from `since` on, so what arrives is added below and nothing shown goes missing, while the earlier
-entries loaded above stay as they are (htmx keeps that block, hx-preserve). An unchanged conversation
-answers 304 after two small queries (`live_state`) that read only that window, so an idle tab holds no
-thread and costs next to nothing whatever the thread's length. Presence ("Mary is typing…") is a
-heartbeat POST every few seconds.
+and `since`, the first entry it opened on (the very start when it shows the whole thread); the live
+part re-renders the header and every entry from `since` on, so what arrives is added below and nothing
+shown goes missing, while the earlier entries loaded above stay as they were loaded (htmx keeps that
+block, hx-preserve). Past LIVE_MAX entries from `since`, it starts over from the newest 50 (a new
+`since`, a new Earlier control). An unchanged conversation answers 304 after two small queries
+(`live_state`) that read only that window, so an idle tab holds no thread and costs next to nothing
+whatever the thread's length. Presence ("Mary is typing…") is a heartbeat POST every few seconds.
 """
 
 import hashlib
@@ -395,24 +396,48 @@ def heartbeat(request, slug: str, pk: int):
 # --- the version the live part shows ---------------------------------------------------------------
 
 
-def _version_sql() -> str:
-    """One row of everything the live part shows: the header's fields, and counts and latest ids of the
-    timeline's entries from `start` on — the `since` asked for, else the time of the PAGE-th newest entry
-    (the newest window's), else the beginning. Every subquery reads only those entries, on an index."""
+def _version_sql(newest: bool) -> str:
+    """One row of everything the live part shows: the header's fields, and what the timeline's entries
+    from a time on look like — `since`, or for the `newest` window the time of its PAGE-th newest entry
+    (else the beginning): how many texts, notes and consent events there are from then on (a count also
+    sees a row committed late), the latest status time of those texts and the latest delivery report
+    about them, and the caller's calls on this line. Each subquery walks an index over those rows only
+    (the calls over the caller's calls, as few as they are).
+
+    The poll's `since` is a value the planner sees, so it can seek the (…, time) indexes from there;
+    the newest window's start is a CTE used more than once, so it is computed once."""
     c, m, s, e, k, a = (
         model._meta.db_table for model in (Conversation, Message, StatusEvent, ConversationEvent, ConsentEvent, Call)
     )
-    n, start = timeline.PAGE, "(SELECT t FROM start)"  # used more than once: computed once
-    calls = (
-        f"FROM {a} a WHERE a.line_id = convo.line_id AND a.contact_id = convo.contact_id AND a.started_at >= {start}"
-    )
+    start = "(SELECT t FROM start)" if newest else "%(since)s"
+    texts = f"FROM {m} m WHERE m.conversation_id = convo.id AND m.created_at >= {start}"
+    calls = f"FROM {a} a WHERE a.contact_id = convo.contact_id AND a.line_id = convo.line_id"
     return f"""WITH convo AS (
         SELECT c.id, c.business_id, c.line_id, c.contact_id, ct.number, c.status, c.assignee_id, c.outcome,
             c.outcome_value, c.lost_reason, c.outcome_at, c.awaiting_since, c.last_message_at, ct.name,
             ct.is_landline, ct.is_invalid, l.active
         FROM {c} c JOIN messaging_contact ct ON ct.id = c.contact_id JOIN providers_line l ON l.id = c.line_id
         WHERE c.id = %(pk)s AND c.business_id = %(business)s
-    ), recent (t) AS (
+    ){_newest_start_sql() if newest else ""}
+    SELECT convo.line_id, convo.status, convo.assignee_id, convo.outcome, convo.outcome_value, convo.lost_reason,
+        convo.outcome_at, convo.awaiting_since, convo.last_message_at, convo.name, convo.is_landline,
+        convo.is_invalid, convo.active,
+        (SELECT COUNT(*) {texts}), (SELECT MAX(m.status_at) {texts}),
+        (SELECT MAX((SELECT MAX(se.id) FROM {s} se WHERE se.message_id = m.id)) {texts}),
+        (SELECT COUNT(*) FROM {e} e WHERE e.conversation_id = convo.id AND e.at >= {start}),
+        (SELECT COUNT(*) FROM {k} k
+            WHERE k.business_id = convo.business_id AND k.number = convo.number AND k.created_at >= {start}),
+        (SELECT COUNT(*) {calls}), (SELECT MAX(a.decided_at) {calls}), (SELECT MAX(a.ended_at) {calls}),
+        (SELECT SUM(a.voicemail_seconds) {calls})
+    FROM convo"""
+
+
+def _newest_start_sql() -> str:
+    """`start`: the time of the PAGE-th newest entry of any kind, else the beginning (each kind's newest
+    PAGE on its index, then the PAGE-th of those)."""
+    m, e, k, a = (model._meta.db_table for model in (Message, ConversationEvent, ConsentEvent, Call))
+    n = timeline.PAGE
+    return f""", recent (t) AS (
         SELECT t FROM (SELECT m.created_at AS t FROM {m} m WHERE m.conversation_id = %(pk)s
             ORDER BY m.created_at DESC LIMIT {n}) r1
         UNION ALL SELECT t FROM (SELECT a.started_at AS t FROM {a} a WHERE a.contact_id = (SELECT contact_id FROM convo)
@@ -422,21 +447,8 @@ def _version_sql() -> str:
         UNION ALL SELECT t FROM (SELECT e.at AS t FROM {e} e WHERE e.conversation_id = %(pk)s
             ORDER BY e.at DESC LIMIT {n}) r4
     ), start (t) AS (
-        SELECT COALESCE(%(since)s, (SELECT t FROM recent ORDER BY t DESC LIMIT 1 OFFSET {n - 1}), %(epoch)s)
-    )
-    SELECT convo.line_id, convo.status, convo.assignee_id, convo.outcome, convo.outcome_value, convo.lost_reason,
-        convo.outcome_at, convo.awaiting_since, convo.last_message_at, convo.name, convo.is_landline,
-        convo.is_invalid, convo.active,
-        (SELECT COUNT(*) FROM {m} m WHERE m.conversation_id = convo.id AND m.created_at >= {start}),
-        (SELECT MAX(m.status_at) FROM {m} m WHERE m.conversation_id = convo.id AND m.created_at >= {start}),
-        (SELECT MAX(se.id) FROM {s} se JOIN {m} m ON m.id = se.message_id
-            WHERE m.conversation_id = convo.id AND m.created_at >= {start}),
-        (SELECT MAX(e.id) FROM {e} e WHERE e.conversation_id = convo.id AND e.at >= {start}),
-        (SELECT MAX(k.id) FROM {k} k
-            WHERE k.business_id = convo.business_id AND k.number = convo.number AND k.created_at >= {start}),
-        (SELECT COUNT(*) {calls}), (SELECT MAX(a.decided_at) {calls}), (SELECT MAX(a.ended_at) {calls}),
-        (SELECT SUM(a.voicemail_seconds) {calls})
-    FROM convo"""
+        SELECT COALESCE((SELECT t FROM recent ORDER BY t DESC LIMIT 1 OFFSET {n - 1}), %(epoch)s)
+    )"""
 
 
 def live_state(business_id: int, pk: int, user, lines: list[int] | None, since) -> tuple[tuple, list] | None:
@@ -444,9 +456,10 @@ def live_state(business_id: int, pk: int, user, lines: list[int] | None, since) 
     who else has the conversation open (None: no such conversation here). Two queries, each on indexes:
     one row of the header and that window's counts and latest ids, and the fresh presence rows."""
     adapt = connection.ops.adapt_datetimefield_value
-    params = {"pk": pk, "business": business_id, "since": adapt(since.at) if since else None}
+    params = {"pk": pk, "business": business_id}
+    params.update({"epoch": adapt(timeline.EPOCH)} if since is None else {"since": adapt(since.at)})
     with connection.cursor() as cursor:
-        cursor.execute(_version_sql(), {**params, "epoch": adapt(timeline.EPOCH)})
+        cursor.execute(_version_sql(newest=since is None), params)
         row = cursor.fetchone()
     if row is None or (lines is not None and row[0] not in lines and row[2] != user.pk):
         return None

@@ -217,6 +217,21 @@ def test_a_delivery_report_inside_the_window_shows_on_the_next_refresh(as_bob, b
     assert '<span class="status s-delivered">Delivered</span>' in bubble
 
 
+def test_a_late_delivery_report_inside_the_window_shows_in_its_history(as_bob, bob, alpha_conversation, thread):
+    """It changes no status (it arrived after "delivered"), only the delivery history."""
+    reply = a_staff_reply(alpha_conversation, bob, "On our way")
+    delivery_reports(reply, "sent", "delivered")
+    since = since_of(as_bob.get(url(alpha_conversation)).content.decode())
+    etag = live(as_bob, alpha_conversation, since)["ETag"]
+
+    delivery_reports(reply, "sent")
+    response = live(as_bob, alpha_conversation, since, etag)
+
+    assert response.status_code == 200
+    history = response.content.decode().split(f'id="history-{reply.pk}"')[1].split("</details>")[0]
+    assert "sent (arrived late, ignored)" in history
+
+
 def test_an_unchanged_long_thread_answers_304_from_its_window(as_bob, alpha_conversation, thread):
     content = as_bob.get(url(alpha_conversation)).content.decode()
     etag = re.search(r'data-etag="&quot;(\w+)&quot;"', content)[1]
