@@ -12,11 +12,9 @@ middle of the thread. Prints p50/p95/p99 in ms and the load average. See bench/R
 """
 
 import argparse
-import json
 import os
 import re
 import sys
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -24,7 +22,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from inbox import OWNER, PASSWORD, SLUG, figures, log_in, timed  # noqa: E402
+from inbox import (  # noqa: E402
+    OWNER,
+    PASSWORD,
+    SLUG,
+    figures,
+    log_in,
+    new_system,
+    remove,
+    run_each_database,
+    seed,
+    timed,
+)
 
 LONG, SHORT = "+15125550001", "+15125550002"
 
@@ -139,7 +148,7 @@ def measure(client, pk: int, requests: int) -> dict:
     page = f"/b/{SLUG}/conversations/{pk}"
     live = f"{page}/live"
     html = client.get(page).text
-    since = re.search(r'data-since="([^"]*)"', html)
+    since = re.search(r'name="since" id="live-since" value="([^"]*)"', html)
     query = {"since": since[1]} if since else {}
     etag = client.get(live, params=query).headers["ETag"]
     results = {
@@ -165,22 +174,12 @@ def _query(params: dict) -> str:
 def run(engine: str, args) -> dict:
     import httpx
 
-    from tests.support.harness import ROOT as CWD
-    from tests.support.harness import TEXTBACK, System, new_database
-    from tests.support.harness import run as run_command
-
-    directory = Path(tempfile.mkdtemp(prefix=f"bench-conversation-{engine}-"))
-    database = new_database(directory, args.postgres if engine == "postgres" else None)
-    system = System(database=database, data_dir=directory, twilio_api_url="http://127.0.0.1:9")
+    system = new_system(engine, args, "conversation")
     try:
         system.cli("migrate", "-v", "0")
         print(f"[{engine}] seeding a conversation of {args.entries:,} entries …", flush=True)
         system.extra_env.update(BENCH_ENTRIES=str(args.entries))
-        code = f"import runpy; runpy.run_path({str(Path(__file__))!r}, run_name='seed')"
-        result = run_command([*TEXTBACK, "shell", "-c", code], env=system.env(), cwd=CWD, timeout=1800)
-        if result.returncode:
-            raise RuntimeError(f"seeding failed:\n{result.stdout}\n{result.stderr}")
-        ids = dict(re.findall(r"(long|short)=(\d+)", result.stdout))
+        ids = dict(re.findall(r"(long|short)=(\d+)", seed(system, __file__, timeout=1800)))
         system.start_web(with_worker=True)
         client = httpx.Client(base_url=system.url, timeout=60)
         log_in(client)
@@ -193,12 +192,7 @@ def run(engine: str, args) -> dict:
         client.close()
         return out
     finally:
-        system.stop()
-        database.drop()
-        if not args.keep:
-            import shutil
-
-            shutil.rmtree(directory, ignore_errors=True)
+        remove(system, args.keep)
 
 
 def report(out: dict) -> None:
@@ -210,16 +204,7 @@ def report(out: dict) -> None:
 
 
 def main(argv=None) -> None:
-    args = parse_args(argv)
-    engines = ["sqlite", "postgres"] if args.db == "both" else [args.db]
-    print(f"load average at start: {os.getloadavg()}")
-    outs = []
-    for engine in engines:
-        outs.append(run(engine, args))
-        report(outs[-1])
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(outs, indent=2))
+    run_each_database(parse_args(argv), run, report)
 
 
 if __name__ == "seed":
