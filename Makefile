@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= $(or $(TEXTBACK_TEST_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432)
 
-.PHONY: run test lint test-sqlite test-postgres fuzz bench bench-sql bench-inbox clean
+.PHONY: run test lint test-sqlite test-postgres fuzz bench bench-sql bench-inbox bench-conversation clean
 
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ bench-sql: $(VENV)/.test
 ## bench-inbox: the inbox list and live endpoint at 100,000 conversations, and 100 idle tabs' CPU
 bench-inbox: $(VENV)/.test
 	$(BIN)/python bench/inbox.py --postgres $(PG_URL)
+
+## bench-conversation: one conversation page and its live part with a 5,000-entry thread
+bench-conversation: $(VENV)/.test
+	$(BIN)/python bench/conversation.py --postgres $(PG_URL)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

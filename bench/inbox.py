@@ -258,13 +258,8 @@ def run(engine: str, args) -> dict:
     import httpx
     from missed_calls import PostgresMonitor, cpu_ticks, cpu_used, process_trees
 
-    from tests.support.harness import ROOT as CWD
-    from tests.support.harness import TEXTBACK, System, new_database
-    from tests.support.harness import run as run_command
-
-    directory = Path(tempfile.mkdtemp(prefix=f"bench-inbox-{engine}-"))
-    database = new_database(directory, args.postgres if engine == "postgres" else None)
-    system = System(database=database, data_dir=directory, twilio_api_url="http://127.0.0.1:9")
+    system = new_system(engine, args, "inbox")
+    database = system.database
     try:
         system.cli("migrate", "-v", "0")
         started = time.monotonic()
@@ -273,11 +268,7 @@ def run(engine: str, args) -> dict:
             BENCH_CONVERSATIONS=str(args.conversations),
             BENCH_MESSAGES_PER=str(max(args.messages // args.conversations, 1)),
         )
-        code = f"import runpy; runpy.run_path({str(Path(__file__))!r}, run_name='seed')"
-        result = run_command([*TEXTBACK, "shell", "-c", code], env=system.env(), cwd=CWD, timeout=3600)
-        if result.returncode:
-            raise RuntimeError(f"seeding failed:\n{result.stdout}\n{result.stderr}")
-        print(result.stdout, end="")
+        print(seed(system, __file__, timeout=3600), end="")
         seeded_s = time.monotonic() - started
         system.start_web(with_worker=True, web_processes=args.web_processes)
         client = httpx.Client(base_url=system.url, timeout=30)
@@ -328,12 +319,37 @@ def run(engine: str, args) -> dict:
         client.close()
         return out
     finally:
-        system.stop()
-        database.drop()
-        if not args.keep:
-            import shutil
+        remove(system, args.keep)
 
-            shutil.rmtree(directory, ignore_errors=True)
+
+def new_system(engine: str, args, name: str):
+    """A textback (not yet migrated nor started) on a new database of `engine`, in a new data directory."""
+    from tests.support.harness import System, new_database
+
+    directory = Path(tempfile.mkdtemp(prefix=f"bench-{name}-{engine}-"))
+    database = new_database(directory, args.postgres if engine == "postgres" else None)
+    return System(database=database, data_dir=directory, twilio_api_url="http://127.0.0.1:9")
+
+
+def seed(system, script: str, timeout: float) -> str:
+    """Run the bench `script` as "seed" inside `textback shell` (Django set up, the system's settings); its output."""
+    from tests.support.harness import ROOT, TEXTBACK, run
+
+    code = f"import runpy; runpy.run_path({str(Path(script))!r}, run_name='seed')"
+    result = run([*TEXTBACK, "shell", "-c", code], env=system.env(), cwd=ROOT, timeout=timeout)
+    if result.returncode:
+        raise RuntimeError(f"seeding failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+def remove(system, keep: bool) -> None:
+    """Stop it and drop its database; its data directory too, unless `keep`."""
+    import shutil
+
+    system.stop()
+    system.database.drop()
+    if not keep:
+        shutil.rmtree(system.data_dir, ignore_errors=True)
 
 
 def report(out: dict) -> None:
@@ -351,8 +367,8 @@ def report(out: dict) -> None:
     print(f"load average before {out['load_average']['before']}, after {out['load_average']['after']}")
 
 
-def main(argv=None) -> None:
-    args = parse_args(argv)
+def run_each_database(args, run, report) -> None:
+    """`run` on each database `--db` names, printed by `report` as it ends; all the figures to `--json` too."""
     engines = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     print(f"load average at start: {os.getloadavg()}")
     outs = []
@@ -362,6 +378,10 @@ def main(argv=None) -> None:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(outs, indent=2))
+
+
+def main(argv=None) -> None:
+    run_each_database(parse_args(argv), run, report)
 
 
 if __name__ == "seed":

@@ -13,13 +13,15 @@ own phone (verified, as if they typed back its code); for pages, `signed_in`, `p
 worker: `RunningWorker` (the real loop in a thread) and `wait_for`. For tests that walk every page:
 `staff_routes` (the URL patterns of the staff app) and `every_object` (one of each object a staff page shows,
 all one business's, with `.url(route)` for each page), `PARAMETERS` (what each page reads, with values it
-accepts), `encoded`, `send` and `every_row`.
+accepts), `encoded`, `send` and `every_row`. `a_long_thread` alone writes rows directly (bulk inserts), for
+years of history in a second.
 """
 
 import itertools
 import re
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -248,6 +250,7 @@ ROUTE_OBJECT = {
     "call-recording": "call",
     "conversation": "conversation",
     "conversation-live": "conversation",
+    "conversation-earlier": "conversation",
     "conversation-reply": "conversation",
     "conversation-note": "conversation",
     "conversation-close": "conversation",
@@ -369,8 +372,9 @@ PARAMETERS = {
     "calls": {"GET": {}},
     "call": {"GET": {}},
     "consent": {"GET": {}},
-    "conversation": {"GET": {"canned": lambda o: o.canned.pk}},
-    "conversation-live": {"GET": {}},
+    "conversation": {"GET": {"canned": lambda o: o.canned.pk, "before": "1700000000000000-message-9"}},
+    "conversation-live": {"GET": {"since": "1700000000000000-message-9"}},
+    "conversation-earlier": {"GET": {"before": "1700000000000000-message-9"}},
     "conversation-reply": {"POST": {"body": "On our way", "token": "f00d"}},
     "conversation-note": {"POST": {"body": "Gate code 1234"}},
     "conversation-close": {"POST": {}},
@@ -494,3 +498,73 @@ def send(client, method: str, url: str, data: str = "", **headers):
     if method == "GET":
         return client.get(f"{url}?{data}" if data else url, **headers)
     return client.post(url, data=data, content_type="application/x-www-form-urlencoded", **headers)
+
+
+def a_long_thread(
+    conversation: Conversation, entries: int, *, ending=None, every=None, at_once: int = 1, staff=None
+) -> list[str]:
+    """`entries` timeline entries written straight into `conversation` (bulk inserts: thousands a second),
+    one each `every` (a minute; `at_once` of them share each moment) up to `ending` (a day ago): texts both
+    ways, each one sent with its delivery report, by `staff` or else the automation; every 7th a staff note,
+    every 11th a missed call, every 13th a HELP request. Returns their element ids on the page, oldest first."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from textback.messaging.models import ConsentEvent, ConversationEvent, MessageStatusEvent
+
+    every = every or timedelta(minutes=1)
+    ending = ending or timezone.now() - timedelta(days=1)
+    rank = "cmke"  # at one moment the timeline shows a call, then texts, then consent, then staff events
+    kinds = ["c" if i % 11 == 5 else "e" if i % 7 == 3 else "k" if i % 13 == 9 else "m" for i in range(entries)]
+    plan = [(kind, i, ending - every * ((entries - 1 - i) // at_once)) for i, kind in enumerate(kinds)]
+    plan.sort(key=lambda step: (step[2], rank.index(step[0])))
+    made = {kind: [] for kind in rank}
+    for kind, i, at in plan:
+        made[kind].append(_thread_entry(conversation, kind, i, at, staff))
+    Call.objects.bulk_create(made["c"])
+    Message.objects.bulk_create(made["m"], batch_size=1000)
+    ConsentEvent.objects.bulk_create(made["k"])
+    ConversationEvent.objects.bulk_create(made["e"])
+    MessageStatusEvent.objects.bulk_create(
+        [MessageStatusEvent(message=m, status="delivered", at=m.status_at) for m in made["m"] if m.direction == "out"],
+        batch_size=1000,
+    )
+    prefix = {"c": "call", "m": "m", "k": "consent", "e": "note"}
+    position = {kind: iter(made[kind]) for kind in rank}
+    return [f"{prefix[kind]}{next(position[kind]).pk}" for kind, _, _ in plan]
+
+
+def _thread_entry(conversation: Conversation, kind: str, i: int, at, staff):
+    from datetime import timedelta
+
+    from textback.messaging.models import ConsentEvent, ConversationEvent
+
+    business, line, contact = conversation.business, conversation.line, conversation.contact
+    if kind == "c":
+        return Call(
+            business=business, line=line, contact=contact, provider=line.provider, provider_call_id=f"CA{uuid.uuid4().hex}",
+            from_number=contact.number, to_number=line.number, state=Call.ENDED, outcome=outcomes.NO_ANSWER,
+            started_at=at, ended_at=at + timedelta(seconds=20),
+        )  # fmt: skip
+    if kind == "k":
+        return ConsentEvent(
+            business=business, number=contact.number, kind=ConsentEvent.HELP, keyword="HELP", line=line, created_at=at
+        )
+    if kind == "e":
+        return ConversationEvent(
+            business=business,
+            conversation=conversation,
+            kind=ConversationEvent.NOTE,
+            actor=staff,
+            body=f"note {i}",
+            at=at,
+        )
+    inbound = i % 2 == 0
+    who = Message.CONTACT if inbound else Message.STAFF if staff else Message.AUTOMATION
+    return Message(
+        business=business, conversation=conversation, contact=contact, line=line, direction=Message.IN if inbound else Message.OUT,
+        sender_kind=who, sent_by=None if inbound else staff, purpose=Message.INBOUND if inbound else Message.REPLY if staff else Message.FOLLOWUP,
+        body=f"text {i}", encoding="GSM-7", units=len(f"text {i}"), segments=1, status="received" if inbound else "delivered",
+        status_at=at, provider=line.provider, created_at=at,
+    )  # fmt: skip

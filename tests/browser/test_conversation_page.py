@@ -2,6 +2,8 @@
 
 The reply box's counter (textback/inbox/static/textback/gsm7.js) is held to textback/lib/gsm7.py on texts
 where encodings and segment counts are easy to get wrong. Screenshots of the page land in /tmp/shots-convo/.
+A long thread is written straight into the demo's database (textback.testing.a_long_thread, through
+`textback shell`), as years of texting would have left it.
 """
 
 import re
@@ -251,5 +253,119 @@ def test_screenshots_of_a_long_conversation(page, demo):
         for n, top in enumerate(range(0, height, 900)):  # screen-sized pieces, to look at closely
             clip = {"x": 0, "y": top, "width": width, "height": min(900, height - top)}
             page.screenshot(path=str(SHOTS / f"conversation-{width}-part{n + 1}.png"), full_page=True, clip=clip)
-        page.locator("#timeline").evaluate("list => { list.scrollTop = 0; }")  # where the call and voicemail are
+        page.locator("#timeline-box").evaluate("box => { box.scrollTop = 0; }")  # where the call and voicemail are
         page.screenshot(path=str(SHOTS / f"conversation-{width}-oldest.png"))
+
+
+# --- a long thread --------------------------------------------------------------------------------------
+
+
+def years_of_history(demo, url: str, entries: int) -> None:
+    """`entries` older entries in the conversation at `url`: texts, calls, notes and HELPs, a minute apart."""
+    code = (
+        "from textback.accounts.models import Membership; from textback.messaging.models import Conversation; "
+        "from textback.testing import a_long_thread; "
+        f"c = Conversation.objects.get(pk={url.rsplit('/', 1)[1]}); "
+        f"a_long_thread(c, {entries}, staff=Membership.objects.filter(business=c.business).first().user)"
+    )
+    demo.cli("shell", "-c", code)
+
+
+def shown(page) -> dict:
+    """The timeline's entries as the page shows them: their ids, and whether their times run oldest first."""
+    return page.evaluate(
+        """() => {
+            const entries = Array.from(document.querySelectorAll("#timeline-box .entry"));
+            const times = entries.map(e => Date.parse(e.querySelector("time").getAttribute("datetime")));
+            return {ids: entries.map(e => e.id), ordered: times.every((t, n) => n === 0 || times[n - 1] <= t)};
+        }"""
+    )
+
+
+def test_earlier_entries_load_above_in_place_keeping_the_draft_and_the_live_refresh(page, demo):
+    log_in(page, demo)
+    number = "+15125550178"
+    url = missed_call_and_reply(page, demo, number, "Do you remember me?")
+    years_of_history(demo, url, 180)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(url)
+    entries, earlier = page.locator("#timeline-box .entry"), page.get_by_role("link", name="Earlier entries")
+    expect(entries).to_have_count(50)
+    draft = page.get_by_label(re.compile("Reply to"))
+    draft.fill("Half-typed answer")
+
+    page.locator("#timeline-box").evaluate("box => { box.scrollTop = 0; }")  # up to the control
+    oldest_shown = page.locator("#timeline .entry").first
+    was_at = oldest_shown.bounding_box()["y"]
+    earlier.click()
+
+    expect(entries).to_have_count(100)
+    assert abs(oldest_shown.bounding_box()["y"] - was_at) < 2  # what was on screen stays where it was
+    assert page.url == demo.url + url  # in place, not a new page
+    expect(draft).to_have_value("Half-typed answer")
+    assert shown(page)["ordered"]
+
+    simulator = page.context.new_page()
+    simulator.goto(f"/sandbox/{SLUG}/?handset={number.replace('+', '%2B')}")
+    text_from_handset(simulator, "Still there?")
+    simulator.close()
+    expect(page.locator("#timeline")).to_contain_text("Still there?", timeout=4_000)  # the live refresh
+    expect(entries).to_have_count(101)  # and the 50 loaded above are still there
+    expect(draft).to_have_value("Half-typed answer")
+
+    while earlier.count():
+        earlier.click()
+        expect(page.locator(".earlier-link.htmx-request")).to_have_count(0)
+    expect(page.locator(".earlier-control.start")).to_have_text("The conversation starts here.")
+    expect(page.locator("#timeline-box")).to_contain_text("text 0")
+    after = shown(page)
+    assert after["ordered"] and len(after["ids"]) == len(set(after["ids"])) > 180
+    expect(draft).to_have_value("Half-typed answer")
+
+
+def test_screenshots_of_a_long_conversation_with_its_earlier_control(page, demo):
+    log_in(page, demo)
+    url = missed_call_and_reply(page, demo, "+15125550179", "Hi, it's Dana again, the sink is back")
+    years_of_history(demo, url, 400)
+    SHOTS.mkdir(exist_ok=True)
+    for width in (375, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(url)
+        control = page.get_by_role("link", name="Earlier entries")
+        control.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / f"long-conversation-{width}.png"))
+        oldest_shown = page.locator("#timeline .entry").first
+        was_at = oldest_shown.bounding_box()["y"]
+
+        control.click()
+
+        expect(page.locator("#timeline-box .entry")).to_have_count(100)
+        assert abs(oldest_shown.bounding_box()["y"] - was_at) < 2, width  # the page, or the box, kept its place
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"the page is {overflow}px wider than a {width}px screen"
+        control.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / f"long-conversation-{width}-earlier.png"))
+
+        page.goto(control.get_attribute("href"))  # where the link leads without script: those 50 alone
+        expect(page.locator("#timeline-box .entry")).to_have_count(50)
+        expect(page.get_by_role("link", name="Back to the newest entries")).to_be_visible()
+        page.screenshot(path=str(SHOTS / f"long-conversation-{width}-page-of-earlier.png"), full_page=True)
+
+
+def test_a_broken_earlier_link_says_so_in_place_of_the_control(page, demo):
+    log_in(page, demo)
+    url = missed_call_and_reply(page, demo, "+15125550180", "Hello again")
+    years_of_history(demo, url, 60)
+    page.goto(url)
+    page.get_by_label(re.compile("Reply to")).fill("Draft")
+    control = page.get_by_role("link", name="Earlier entries")
+    control.evaluate(  # as a link cut short would be
+        "a => { a.setAttribute('hx-get', a.getAttribute('hx-get').replace(/before=.*/, 'before=mangled'));"
+        " htmx.process(a); }"
+    )
+
+    control.click()
+
+    expect(page.get_by_role("alert")).to_contain_text("That link to earlier entries is broken.")
+    expect(page.locator("#timeline-box .entry")).to_have_count(50)
+    expect(page.get_by_label(re.compile("Reply to"))).to_have_value("Draft")

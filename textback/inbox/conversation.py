@@ -5,9 +5,18 @@ conversation through the business (another tenant's is 404), changes it with a `
 messaging/conversations.py inside one transaction, and redirects with a message. A refused reply or note
 is shown again with the text kept, so nobody loses what they typed.
 
-Live updates: the page polls `conversation-live` every 2 s with the version it shows (If-None-Match);
-an unchanged conversation answers 304 after two small queries (`live_state`), so an idle tab holds no
-thread and costs next to nothing. Presence ("Mary is typing…") is a heartbeat POST every few seconds.
+A long thread is paged (timeline.py): the page opens on the newest 50 entries; "Earlier" asks
+`conversation-earlier` for the 50 before them and htmx puts them on top (without script it is a link to
+the page with `?before=`, which shows those 50 alone, and no live part).
+
+Live updates: the page polls `conversation-live` every 2 s with the version it shows (If-None-Match)
+and `since`, the first entry it opened on (the very start when it shows the whole thread); the live
+part re-renders the header and every entry from `since` on, so what arrives is added below and nothing
+shown goes missing, while the earlier entries loaded above stay as they were loaded (htmx keeps that
+block, hx-preserve). Past LIVE_MAX entries from `since`, it starts over from the newest 50 (a new
+`since`, a new Earlier control). An unchanged conversation answers 304 after two small queries
+(`live_state`) that read only that window, so an idle tab holds no thread and costs next to nothing
+whatever the thread's length. Presence ("Mary is typing…") is a heartbeat POST every few seconds.
 """
 
 import hashlib
@@ -18,7 +27,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db import connection, transaction
-from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -48,6 +57,8 @@ from textback.messaging.models import MessageStatusEvent as StatusEvent
 
 PAGE = "inbox/conversation.html"
 LIVE = "inbox/_conversation_live.html"
+EARLIER = "inbox/_timeline_earlier.html"
+BROKEN_EARLIER = "That link to earlier entries is broken; here are the newest ones."
 MAX_REPLY_INPUT = 5000  # longer is refused before any other check (the reply limit itself is 1600)
 
 
@@ -77,39 +88,73 @@ def conversation(request, slug: str, pk: int):
     business = business_or_404(request, slug)
     convo = _find(request, business, pk)
     draft, canned_error = _canned_draft(request, business, convo)
-    return _render_page(request, business, convo, draft=draft, canned_error=canned_error)
+    if "before" not in request.GET:
+        return _render_page(request, business, convo, draft=draft, canned_error=canned_error)
+    older_than = timeline.Key.parse(request.GET["before"])
+    if older_than is None:
+        return _render_page(
+            request, business, convo, status=400, draft=draft, canned_error=canned_error, timeline_error=BROKEN_EARLIER
+        )
+    return _render_page(request, business, convo, older_than=older_than, draft=draft, canned_error=canned_error)
 
 
 @login_required
 @require_GET
 def conversation_live(request, slug: str, pk: int):
-    """The header and timeline alone, for the page's poll: 304 when nothing changed since `If-None-Match`."""
+    """The header and the timeline from `since` on, for the page's poll: 304 when nothing changed since
+    `If-None-Match`. Without `since` (a page from before paging), from the start."""
     business = business_or_404(request, slug)
-    state = live_state(business.pk, pk, request.membership)
+    since = timeline.Key.parse(request.GET.get("since", timeline.START.encode()))
+    if since is None:
+        return HttpResponseBadRequest("This page is out of date: reload it.")
+    state = live_state(business.pk, pk, request.membership, since)
     if state is None:
         raise Http404("No such conversation")
-    version, others = state
-    etag = f'"{version}"'
+    etag = f'"{_version(state, since)}"'
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()
     else:
         convo = _find(request, business, pk)
         do_mark_read(convo, request.user)
-        response = render(request, LIVE, _live_context(request, business, convo, version, others))
+        entries = timeline.since(convo, since)
+        if entries is None:  # more arrived than the live part re-renders: start over from the newest window
+            window = timeline.newest(convo)
+            since = _since(window)
+        else:
+            window = timeline.Window(entries, more=False)
+        response = render(request, LIVE, _live_context(request, business, convo, window, since, etag[1:-1], state[1]))
     response["ETag"] = etag
     response["Cache-Control"] = "no-store"
     return response
 
 
-def _render_page(request, business, convo, *, status: int = 200, **extra):
-    """The whole page; also what a refused reply or note comes back to, with the typed text kept."""
-    version, others = live_state(business.pk, convo.pk, request.membership)
+@login_required
+@require_GET
+def conversation_earlier(request, slug: str, pk: int):
+    """The entries just before `before`, for the page's "Earlier" control: htmx puts them above."""
+    business = business_or_404(request, slug)
+    convo = _find(request, business, pk)
+    older_than = timeline.Key.parse(request.GET.get("before", ""))
+    context = {"business": business, "conversation": convo}
+    if older_than is None:
+        return render(request, EARLIER, {**context, "broken": True}, status=400)
+    window = timeline.before(convo, older_than)
+    return render(request, EARLIER, {**context, "entries": window.entries, "earlier": _earlier(window)})
+
+
+def _render_page(request, business, convo, *, status: int = 200, older_than=None, **extra):
+    """The whole page; also what a refused reply or note comes back to, with the typed text kept.
+    With `older_than`, the entries just before it (the "Earlier" link without script)."""
     with transaction.atomic():
         do_mark_read(convo, request.user)
         presence.do_heartbeat(convo, request.user)
+    if older_than is None:
+        live = _newest_part(request, business, convo)
+    else:
+        live = _past_part(request, business, convo, older_than)
     membership = request.membership
     context = {
-        **_live_context(request, business, convo, version, others),
+        **live,
         "token": uuid.uuid4().hex,  # one per reply form shown: a double submit sends once
         "canned": _canned_choices(request, business, convo) if can(membership, "reply") else [],
         "members": _members(business) if can(membership, "assign") else [],
@@ -121,12 +166,40 @@ def _render_page(request, business, convo, *, status: int = 200, **extra):
     return render(request, PAGE, context, status=status)
 
 
-def _live_context(request, business, convo, version: str, others: list) -> dict:
+def _newest_part(request, business, convo) -> dict:
+    """The live part as the page opens on it; its version is read before its entries, so that anything
+    that changes in between is shown by the first poll."""
+    state = live_state(business.pk, convo.pk, request.membership, None)
+    window = timeline.newest(convo)
+    since = _since(window)
+    return _live_context(request, business, convo, window, since, _version(state, since), state[1])
+
+
+def _past_part(request, business, convo, older_than: timeline.Key) -> dict:
+    """The entries just before `older_than`, and no live part: a page of the past does not poll."""
+    others = presence.others_here(convo.pk, request.user)
+    return _live_context(request, business, convo, timeline.before(convo, older_than), None, "", others)
+
+
+def _since(window: timeline.Window) -> timeline.Key:
+    """Where the live part of a page showing the newest `window` begins: its first entry, or the very
+    start when nothing is before it (so a short thread stays whole however much arrives)."""
+    return window.first if window.more else timeline.START
+
+
+def _earlier(window: timeline.Window) -> str:
+    """The "Earlier" control's cursor ('' when the window begins the conversation)."""
+    return window.first.encode() if window.more else ""
+
+
+def _live_context(request, business, convo, window, since, version: str, others: list) -> dict:
     return {
         "business": business,
         "conversation": convo,
         "contact": convo.contact,
-        "entries": timeline.load(convo),
+        "entries": window.entries,
+        "earlier": _earlier(window),
+        "since": since.encode() if since else "",  # '' on a page of earlier entries: it has no live part
         "verdict": check_can_text(convo),
         "others": others,
         "version": version,
@@ -337,35 +410,79 @@ def heartbeat(request, slug: str, pk: int):
 # --- the version the live part shows ---------------------------------------------------------------
 
 
-def _version_sql() -> str:
+def _version_sql(newest: bool) -> str:
+    """One row of everything the live part shows: the header's fields, and what the timeline's entries
+    from a time on look like — `since`, or for the `newest` window the time of its PAGE-th newest entry
+    (else the beginning): how many texts, notes and consent events there are from then on (a count also
+    sees a row committed late), the latest status time of those texts and the latest delivery report
+    about them, and the caller's calls on this line. Each subquery walks an index over those rows only
+    (the calls over the caller's calls, as few as they are).
+
+    The poll's `since` is a value the planner sees, so it can seek the (…, time) indexes from there;
+    the newest window's start is a CTE used more than once, so it is computed once."""
     c, m, s, e, k, a = (
         model._meta.db_table for model in (Conversation, Message, StatusEvent, ConversationEvent, ConsentEvent, Call)
     )
-    return f"""SELECT c.line_id, c.status, c.assignee_id, c.outcome, c.outcome_value, c.lost_reason, c.outcome_at,
-        c.awaiting_since, c.last_message_at, ct.name, ct.is_landline, ct.is_invalid, l.active,
-        (SELECT COUNT(*) FROM {m} m WHERE m.conversation_id = c.id),
-        (SELECT MAX(m.status_at) FROM {m} m WHERE m.conversation_id = c.id),
-        (SELECT MAX(se.id) FROM {s} se JOIN {m} m ON m.id = se.message_id WHERE m.conversation_id = c.id),
-        (SELECT MAX(e.id) FROM {e} e WHERE e.conversation_id = c.id),
-        (SELECT MAX(k.id) FROM {k} k WHERE k.business_id = c.business_id AND k.number = ct.number),
-        (SELECT COUNT(*) FROM {a} a WHERE a.line_id = c.line_id AND a.contact_id = c.contact_id),
-        (SELECT MAX(a.decided_at) FROM {a} a WHERE a.line_id = c.line_id AND a.contact_id = c.contact_id),
-        (SELECT MAX(a.ended_at) FROM {a} a WHERE a.line_id = c.line_id AND a.contact_id = c.contact_id),
-        (SELECT SUM(a.voicemail_seconds) FROM {a} a WHERE a.line_id = c.line_id AND a.contact_id = c.contact_id)
-    FROM {c} c JOIN messaging_contact ct ON ct.id = c.contact_id JOIN providers_line l ON l.id = c.line_id
-    WHERE c.id = %s AND c.business_id = %s"""
+    start = "(SELECT t FROM start)" if newest else "%(since)s"
+    texts = f"FROM {m} m WHERE m.conversation_id = convo.id AND m.created_at >= {start}"
+    calls = f"FROM {a} a WHERE a.contact_id = convo.contact_id AND a.line_id = convo.line_id"
+    return f"""WITH convo AS (
+        SELECT c.id, c.business_id, c.line_id, c.contact_id, ct.number, c.status, c.assignee_id, c.outcome,
+            c.outcome_value, c.lost_reason, c.outcome_at, c.awaiting_since, c.last_message_at, ct.name,
+            ct.is_landline, ct.is_invalid, l.active
+        FROM {c} c JOIN messaging_contact ct ON ct.id = c.contact_id JOIN providers_line l ON l.id = c.line_id
+        WHERE c.id = %(pk)s AND c.business_id = %(business)s
+    ){_newest_start_sql() if newest else ""}
+    SELECT convo.line_id, convo.status, convo.assignee_id, convo.outcome, convo.outcome_value, convo.lost_reason,
+        convo.outcome_at, convo.awaiting_since, convo.last_message_at, convo.name, convo.is_landline,
+        convo.is_invalid, convo.active,
+        (SELECT COUNT(*) {texts}), (SELECT MAX(m.status_at) {texts}),
+        (SELECT MAX((SELECT MAX(se.id) FROM {s} se WHERE se.message_id = m.id)) {texts}),
+        (SELECT COUNT(*) FROM {e} e WHERE e.conversation_id = convo.id AND e.at >= {start}),
+        (SELECT COUNT(*) FROM {k} k
+            WHERE k.business_id = convo.business_id AND k.number = convo.number AND k.created_at >= {start}),
+        (SELECT COUNT(*) {calls}), (SELECT MAX(a.decided_at) {calls}), (SELECT MAX(a.ended_at) {calls}),
+        (SELECT SUM(a.voicemail_seconds) {calls})
+    FROM convo"""
 
 
-def live_state(business_id: int, pk: int, membership: Membership) -> tuple[str, list] | None:
-    """A short fingerprint of everything the live part shows, and who else has the conversation open
-    (None: no such conversation here). Two queries, each on an index: one row of counts and latest ids,
-    and the fresh presence rows."""
+def _newest_start_sql() -> str:
+    """`start`: the time of the PAGE-th newest entry of any kind, else the beginning (each kind's newest
+    PAGE on its index, then the PAGE-th of those)."""
+    m, e, k, a = (model._meta.db_table for model in (Message, ConversationEvent, ConsentEvent, Call))
+    n = timeline.PAGE
+    return f""", recent (t) AS (
+        SELECT t FROM (SELECT m.created_at AS t FROM {m} m WHERE m.conversation_id = %(pk)s
+            ORDER BY m.created_at DESC LIMIT {n}) r1
+        UNION ALL SELECT t FROM (SELECT a.started_at AS t FROM {a} a WHERE a.contact_id = (SELECT contact_id FROM convo)
+            AND a.line_id = (SELECT line_id FROM convo) ORDER BY a.started_at DESC LIMIT {n}) r2
+        UNION ALL SELECT t FROM (SELECT k.created_at AS t FROM {k} k WHERE k.business_id = %(business)s
+            AND k.number = (SELECT number FROM convo) ORDER BY k.created_at DESC LIMIT {n}) r3
+        UNION ALL SELECT t FROM (SELECT e.at AS t FROM {e} e WHERE e.conversation_id = %(pk)s
+            ORDER BY e.at DESC LIMIT {n}) r4
+    ), start (t) AS (
+        SELECT COALESCE((SELECT t FROM recent ORDER BY t DESC LIMIT 1 OFFSET {n - 1}), %(epoch)s)
+    )"""
+
+
+def live_state(business_id: int, pk: int, membership: Membership, since) -> tuple[tuple, list] | None:
+    """What the live part showing the timeline from `since` (None: the newest window) depends on, and
+    who else has the conversation open (None: no such conversation here). Two queries, each on indexes:
+    one row of the header and that window's counts and latest ids, and the fresh presence rows."""
     if pk > MAX_ID:  # no such row, and the database driver would refuse the number
         return None
+    adapt = connection.ops.adapt_datetimefield_value
+    params = {"pk": pk, "business": business_id}
+    params.update({"epoch": adapt(timeline.EPOCH)} if since is None else {"since": adapt(since.at)})
     with connection.cursor() as cursor:
-        cursor.execute(_version_sql(), [pk, business_id])
+        cursor.execute(_version_sql(newest=since is None), params)
         row = cursor.fetchone()
     if row is None or not sees_conversation(membership, line_id=row[0], assignee_id=row[2]):
         return None
-    others = presence.others_here(pk, membership.user)
-    return hashlib.sha256(repr((row, others)).encode()).hexdigest()[:20], others
+    return row, presence.others_here(pk, membership.user)
+
+
+def _version(state: tuple[tuple, list], since: timeline.Key) -> str:
+    """A short fingerprint of the live part from `since`: its ETag, and what the page starts polling from."""
+    row, others = state
+    return hashlib.sha256(repr((row, others, since.encode())).encode()).hexdigest()[:20]

@@ -7,6 +7,9 @@ from textback.inbox import conversation, media
 urlpatterns = [
     path("b/<slug:slug>/conversations/<int:pk>", conversation.conversation, name="conversation"),
     path("b/<slug:slug>/conversations/<int:pk>/live", conversation.conversation_live, name="conversation-live"),
+    path(
+        "b/<slug:slug>/conversations/<int:pk>/earlier", conversation.conversation_earlier, name="conversation-earlier"
+    ),
     path("b/<slug:slug>/conversations/<int:pk>/reply", conversation.reply, name="conversation-reply"),
     path("b/<slug:slug>/conversations/<int:pk>/note", conversation.note, name="conversation-note"),
     path("b/<slug:slug>/conversations/<int:pk>/close", conversation.close, name="conversation-close"),

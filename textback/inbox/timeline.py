@@ -1,13 +1,22 @@
 """One conversation's history as one list, oldest first: calls, texts, consent and what staff did.
 
-`load(conversation)` reads each kind of thing in one query (a long history costs the same number of
-queries as a short one) and merges them by time. Each entry carries what the template shows, in words.
+A thread can hold years of entries, so it is read a window at a time, keyset-paged by `Key`
+(time, kind, id) — never by OFFSET:
+- `newest(conversation)`: the newest PAGE entries, where the page opens;
+- `before(conversation, key)`: the PAGE entries just older than `key` (the "Earlier" control);
+- `since(conversation, key)`: every entry from `key` on, what the live part re-renders (at most
+  LIVE_MAX; past that the live part starts over from the newest PAGE).
+
+Each window reads each kind of entry in one query of at most limit + 1 rows on an index (a long
+history costs the same number of queries and rows as a short one), merges them by key and keeps
+the newest `limit`. Each entry carries what the template shows, in words.
 """
 
+import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q, QuerySet
 
 from textback.calls.decide import REASONS
 from textback.calls.models import Call
@@ -16,7 +25,10 @@ from textback.inbox.presence import display_name
 from textback.messaging.models import ConsentEvent, Conversation, ConversationEvent, Message, MessageStatusEvent
 
 CALL, MESSAGE, CONSENT, EVENT = "call", "message", "consent", "event"
-_ORDER = {CALL: 0, MESSAGE: 1, CONSENT: 2, EVENT: 3}  # what happened at the same moment, in causal order
+KINDS = (CALL, MESSAGE, CONSENT, EVENT)  # what happened at the same moment, in causal order
+PAGE = 50  # entries the page opens with, and each "Earlier" adds
+LIVE_MAX = 250  # entries the live part re-renders at most; past that it starts over from the newest PAGE
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 PURPOSES = {
     Message.TEXTBACK: "Text-back",
@@ -49,6 +61,30 @@ CONSENT_WORDS = {
 OUTCOME_NAMES = dict(Conversation.OUTCOMES)
 
 
+@dataclass(frozen=True, order=True)
+class Key:
+    """Where an entry sits in the timeline: its time, its kind's rank among things at the same moment
+    (a call before its text-back), its id. As text (a link's cursor): `<µs since 1970>-<kind>-<id>`."""
+
+    at: datetime
+    rank: int
+    pk: int
+
+    def encode(self) -> str:
+        return f"{(self.at - EPOCH) // timedelta(microseconds=1)}-{KINDS[self.rank]}-{self.pk}"
+
+    @classmethod
+    def parse(cls, text: str) -> "Key | None":
+        """The key a link names, or None when it names none (mangled, or out of range)."""
+        match = re.fullmatch(rf"([0-9]{{1,17}})-({'|'.join(KINDS)})-([0-9]{{1,18}})", text or "")
+        if not match:
+            return None
+        return cls(EPOCH + timedelta(microseconds=int(match[1])), KINDS.index(match[2]), int(match[3]))
+
+
+START = Key(EPOCH, 0, 0)  # before every entry: "from the beginning"
+
+
 @dataclass
 class Entry:
     kind: str
@@ -60,22 +96,79 @@ class Entry:
     extra: dict = field(default_factory=dict)
 
     @property
-    def sort_key(self):
-        return (self.at, _ORDER[self.kind], self.pk)
+    def key(self) -> Key:
+        return Key(self.at, KINDS.index(self.kind), self.pk)
 
 
-def load(conversation: Conversation) -> list[Entry]:
-    entries = [*_messages(conversation), *_calls(conversation), *_consent(conversation), *_events(conversation)]
-    return sorted(entries, key=lambda entry: entry.sort_key)
+@dataclass
+class Window:
+    """Consecutive entries, oldest first, and whether older ones exist before the first."""
+
+    entries: list[Entry]
+    more: bool
+
+    @property
+    def first(self) -> Key | None:
+        return self.entries[0].key if self.entries else None
 
 
-def _messages(conversation: Conversation) -> list[Entry]:
-    messages = (
-        Message.objects.filter(conversation=conversation)
-        .select_related("sent_by")
-        .prefetch_related(Prefetch("status_events", queryset=MessageStatusEvent.objects.order_by("at", "pk")))
-        .order_by("created_at", "pk")
-    )
+def newest(conversation: Conversation, limit: int = PAGE) -> Window:
+    return _window(conversation, limit)
+
+
+def before(conversation: Conversation, key: Key, limit: int = PAGE) -> Window:
+    return _window(conversation, limit, below=key)
+
+
+def since(conversation: Conversation, key: Key) -> list[Entry] | None:
+    """Every entry from `key` on, oldest first; None when more than LIVE_MAX are (start over from `newest`)."""
+    window = _window(conversation, LIVE_MAX, at_least=key)
+    return None if window.more else window.entries
+
+
+def _rows(conversation: Conversation) -> list[tuple[str, str, QuerySet]]:
+    """Each kind of entry: its name, its time field, and the conversation's rows of it."""
+    business_id, line_id, contact = conversation.business_id, conversation.line_id, conversation.contact
+    return [
+        (CALL, "started_at", Call.objects.filter(business_id=business_id, line_id=line_id, contact_id=contact.pk)),
+        (MESSAGE, "created_at", Message.objects.filter(conversation=conversation)),
+        (CONSENT, "created_at", ConsentEvent.objects.filter(business_id=business_id, number=contact.number)),
+        (EVENT, "at", ConversationEvent.objects.filter(conversation=conversation)),
+    ]
+
+
+def _window(conversation: Conversation, limit: int, *, below: Key | None = None, at_least: Key | None = None) -> Window:
+    found = []
+    for kind, time, rows in _rows(conversation):
+        found += ENTRIES[kind](conversation, _bounded(rows, time, kind, below, at_least, limit + 1))
+    found.sort(key=lambda entry: entry.key, reverse=True)
+    return Window(found[:limit][::-1], more=len(found) > limit)
+
+
+def _bounded(found: QuerySet, time: str, kind: str, below: Key | None, at_least: Key | None, rows: int) -> QuerySet:
+    """`found`'s newest `rows` rows with a key below `below` and at least `at_least`.
+
+    Rows of one kind share a rank, so the key comparison is (time, id) against the bound's time and,
+    at the same time, its rank and id; the plain time bound comes first so the (…, time) index serves it."""
+    rank = KINDS.index(kind)
+    if below is not None:
+        found = found.filter(**{f"{time}__lte": below.at})
+        if rank > below.rank:
+            found = found.filter(**{f"{time}__lt": below.at})
+        elif rank == below.rank:
+            found = found.filter(Q(**{f"{time}__lt": below.at}) | Q(pk__lt=below.pk))
+    if at_least is not None:
+        found = found.filter(**{f"{time}__gte": at_least.at})
+        if rank < at_least.rank:
+            found = found.filter(**{f"{time}__gt": at_least.at})
+        elif rank == at_least.rank:
+            found = found.filter(Q(**{f"{time}__gt": at_least.at}) | Q(pk__gte=at_least.pk))
+    return found.order_by(f"-{time}", "-pk")[:rows]
+
+
+def _messages(conversation: Conversation, rows: QuerySet) -> list[Entry]:
+    history = Prefetch("status_events", queryset=MessageStatusEvent.objects.order_by("at", "pk"))
+    messages = rows.select_related("sent_by").prefetch_related(history)
     return [Entry(MESSAGE, m.created_at, m.pk, m, extra=_message_words(conversation, m)) for m in messages]
 
 
@@ -93,10 +186,7 @@ def _message_words(conversation: Conversation, message: Message) -> dict:
     return {"who": who, "status": STATUSES.get(message.status, message.status), "media": media}
 
 
-def _calls(conversation: Conversation) -> list[Entry]:
-    calls = Call.objects.filter(
-        business_id=conversation.business_id, line_id=conversation.line_id, contact_id=conversation.contact_id
-    ).order_by("started_at", "pk")
+def _calls(conversation: Conversation, calls: QuerySet) -> list[Entry]:
     return [Entry(CALL, call.started_at, call.pk, call, extra=_call_words(call)) for call in calls]
 
 
@@ -116,10 +206,7 @@ def _call_words(call: Call) -> dict:
     return {"title": title, "css": css, "decision": decision}
 
 
-def _consent(conversation: Conversation) -> list[Entry]:
-    events = ConsentEvent.objects.filter(
-        business_id=conversation.business_id, number=conversation.contact.number
-    ).order_by("created_at", "pk")
+def _consent(conversation: Conversation, events: QuerySet) -> list[Entry]:
     return [Entry(CONSENT, e.created_at, e.pk, e, text=_consent_words(e), css=e.kind) for e in events]
 
 
@@ -132,9 +219,12 @@ def _consent_words(event: ConsentEvent) -> str:
     return words
 
 
-def _events(conversation: Conversation) -> list[Entry]:
-    events = ConversationEvent.objects.filter(conversation=conversation).select_related("actor", "subject")
-    return [Entry(EVENT, e.at, e.pk, e, text=describe(e), css=e.kind) for e in events.order_by("at", "pk")]
+def _events(conversation: Conversation, events: QuerySet) -> list[Entry]:
+    events = events.select_related("actor", "subject")
+    return [Entry(EVENT, e.at, e.pk, e, text=describe(e), css=e.kind) for e in events]
+
+
+ENTRIES = {CALL: _calls, MESSAGE: _messages, CONSENT: _consent, EVENT: _events}  # rows of each kind as entries
 
 
 def _name(user) -> str:

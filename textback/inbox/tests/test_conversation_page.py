@@ -1,5 +1,6 @@
 """The conversation page: one timeline of calls, texts, consent and staff work, kept live within 2 s."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -24,9 +25,15 @@ def page(client, conversation, slug: str = "alpha") -> str:
     return response.content.decode()
 
 
-def live(client, conversation, etag: str = ""):
+def live(client, conversation, etag: str = "", since: str | None = None):
+    """The live part as the page polls it: with the ETag it holds and the `since` the page gave it."""
     headers = {"If-None-Match": etag} if etag else {}
-    return client.get(f"/b/alpha/conversations/{conversation.pk}/live", headers=headers)
+    query = {"since": since} if since is not None else {}
+    return client.get(f"/b/alpha/conversations/{conversation.pk}/live", query, headers=headers)
+
+
+def since_of(content: str) -> str:
+    return re.search(r'<input type="hidden" name="since" id="live-since" value="([^"]*)">', content)[1]
 
 
 def timeline_of(content: str) -> str:
@@ -254,7 +261,7 @@ def test_the_live_part_answers_304_while_nothing_changes(as_bob, alpha_conversat
 
 def test_the_page_starts_polling_from_the_version_it_shows(as_bob, alpha_conversation):
     content = page(as_bob, alpha_conversation)
-    etag = live(as_bob, alpha_conversation)["ETag"]
+    etag = live(as_bob, alpha_conversation, since=since_of(content))["ETag"]
 
     assert f'data-etag="{escape(etag)}"' in content
     assert 'hx-trigger="every 2s"' in content

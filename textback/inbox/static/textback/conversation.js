@@ -1,5 +1,6 @@
 // The conversation page: the reply box's live counter, canned replies, the 2-second refresh of the
-// timeline (304 when nothing changed) and the presence heartbeat ("Mary is typing…").
+// timeline (304 when nothing changed), earlier entries put above in place, and the presence heartbeat
+// ("Mary is typing…").
 (function () {
   "use strict";
   var MAX = 1600;
@@ -67,13 +68,19 @@
   }
 
   // --- the live part -----------------------------------------------------------------------------
+  // The timeline scrolls in its own box on a wide screen, with the page on a phone.
+  function scroller(box) {
+    if (box && window.getComputedStyle(box).overflowY !== "visible" && box.scrollHeight > box.clientHeight) return box;
+    return null;
+  }
+
   function setUpLive(live) {
-    var timeline = function () { return live.querySelector("#timeline"); };
+    var box = function () { return live.querySelector("#timeline-box"); };
     var openHistories = [], scroll = null;
 
     function scrollToLatest() {
-      var list = timeline();
-      if (list && list.scrollHeight > list.clientHeight) list.scrollTop = list.scrollHeight;
+      var inner = scroller(box());
+      if (inner) inner.scrollTop = inner.scrollHeight;
     }
     scrollToLatest();
 
@@ -89,14 +96,38 @@
       var etag = xhr.getResponseHeader("ETag");
       if (etag) live.dataset.etag = etag;
       openHistories = Array.from(live.querySelectorAll("details[open]")).map(function (d) { return d.id; });
-      var list = timeline();
-      scroll = list ? { top: list.scrollTop, atEnd: list.scrollTop + list.clientHeight >= list.scrollHeight - 8 } : null;
+      var inner = box();
+      scroll = inner ? { top: inner.scrollTop, atEnd: inner.scrollTop + inner.clientHeight >= inner.scrollHeight - 8 } : null;
     });
     document.body.addEventListener("htmx:afterSwap", function (event) {
       if (event.detail.elt !== live) return;
       openHistories.forEach(function (id) { var d = document.getElementById(id); if (d) d.open = true; });
-      var list = timeline();
-      if (list && scroll) list.scrollTop = scroll.atEnd ? list.scrollHeight : scroll.top;
+      var inner = box();
+      if (inner && scroll) inner.scrollTop = scroll.atEnd ? inner.scrollHeight : scroll.top;
+    });
+  }
+
+  // --- earlier entries ---------------------------------------------------------------------------
+  // "Earlier entries" swaps itself for the page before (and a new control): what was on screen stays
+  // where it was, and the new control takes the focus, so Enter loads more.
+  function setUpEarlier() {
+    var held = null;
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      var control = event.detail.elt.closest && event.detail.elt.closest(".earlier-control");
+      if (!control) return;
+      if (event.detail.xhr.status === 400) { event.detail.shouldSwap = true; event.detail.isError = false; }
+      if (!event.detail.shouldSwap) return;  // a failed request: the control stays, to be tried again
+      var ref = control.nextElementSibling || document.getElementById("timeline");
+      held = ref ? { ref: ref, top: ref.getBoundingClientRect().top } : null;
+    });
+    document.body.addEventListener("htmx:afterSwap", function () {
+      if (!held) return;
+      var moved = held.ref.getBoundingClientRect().top - held.top;
+      var inner = scroller(document.getElementById("timeline-box"));
+      if (inner) inner.scrollTop += moved; else window.scrollBy(0, moved);
+      held = null;
+      var next = document.querySelector(".earlier-link");
+      if (next) next.focus({ preventScroll: true });
     });
   }
 
@@ -105,6 +136,7 @@
     if (!convo) return;
     var live = document.getElementById("live");
     if (live) setUpLive(live);
+    setUpEarlier();
 
     var textarea = document.getElementById("reply-body");
     var counter = document.getElementById("reply-counter");
