@@ -185,7 +185,7 @@ def test_the_login_page_normal_and_locked_out_fits_the_screen(browser, demo, wid
         page.get_by_label("Email or username").fill(username)
         page.get_by_label("Password").fill("wrong password")
         page.get_by_role("button", name="Log in").click()
-        expect(page.locator(".errorlist")).to_contain_text("enter a correct")
+        expect(page.locator(".errorlist")).to_contain_text("do not match an account here")
     page.get_by_label("Password").fill("wrong password")
     with page.expect_response(re.compile(r"/login$")) as locked:
         page.get_by_role("button", name="Log in").click()
