@@ -44,6 +44,7 @@ WORDS = [
     "No hot water since this morning",
 ]
 RARE = "boiler"  # in one message of a thousand: a search that must look through many texts
+COMMON = "leaking"  # in one message of ten (two conversations in three): many matches to put in order
 
 
 def seed_inside() -> None:
@@ -295,6 +296,7 @@ def run(engine: str, args) -> dict:
             "search: a name (all)": timed(client, f"{base}?show=all&q=rodriguez", args.requests),
             "search: a number, typed (all)": timed(client, f"{base}?show=all&q=(512)%20204-2000", args.requests),
             f"search: a rare word '{RARE}' (all)": timed(client, f"{base}?show=all&q={RARE}", args.requests),
+            f"search: a common word '{COMMON}' (all)": timed(client, f"{base}?show=all&q={COMMON}", args.requests),
             "live: 200 (no ETag)": timed(client, live, args.requests),
             "live: 304 (nothing changed)": timed(client, live, args.requests, {"If-None-Match": etag}, 304),
         }

@@ -21,7 +21,7 @@ from textback.accounts import access
 from textback.accounts.access import business_or_404
 from textback.calls.decide import REASONS
 from textback.calls.models import Call
-from textback.inbox import listing
+from textback.inbox import listing, search
 from textback.lib import phone
 from textback.providers.models import Line
 
@@ -92,6 +92,7 @@ def _list_context(request, business, query: listing.Query) -> dict:
         "business": business,
         "rows": result.rows,
         "query": query,
+        "names_only": search.names_only(query.q),
         "older": older,
         "live_url": live_url if query.before is None else "",
         "poll_every": POLL_EVERY,

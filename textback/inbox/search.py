@@ -1,0 +1,113 @@
+"""The inbox list's search: by number, by a contact's name, by the words of the texts.
+
+A query that looks like a phone number matches numbers only, in any formatting ("(512) 555-0147"
+finds +15125550147; "0147" finds every number with it). Anything else matches a contact's name or
+any text of the conversation, case-insensitively, anywhere in a word ("rodri", "eater"), as Django's
+`icontains` does: the same lookup, made fast by trigram indexes (messaging migration 0005):
+
+- PostgreSQL: pg_trgm GIN indexes on UPPER(name) and UPPER(body), the very expressions `icontains`
+  compares, so the planner uses them for the ORM's own lookup.
+- SQLite: FTS5 tables with the trigram tokenizer over the same columns, kept by triggers in the
+  transaction that writes the row. FTS5 answers `LIKE` from its index but takes no ESCAPE, so there
+  "%" and "_" in the query are wildcards and find a few rows too many; the row's own `icontains`
+  (LIKE … ESCAPE) then keeps them literal.
+
+A trigram is three characters: a query of one or two characters cannot use the indexes, and searches
+names and numbers only (the page says so); a business's contacts are few enough to read through.
+
+The list is newest activity first, a page at a time, and a search must be fast both for a word in one
+text of a thousand and for one in two conversations of three. So a search first asks the indexes for
+the matching rows, up to FEW of them. When that is all, the page is those conversations, put in
+order by the database (at most FEW rows to sort). When there are more, matches are common: the
+list's own index walk, newest first, tests each conversation it passes (its contact, its texts) and
+stops after a page, a few dozen conversations in. Either way keyset pages (`before`) stay exact.
+"""
+
+import re
+
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
+
+from textback.lib import phone, sql
+from textback.messaging.models import Conversation, Message
+
+TRIGRAM = 3  # characters in a row that the indexes can look up
+FEW = 3000  # matching rows the indexes hand over at most; beyond, the list's walk tests each conversation
+NUMBER_LIKE = re.compile(r"[\d\s()+.\-]+")
+
+
+def digits_of(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def is_number(q: str) -> bool:
+    return len(digits_of(q)) >= 3 and NUMBER_LIKE.fullmatch(q) is not None
+
+
+def uses_trigrams(q: str) -> bool:
+    """Three characters in a row that are not a LIKE wildcard (which SQLite's FTS5 reads as one)."""
+    return any(len(run) >= TRIGRAM for run in re.split(r"[%_]", q))
+
+
+def names_only(q: str) -> bool:
+    """Too short to search the texts (the page says so); names still match."""
+    q = q.strip()
+    return bool(q) and not is_number(q) and not uses_trigrams(q)
+
+
+def matching(business, q: str) -> Q:
+    """The condition a conversation of the business meets when it matches the query."""
+    q = q.strip()
+    if is_number(q):
+        test = _number_test(business, q)
+        rows = _by_contact(business, test)
+    elif not uses_trigrams(q):  # names only: a business's contacts are short rows, read through
+        test = Q(contact__name__icontains=q)
+        rows = _by_contact(business, test)
+    else:
+        test = Q(contact__name__icontains=q) | Exists(
+            Message.objects.filter(conversation_id=OuterRef("pk"), body__icontains=q)
+        )
+        rows = _named_or_said(business, q)
+    return test if len(rows) > FEW else Q(pk__in=set(rows))
+
+
+def _by_contact(business, test: Q) -> list[int]:
+    """Up to FEW + 1 ids of the business's conversations whose contact passes the test (the contacts'
+    index begins with the business)."""
+    conversations = Conversation.objects.filter(test, business=business, contact__business=business)
+    return list(conversations.values_list("pk", flat=True)[: FEW + 1])
+
+
+def _number_test(business, q: str) -> Q:
+    digits = digits_of(q)
+    e164 = phone.facts(q, business.country).e164 if len(digits) >= 10 else ""
+    return Q(contact__number=e164) if e164 else Q(contact__number__contains=digits)
+
+
+def _named_or_said(business, q: str) -> list[int]:
+    """Up to FEW + 1 ids of the business's conversations whose contact's name or one of whose texts contains
+    q (an id once per matching text), found through the trigram indexes."""
+    if connection.vendor == "sqlite":
+        like = f"%{connection.ops.prep_for_like_query(q)}%"
+        return [pk for (pk,) in sql.fetchall(SQLITE_NAMED_OR_SAID, [f"%{q}%", business.pk, like] * 2 + [FEW + 1])]
+    named = Conversation.objects.filter(business=business, contact__name__icontains=q).values_list("pk", flat=True)
+    said = Message.objects.filter(business=business, body__icontains=q).values_list("conversation_id", flat=True)
+    return list(named.union(said, all=True)[: FEW + 1])
+
+
+# FTS5 answers `LIKE` from its trigrams, reading rows in index order, so with CROSS JOIN (SQLite's
+# way to fix the loop order) the LIMIT stops the reading. Its LIKE takes no ESCAPE: "%" and "_" in q
+# are wildcards there and let a few rows too many through, which the row's own LIKE … ESCAPE (what
+# `icontains` says on SQLite) turns away.
+SQLITE_NAMED_OR_SAID = """
+SELECT c.id FROM messaging_contact_search s
+  CROSS JOIN messaging_contact k ON k.id = s.rowid
+  CROSS JOIN messaging_conversation c ON c.contact_id = k.id
+  WHERE s.name LIKE %s AND k.business_id = %s AND k.name LIKE %s ESCAPE '\\'
+UNION ALL
+SELECT m.conversation_id FROM messaging_message_search s
+  CROSS JOIN messaging_message m ON m.id = s.rowid
+  WHERE s.body LIKE %s AND m.business_id = %s AND m.body LIKE %s ESCAPE '\\'
+LIMIT %s
+"""
