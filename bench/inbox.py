@@ -7,9 +7,9 @@ One business with 100,000 conversations and 1,000,000 messages (ten a conversati
 open, some assigned, half read by the owner) among two small ones is bulk-inserted through the ORM
 inside `textback shell`, then `textback serve` (web + in-process worker, the embedded default)
 answers the requests. The figures: p50/p95/p99 of the list's first page (open and all), a page
-50,000 conversations deep, three searches (a name, a number as people type it, a word in a text),
-and the live endpoint answering 200 (no ETag) and 304 (nothing changed); then 100 idle tabs, each
-polling the live endpoint with its ETag every 2 s for 60 s, and the server's CPU over that minute as
+50,000 conversations deep, four searches (a name, a number as people type it, a rare and a common
+word in the texts), and the live endpoint answering 200 (no ETag) and 304 (nothing changed); then
+100 idle tabs, each polling the live endpoint with its ETag every 2 s for 60 s, and the server's CPU over that minute as
 a share of one core (PostgreSQL backends included). See bench/README.md.
 """
 

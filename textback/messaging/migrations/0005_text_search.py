@@ -6,6 +6,8 @@ content in the tables themselves, kept in step by triggers (so in the transactio
 Each part runs only on its own database; both undo cleanly.
 """
 
+import sqlite3
+
 from django.core.management.base import CommandError
 from django.db import DatabaseError, migrations
 
@@ -13,6 +15,11 @@ TRIGRAM_EXTENSION_HELP = (
     "textback's search needs the PostgreSQL extension pg_trgm, and the database user may not create it. "
     "Ask whoever administers the database to run, once, in this database: CREATE EXTENSION pg_trgm; "
     "then run `textback migrate` again."
+)
+
+FTS5_HELP = (
+    "textback's search needs SQLite 3.34 or newer with FTS5 (its trigram tokenizer); this Python's SQLite is {}. "
+    "Use a Python whose sqlite3 module has it (python.org's builds and current distributions do), or PostgreSQL."
 )
 
 POSTGRESQL_INDEXES = [
@@ -62,12 +69,21 @@ def create_trigram_extension(schema_editor) -> None:
         raise CommandError(f"{TRIGRAM_EXTENSION_HELP}\n({error})") from error  # `migrate` prints just that
 
 
+def check_fts5_trigram(schema_editor) -> None:
+    try:
+        schema_editor.execute("CREATE VIRTUAL TABLE temp.fts5_trigram_probe USING fts5(text, tokenize='trigram')")
+        schema_editor.execute("DROP TABLE temp.fts5_trigram_probe")
+    except DatabaseError as error:
+        raise CommandError(f"{FTS5_HELP.format(sqlite3.sqlite_version)}\n({error})") from error
+
+
 def forward(apps, schema_editor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         create_trigram_extension(schema_editor)
         run(schema_editor, POSTGRESQL_INDEXES)
     elif vendor == "sqlite":
+        check_fts5_trigram(schema_editor)
         for statements, _ in SQLITE_TABLES:
             run(schema_editor, statements)
 
