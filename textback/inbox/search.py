@@ -24,12 +24,13 @@ stops after a page, a few dozen conversations in. Either way keyset pages (`befo
 """
 
 import re
+from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 
 from textback.lib import phone, sql
-from textback.messaging.models import Conversation, Message
+from textback.messaging.models import Contact, Message
 
 TRIGRAM = 3  # characters in a row that the indexes can look up
 FEW = 3000  # matching rows the indexes hand over at most; beyond, the list's walk tests each conversation
@@ -59,54 +60,71 @@ def matching(business, q: str) -> Q:
     """The condition a conversation of the business meets when it matches the query."""
     q = q.strip()
     if is_number(q):
-        test = _number_test(business, q)
-        rows = _by_contact(business, test)
+        contacts, test = _numbered(business, q)
+        found = Found(contacts=_first(contacts.values_list("pk", flat=True)))
     elif not uses_trigrams(q):  # names only: a business's contacts are short rows, read through
-        test = Q(contact__name__icontains=q)
-        rows = _by_contact(business, test)
+        contacts = Contact.objects.filter(business=business, name__icontains=q)
+        found, test = Found(contacts=_first(contacts.values_list("pk", flat=True))), Q(contact__name__icontains=q)
     else:
+        found = _named_or_said(business, q)
         test = Q(contact__name__icontains=q) | Exists(
             Message.objects.filter(conversation_id=OuterRef("pk"), body__icontains=q)
         )
-        rows = _named_or_said(business, q)
-    return test if len(rows) > FEW else Q(pk__in=set(rows))
+    if len(found.contacts) + len(found.conversations) > FEW:
+        return test
+    return Q(contact_id__in=set(found.contacts)) | Q(pk__in=set(found.conversations))
 
 
-def _by_contact(business, test: Q) -> list[int]:
-    """Up to FEW + 1 ids of the business's conversations whose contact passes the test (the contacts'
-    index begins with the business)."""
-    conversations = Conversation.objects.filter(test, business=business, contact__business=business)
-    return list(conversations.values_list("pk", flat=True)[: FEW + 1])
+@dataclass
+class Found:
+    """What the indexes handed over: contacts that match (their conversations do) and conversations with a
+    matching text (once per text); at most FEW + 1 in all."""
+
+    contacts: list[int] = field(default_factory=list)
+    conversations: list[int] = field(default_factory=list)
 
 
-def _number_test(business, q: str) -> Q:
+def _first(ids) -> list[int]:
+    return list(ids[: FEW + 1])
+
+
+def _numbered(business, q: str) -> tuple[QuerySet, Q]:
+    """The business's contacts with the number (all of it, or these digits in it), and the same test for
+    a conversation."""
     digits = digits_of(q)
     e164 = phone.facts(q, business.country).e164 if len(digits) >= 10 else ""
-    return Q(contact__number=e164) if e164 else Q(contact__number__contains=digits)
+    lookup = {"number": e164} if e164 else {"number__contains": digits}
+    contacts = Contact.objects.filter(business=business, **lookup)
+    return contacts, Q(**{f"contact__{name}": value for name, value in lookup.items()})
 
 
-def _named_or_said(business, q: str) -> list[int]:
-    """Up to FEW + 1 ids of the business's conversations whose contact's name or one of whose texts contains
-    q (an id once per matching text), found through the trigram indexes."""
+def _named_or_said(business, q: str) -> Found:
+    """The business's contacts whose name contains q and the conversations with a text that does, through
+    the trigram indexes, in one statement."""
     if connection.vendor == "sqlite":
         like = f"%{connection.ops.prep_for_like_query(q)}%"
-        return [pk for (pk,) in sql.fetchall(SQLITE_NAMED_OR_SAID, [f"%{q}%", business.pk, like] * 2 + [FEW + 1])]
-    named = Conversation.objects.filter(business=business, contact__name__icontains=q).values_list("pk", flat=True)
-    said = Message.objects.filter(business=business, body__icontains=q).values_list("conversation_id", flat=True)
-    return list(named.union(said, all=True)[: FEW + 1])
+        rows = sql.fetchall(SQLITE_NAMED_OR_SAID, [f"%{q}%", business.pk, like] * 2 + [FEW + 1])
+    else:
+        named = Contact.objects.filter(business=business, name__icontains=q).values_list(Value(NAMED), "pk")
+        said = Message.objects.filter(business=business, body__icontains=q)
+        rows = named.union(said.values_list(Value(SAID), "conversation_id"), all=True)[: FEW + 1]
+    found = Found()
+    for kind, pk in rows:
+        (found.contacts if kind == NAMED else found.conversations).append(pk)
+    return found
 
 
+NAMED, SAID = 0, 1
 # FTS5 answers `LIKE` from its trigrams, reading rows in index order, so with CROSS JOIN (SQLite's
 # way to fix the loop order) the LIMIT stops the reading. Its LIKE takes no ESCAPE: "%" and "_" in q
 # are wildcards there and let a few rows too many through, which the row's own LIKE … ESCAPE (what
 # `icontains` says on SQLite) turns away.
-SQLITE_NAMED_OR_SAID = """
-SELECT c.id FROM messaging_contact_search s
+SQLITE_NAMED_OR_SAID = f"""
+SELECT {NAMED}, k.id FROM messaging_contact_search s
   CROSS JOIN messaging_contact k ON k.id = s.rowid
-  CROSS JOIN messaging_conversation c ON c.contact_id = k.id
   WHERE s.name LIKE %s AND k.business_id = %s AND k.name LIKE %s ESCAPE '\\'
 UNION ALL
-SELECT m.conversation_id FROM messaging_message_search s
+SELECT {SAID}, m.conversation_id FROM messaging_message_search s
   CROSS JOIN messaging_message m ON m.id = s.rowid
   WHERE s.body LIKE %s AND m.business_id = %s AND m.body LIKE %s ESCAPE '\\'
 LIMIT %s
