@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET
 from textback.accounts import access
 from textback.accounts.access import business_or_404
 from textback.calls.decide import REASONS
-from textback.inbox import listing
+from textback.inbox import listing, search
 from textback.inbox import live as live_poll
 from textback.inbox.search import SearchBox
 from textback.lib import phone
@@ -91,6 +91,7 @@ def _list_context(request, business, query: listing.Query) -> dict:
         "business": business,
         "rows": result.rows,
         "query": query,
+        "names_only": search.names_only(query.q),
         "older": older,
         "live_url": live_url if query.before is None else "",
         "poll_every": POLL_EVERY,

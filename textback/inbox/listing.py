@@ -12,19 +12,19 @@ to them**, on any line: an assignment is a hand-over by a manager, and hiding it
 agent's "Mine" list short.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from textback.accounts import access, alerting
 from textback.accounts.models import Membership
+from textback.inbox import search
 from textback.lib import keyset, phone
 from textback.lib.keyset import EPOCH, Cursor
-from textback.messaging.models import Contact, Conversation, ConversationRead, Message
+from textback.messaging.models import Conversation, ConversationRead, Message
 
 PAGE = 50
 PREVIEW = 160  # characters of the last message read from the database
@@ -108,31 +108,6 @@ def visible(business, membership: Membership) -> QuerySet:
     return access.visible_conversations(membership).filter(last_message_at__isnull=False)
 
 
-def digits_of(text: str) -> str:
-    return re.sub(r"\D", "", text)
-
-
-NUMBER_LIKE = re.compile(r"[\d\s()+.\-]+")
-
-
-def matching(business, q: str) -> Q:
-    """Contact name or any message's text; a query that looks like a phone number matches numbers only,
-    in any formatting ("(512) 555-0147" finds +15125550147; "0147" finds every number with it).
-
-    Names and numbers are looked up among the business's contacts first (one pass over short rows),
-    so the list's index walk only tests membership."""
-    q = q.strip()
-    contacts = Contact.objects.filter(business=business)
-    digits = digits_of(q)
-    if len(digits) >= 3 and NUMBER_LIKE.fullmatch(q):
-        e164 = phone.facts(q, business.country).e164 if len(digits) >= 10 else ""
-        numbers = contacts.filter(number=e164) if e164 else contacts.filter(number__contains=digits)
-        return Q(contact_id__in=numbers.values("pk"))
-    named = contacts.filter(name__icontains=q).values("pk")
-    said = Exists(Message.objects.filter(conversation_id=OuterRef("pk"), body__icontains=q))
-    return Q(contact_id__in=named) | said
-
-
 def filtered(business, conversations: QuerySet, query: Query, user) -> QuerySet:
     if query.show in ("open", "unassigned", "mine"):
         conversations = conversations.filter(status=Conversation.OPEN)
@@ -143,7 +118,7 @@ def filtered(business, conversations: QuerySet, query: Query, user) -> QuerySet:
     if query.line_id is not None:
         conversations = conversations.filter(line_id=query.line_id)
     if query.q.strip():
-        conversations = conversations.filter(matching(business, query.q))
+        conversations = conversations.filter(search.matching(business, query.q))
     return conversations
 
 

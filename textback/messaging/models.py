@@ -31,6 +31,8 @@ class Contact(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["business", "number"], name="one_contact_per_number")]
+        # The search's trigram index of `name` is outside Django's sight (migration 0005). On SQLite its triggers
+        # live on this table: a migration that remakes the table there (most AlterFields do) must add them again.
 
     def __str__(self) -> str:
         return self.name or phone.pretty(self.number)
@@ -269,6 +271,7 @@ class Message(models.Model):
             models.Index(fields=["conversation", "created_at"]),
             models.Index(fields=["business", "contact", "purpose", "created_at"]),
         ]
+        # The search's trigram index of `body`, as for Contact.name (migration 0005).
 
     def __str__(self) -> str:
         return f"{self.direction} {self.purpose} {self.status}"

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from textback.accounts.models import Membership
+from textback.inbox import search
 from textback.messaging import conversations as convo
 from textback.messaging.models import Contact, Conversation
 from textback.testing import CALLER, a_staff_reply, an_inbound_text
@@ -142,6 +143,20 @@ def test_search_finds_words_in_any_message_of_the_conversation(as_alice, alice, 
 
     assert listed(as_alice.get("/b/alpha/", {"q": "water heater"})) == [first.pk]
     assert listed(as_alice.get("/b/alpha/", {"q": "heater", "show": "all"})) == [first.pk]
+    assert listed(as_alice.get("/b/alpha/", {"q": "ATER hea"})) == [first.pk]  # any part, any case
+
+
+def test_a_search_of_one_or_two_characters_finds_names_only_and_says_so(as_alice, alpha, alpha_line):
+    Contact.objects.create(business=alpha, number=caller(1), name="Al Baker")
+    al = an_inbound_text(alpha_line, "hi", caller=caller(1)).conversation
+    an_inbound_text(alpha_line, "Call me back", caller=caller(2))  # "al" in a text only
+
+    short = as_alice.get("/b/alpha/", {"q": "al"})
+    longer = as_alice.get("/b/alpha/", {"q": "all"})
+
+    assert listed(short) == [al.pk]
+    assert "type at least 3 characters to search the texts too" in short.content.decode()
+    assert len(listed(longer)) == 1 and "at least 3 characters" not in longer.content.decode()
 
 
 def test_a_search_that_finds_nothing_says_so(as_alice, alpha_line):
@@ -155,9 +170,41 @@ def test_a_search_that_finds_nothing_says_so(as_alice, alpha_line):
 
 def test_search_wildcards_are_taken_literally(as_alice, alpha_line):
     texts(alpha_line, 2)
+    sure = an_inbound_text(alpha_line, "I am 100% sure", caller=caller(5)).conversation
+    an_inbound_text(alpha_line, "I called 1000 times", caller=caller(6))
+    tagged = an_inbound_text(alpha_line, "Job ref tag_12", caller=caller(7)).conversation
+    an_inbound_text(alpha_line, "Job ref tagX12", caller=caller(8))
 
     assert listed(as_alice.get("/b/alpha/", {"q": "%"})) == []
     assert listed(as_alice.get("/b/alpha/", {"q": "_"})) == []
+    assert listed(as_alice.get("/b/alpha/", {"q": "100%"})) == [sure.pk]
+    assert listed(as_alice.get("/b/alpha/", {"q": "tag_12"})) == [tagged.pk]
+
+
+@pytest.fixture(params=["few", "many"])
+def matches(request, monkeypatch):
+    """Both ways a search finds its conversations: few matches are looked up through the indexes and put
+    in order; many are found by the list's own walk, newest first, testing each conversation."""
+    monkeypatch.setattr(search, "FEW", 10_000 if request.param == "few" else 0)
+    return request.param
+
+
+def test_search_results_come_newest_first_a_page_at_a_time(as_alice, alice, alpha, alpha_line, matches):
+    wanted = []
+    for n in range(120):
+        body = "The pipe is leaking" if n % 2 else "Can you come today?"
+        conversation = an_inbound_text(alpha_line, body, caller=caller(n)).conversation
+        if n % 2:
+            wanted.append(conversation)
+    Contact.objects.filter(number=caller(0)).update(name="Jo Leakey")  # a name matches, no text does
+    wanted.insert(0, Conversation.objects.get(contact__number=caller(0)))
+    a_staff_reply(wanted[3], alice, "On our way")  # newest activity, the match in an older text
+    wanted.append(wanted.pop(3))
+
+    pages = follow_pages(as_alice, "/b/alpha/?show=all&q=leak")
+
+    assert [len(p) for p in pages] == [50, 11]
+    assert [pk for page in pages for pk in page] == [c.pk for c in reversed(wanted)]
 
 
 # --- keyset pages --------------------------------------------------------------------------------
@@ -503,10 +550,10 @@ def test_the_live_fragment_keeps_the_filter_and_search(as_alice, alice, alpha_li
     first, second = texts(alpha_line, 2)
     convo.do_close(first, alice)
 
-    response = poll(as_alice, path="/b/alpha/live?show=all&q=%231")
+    response = poll(as_alice, path="/b/alpha/live?show=all&q=day%3F+%231")
 
     assert listed(response) == [second.pk]
-    assert 'hx-get="/b/alpha/live?show=all&amp;q=%231"' in response.content.decode()
+    assert 'hx-get="/b/alpha/live?show=all&amp;q=day%3F+%231"' in response.content.decode()
 
 
 def test_each_filter_has_its_own_etag(as_alice, alpha_line):
@@ -574,6 +621,12 @@ def test_an_agents_inbox_list_costs_a_fixed_number_of_queries(
     assert len(listed(response)) == 25
 
 
+def test_a_search_costs_one_query_more_than_the_list(as_alice, fifty, matches, django_assert_max_num_queries):
+    with django_assert_max_num_queries(LIST_QUERIES + 1):  # the matches, through the indexes
+        response = as_alice.get("/b/alpha/?q=sandbox")
+    assert len(listed(response)) == 25
+
+
 def test_the_live_endpoint_costs_a_fixed_number_of_queries(as_alice, fifty, django_assert_max_num_queries):
     with django_assert_max_num_queries(LIVE_200_QUERIES):
         fresh = poll(as_alice)
@@ -634,7 +687,9 @@ def test_the_inbox_routes_take_no_posts_and_change_nothing(client, bob, beta_con
     assert list(Conversation.objects.values_list("pk", "status", "assignee_id", "last_message_at")) == before
 
 
-def test_another_business_conversations_never_show_in_the_list_or_the_live_fragment(as_bob, alpha_line, beta_line):
+def test_another_business_conversations_never_show_in_the_list_or_the_live_fragment(
+    as_bob, alpha_line, beta_line, matches
+):
     ours = an_inbound_text(alpha_line, "ours").conversation
     theirs = an_inbound_text(beta_line, "theirs, same number", caller=CALLER).conversation
 
@@ -669,6 +724,16 @@ def test_managers_see_every_line_and_an_agent_the_lines_they_serve_read_once_a_r
         assert access.visible_line_ids(membership) == seen, user
     with django_assert_num_queries(0):  # the inbox asks several times a page; the lines were read above
         assert access.visible_line_ids(membership) == [alpha_sandbox_line.pk]
+
+
+def test_an_agent_searching_finds_only_the_conversations_they_may_see(
+    as_bob, bob, alpha_line, alpha_sandbox_line, matches
+):
+    Membership.objects.get(user=bob).lines.set([alpha_sandbox_line])
+    an_inbound_text(alpha_line, "The pipe is leaking", caller=caller(1))
+    theirs = an_inbound_text(alpha_sandbox_line, "The pipe is leaking", caller=caller(2)).conversation
+
+    assert listed(as_bob.get("/b/alpha/", {"q": "leak"})) == [theirs.pk]
 
 
 def test_a_query_that_looks_like_a_number_searches_numbers_not_texts(as_alice, alpha_line):
