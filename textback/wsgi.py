@@ -9,4 +9,4 @@ django_application = get_wsgi_application()
 
 from textback.inbox.live import answer_unchanged_polls  # noqa: E402  (needs Django set up)
 
-application = answer_unchanged_polls(django_application)
+application = answer_unchanged_polls(django_application, read_ahead=True)

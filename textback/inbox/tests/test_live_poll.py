@@ -180,3 +180,102 @@ def test_the_shortcuts_304_keeps_the_etag_and_is_never_cached(as_alice, conversa
     body = live.answer_unchanged_polls(Django())(environ, lambda status, headers: answered.append(dict(headers)))
 
     assert body == [] and answered[0]["ETag"] == etag and answered[0]["Cache-Control"] == "no-store"
+
+
+# --- reading ahead (textback serve): many tabs' rows in one statement, read just before their polls ----
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+class Database:
+    """Stands in for the facts query: counts its statements and the keys each asked for."""
+
+    def __init__(self):
+        self.statements: list[list] = []
+        self.version = 1
+
+    def __call__(self, keys):
+        self.statements.append(list(keys))
+        return {key: (1, self.version) for key in keys}
+
+
+@pytest.fixture
+def ahead():
+    clock, database = Clock(), Database()
+    watch = live.Watch(read_ahead=True, fetch=database, clock=clock)
+    watch._start = lambda: None  # the test turns the crank (watch.tick) itself
+    return watch, clock, database
+
+
+def polls_every_two_seconds(watch, clock, keys, rounds):
+    for _ in range(rounds):
+        for key in keys:
+            watch.row(key)
+        for _ in range(20):  # two seconds of ticks
+            clock.now += 0.1
+            watch.tick()
+
+
+def test_a_tabs_first_poll_reads_its_own_row(ahead):
+    watch, clock, database = ahead
+
+    assert watch.row((7, "s1")) == (1, 1)
+    assert database.statements == [[(7, "s1")]]
+
+
+def test_rows_are_read_ahead_of_the_polls_many_tabs_in_one_statement(ahead):
+    watch, clock, database = ahead
+    tabs = [(n, f"s{n}") for n in range(100)]
+    polls_every_two_seconds(watch, clock, tabs, rounds=2)
+    database.statements.clear()
+
+    polls_every_two_seconds(watch, clock, tabs, rounds=5)
+
+    assert sum(len(keys) for keys in database.statements) == 500  # each tab's row once a poll
+    assert len(database.statements) == 5  # ... in one statement a round, not 100
+
+
+def test_a_change_reaches_the_next_poll_after_the_row_is_read(ahead):
+    watch, clock, database = ahead
+    polls_every_two_seconds(watch, clock, [(7, "s1")], rounds=3)
+
+    database.version = 2  # a caller writes
+    polls_every_two_seconds(watch, clock, [], rounds=1)  # ... and the row is read ahead before the poll
+
+    assert watch.row((7, "s1")) == (1, 2)
+
+
+def test_a_row_older_than_fresh_is_never_used(ahead):
+    watch, clock, database = ahead
+    watch.row((7, "s1"))
+    database.version = 2
+    clock.now += live.Watch.FRESH + 0.01  # no tick ran (a stalled thread, or a poll that came early)
+
+    assert watch.row((7, "s1")) == (1, 2)
+    assert len(database.statements) == 2
+
+
+def test_a_tab_unheard_of_for_a_while_is_forgotten(ahead):
+    watch, clock, database = ahead
+    watch.row((7, "s1"))
+
+    clock.now += live.Watch.FORGET + 1
+    watch.tick()
+
+    assert watch.tabs == {}
+
+
+def test_without_read_ahead_every_poll_reads_its_own_row():
+    database = Database()
+    watch = live.Watch(read_ahead=False, fetch=database)
+
+    watch.row((7, "s1"))
+    watch.row((7, "s1"))
+
+    assert len(database.statements) == 2 and watch.tabs == {}
