@@ -131,9 +131,9 @@ class Watch:
     CPU waking up), and what a poll may miss is a change made in the last FRESH seconds: it shows at
     the next poll, 2 s later."""
 
-    TICK = 0.2
-    AHEAD = 0.3
-    FRESH = 0.45
+    TICK = 0.15
+    AHEAD = 0.2
+    FRESH = 0.35
     FORGET = 15.0  # a tab unheard of this long was closed
 
     def __init__(self, *, read_ahead: bool, fetch: Callable[[list[Key]], dict] = facts, clock=time.monotonic):
