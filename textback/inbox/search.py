@@ -4,8 +4,10 @@ list's search by number, by a contact's name, by the words of the texts.
 
 A query that looks like a phone number matches numbers only, in any formatting ("(512) 555-0147"
 finds +15125550147; "0147" finds every number with it). Anything else matches a contact's name or
-any text of the conversation, case-insensitively, anywhere in a word ("rodri", "eater"), as Django's
-`icontains` does: the same lookup, made fast by trigram indexes (messaging migration 0005):
+any text the caller or a member of staff wrote in the conversation, case-insensitively, anywhere in a
+word ("rodri", "eater"), as Django's `icontains` does: the same lookup, made fast by trigram indexes
+(messaging migration 0005). The automatic texts are left out: a text-back's words are said to every
+caller, so they would find everyone.
 
 - PostgreSQL: pg_trgm GIN indexes on UPPER(name) and UPPER(body), the very expressions `icontains`
   compares, so the planner uses them for the ORM's own lookup.
@@ -75,7 +77,7 @@ def matching(business, q: str) -> Q:
     else:
         found = _named_or_said(business, q)
         test = Q(contact__name__icontains=q) | Exists(
-            Message.objects.filter(conversation_id=OuterRef("pk"), body__icontains=q)
+            Message.objects.filter(conversation_id=OuterRef("pk"), body__icontains=q, sender_kind__in=Message.PEOPLE)
         )
     if len(found.contacts) + len(found.conversations) > FEW:
         return test
@@ -113,7 +115,8 @@ def _named_or_said(business, q: str) -> Found:
         rows = sql.fetchall(SQLITE_NAMED_OR_SAID, [f"%{q}%", business.pk, like] * 2 + [FEW + 1])
     else:
         named = Contact.objects.filter(business=business, name__icontains=q).values_list(Value(NAMED), "pk")
-        said = Message.objects.filter(business=business, body__icontains=q)
+        # The index holds people's texts only: its condition written out, so every plan can use it.
+        said = Message.objects.filter(business=business, body__icontains=q).extra(where=[PEOPLES_TEXTS])
         rows = named.union(said.values_list(Value(SAID), "conversation_id"), all=True)[: FEW + 1]
     found = Found()
     for kind, pk in rows:
@@ -122,6 +125,7 @@ def _named_or_said(business, q: str) -> Found:
 
 
 NAMED, SAID = 0, 1
+PEOPLES_TEXTS = "sender_kind IN ('contact', 'staff')"  # Message.PEOPLE, as the index's condition says it
 # FTS5 answers `LIKE` from its trigrams, reading rows in index order, so with CROSS JOIN (SQLite's
 # way to fix the loop order) the LIMIT stops the reading. Its LIKE takes no ESCAPE: "%" and "_" in q
 # are wildcards there and let a few rows too many through, which the row's own LIKE … ESCAPE (what
@@ -133,7 +137,7 @@ SELECT {NAMED}, k.id FROM messaging_contact_search s
 UNION ALL
 SELECT {SAID}, m.conversation_id FROM messaging_message_search s
   CROSS JOIN messaging_message m ON m.id = s.rowid
-  WHERE s.body LIKE %s AND m.business_id = %s AND m.body LIKE %s ESCAPE '\\'
+  WHERE s.body LIKE %s AND m.business_id = %s AND m.body LIKE %s ESCAPE '\\' AND {PEOPLES_TEXTS}
 LIMIT %s
 """
 

@@ -221,6 +221,7 @@ class Message(models.Model):
     IN, OUT = "in", "out"
     # Who wrote it.
     CONTACT, SYSTEM, STAFF, AUTOMATION = "contact", "system", "staff", "automation"
+    PEOPLE = (CONTACT, STAFF)  # texts people wrote: the inbox's search finds these (migration 0005's index)
     # Why it was sent.
     TEXTBACK, FOLLOWUP, REPLY, OPT_OUT_CONFIRMATION, OPT_IN_CONFIRMATION, HELP, INBOUND = (
         "textback",

@@ -4,6 +4,11 @@ PostgreSQL: the pg_trgm extension and GIN indexes on UPPER(name) and UPPER(body)
 `icontains` compares. SQLite: FTS5 tables with the trigram tokenizer over the same columns, with their
 content in the tables themselves, kept in step by triggers (so in the transaction that writes the row).
 Each part runs only on its own database; both undo cleanly.
+
+Only the texts people wrote (a caller's, a member of staff's) are indexed, never the automatic ones:
+a text-back says the same words to every caller, so finding them would find everyone, and leaving them
+out keeps the index's upkeep off the missed call's path (the text-back's insert, and its update when
+sent, which PostgreSQL cannot make in place once the provider's id is indexed).
 """
 
 import sqlite3
@@ -22,6 +27,9 @@ FTS5_HELP = (
     "Use a Python whose sqlite3 module has it (python.org's builds and current distributions do), or PostgreSQL."
 )
 
+# The texts people wrote (Message.CONTACT, Message.STAFF); written out, as a partial index needs.
+PEOPLES_TEXTS = "{row}sender_kind IN ('contact', 'staff')"
+
 # GIN takes new rows into a pending list that every search reads through and that the planner counts
 # against the index (a full default 4 MB list on contacts made it read the whole table instead). Texts
 # keep the list, small: a text costs the webhook about 30 µs of CPU that way, about 300 µs without it.
@@ -30,35 +38,46 @@ POSTGRESQL_INDEXES = [
     "CREATE INDEX contact_name_trigram ON messaging_contact USING gin (UPPER(name) gin_trgm_ops)"
     " WITH (fastupdate = off)",
     "CREATE INDEX message_body_trigram ON messaging_message USING gin (UPPER(body) gin_trgm_ops)"
-    " WITH (gin_pending_list_limit = 1024)",
+    f" WITH (gin_pending_list_limit = 1024) WHERE {PEOPLES_TEXTS.format(row='')}",
 ]
 POSTGRESQL_UNDO = ["DROP INDEX IF EXISTS message_body_trigram", "DROP INDEX IF EXISTS contact_name_trigram"]
 
 
-def fts5_sql(table: str, column: str) -> tuple[list[str], list[str]]:
+def fts5_sql(table: str, column: str, only: str = "") -> tuple[list[str], list[str]]:
     """An FTS5 trigram index of one text column, kept by triggers, filled from the rows there are; and its undoing.
+    `only` limits it to the rows that meet a condition (written with `{row}` before each column).
 
     detail=none and columnsize=0: the index holds which rows have each trigram and nothing else (no
-    positions, no sizes): enough for LIKE, and the least work for each row written."""
+    positions, no sizes): enough for LIKE, and the least work for each row written. An index of some
+    rows only is never rebuilt from its table (FTS5's 'rebuild' would take them all): it is filled, and
+    each trigger writes a row's entry only when the row meets the condition."""
     index = f"{table}_search"
+
+    def of(row: str) -> str:
+        return f" WHERE {only.format(row=row)}" if only else ""
+
+    def add(row: str) -> str:
+        return f"INSERT INTO {index}(rowid, {column}) SELECT {row}.id, {row}.{column}{of(row + '.')};"
+
+    def remove(row: str) -> str:
+        return (
+            f"INSERT INTO {index}({index}, rowid, {column}) SELECT 'delete', {row}.id, {row}.{column}{of(row + '.')};"
+        )
+
     forward = [
         f"CREATE VIRTUAL TABLE {index} USING fts5({column}, content='{table}', content_rowid='id',"
         " tokenize='trigram', detail='none', columnsize=0)",
-        f"CREATE TRIGGER {index}_insert AFTER INSERT ON {table} BEGIN"
-        f" INSERT INTO {index}(rowid, {column}) VALUES (new.id, new.{column}); END",
-        f"CREATE TRIGGER {index}_delete AFTER DELETE ON {table} BEGIN"
-        f" INSERT INTO {index}({index}, rowid, {column}) VALUES ('delete', old.id, old.{column}); END",
+        f"CREATE TRIGGER {index}_insert AFTER INSERT ON {table} BEGIN {add('new')} END",
+        f"CREATE TRIGGER {index}_delete AFTER DELETE ON {table} BEGIN {remove('old')} END",
         f"CREATE TRIGGER {index}_update AFTER UPDATE OF {column} ON {table}"
-        f" WHEN old.{column} IS NOT new.{column} BEGIN"
-        f" INSERT INTO {index}({index}, rowid, {column}) VALUES ('delete', old.id, old.{column});"
-        f" INSERT INTO {index}(rowid, {column}) VALUES (new.id, new.{column}); END",
-        f"INSERT INTO {index}({index}) VALUES ('rebuild')",
+        f" WHEN old.{column} IS NOT new.{column} BEGIN {remove('old')} {add('new')} END",
+        f"INSERT INTO {index}(rowid, {column}) SELECT id, {column} FROM {table}{of('')}",
     ]
     backward = [f"DROP TRIGGER IF EXISTS {index}_{event}" for event in ("insert", "delete", "update")]
     return forward, [*backward, f"DROP TABLE IF EXISTS {index}"]
 
 
-SQLITE_TABLES = [fts5_sql("messaging_contact", "name"), fts5_sql("messaging_message", "body")]
+SQLITE_TABLES = [fts5_sql("messaging_contact", "name"), fts5_sql("messaging_message", "body", only=PEOPLES_TEXTS)]
 
 
 def run(schema_editor, statements: list[str]) -> None:

@@ -8,7 +8,7 @@ from django.db.migrations.executor import MigrationExecutor
 from textback.accounts.models import Business
 from textback.inbox import search
 from textback.messaging.models import Contact, Conversation, Message
-from textback.testing import a_staff_reply, an_inbound_text
+from textback.testing import a_missed_call, a_staff_reply, an_inbound_text
 
 BEFORE, WITH = ("messaging", "0004_inbox_list_indexes"), ("messaging", "0005_text_search")
 
@@ -22,6 +22,12 @@ def fts5_agrees_with_its_table(table: str) -> None:
     """FTS5's own check, reading the table too (rank 1): raises when the index has drifted from the rows."""
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {table}_search({table}_search, rank) VALUES ('integrity-check', 1)")
+
+
+def fts5_is_whole(table: str) -> None:
+    """FTS5's check of the index alone (an index of some of the table's rows cannot be held to all of them)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table}_search({table}_search) VALUES ('integrity-check')")
 
 
 def fts5_rows(table: str, column: str, text: str) -> list[int]:
@@ -47,11 +53,27 @@ def test_the_sqlite_index_follows_every_write_to_names_and_texts(alice, alpha, a
     Conversation.objects.filter(pk=other.conversation_id).delete()  # and its messages with it
 
     fts5_agrees_with_its_table("messaging_contact")
-    fts5_agrees_with_its_table("messaging_message")
+    fts5_is_whole("messaging_message")
     assert fts5_rows("messaging_contact", "name", "baker") == [contact.pk]
     assert fts5_rows("messaging_contact", "name", "rodriguez") == []
     assert fts5_rows("messaging_message", "body", "heater") == [first.pk]
     assert fts5_rows("messaging_message", "body", "boiler") == []
+    reply = Message.objects.get(sender_kind=Message.STAFF)
+    assert fts5_rows("messaging_message", "body", "our way") == [reply.pk]
+
+
+@pytest.mark.django_db
+def test_the_texts_textback_sends_by_itself_are_not_indexed_and_find_no_one(alice, alpha, alpha_line):
+    missed = a_missed_call(alpha_line)  # its text-back: "…sorry we missed your call…"
+    reply = an_inbound_text(alpha_line, "Sorry, wrong number")
+    a_staff_reply(reply.conversation, alice, "No worries, sorry to bother you")
+
+    assert Message.objects.filter(call=missed, body__icontains="missed your call").exists()
+    assert list(Conversation.objects.filter(search.matching(alpha, "missed your call"))) == []
+    assert list(Conversation.objects.filter(search.matching(alpha, "to bother"))) == [reply.conversation]
+    assert list(Conversation.objects.filter(search.matching(alpha, "wrong number"))) == [reply.conversation]
+    if connection.vendor == "sqlite":
+        assert fts5_rows("messaging_message", "body", "missed your call") == []
 
 
 @pytest.mark.django_db
@@ -60,7 +82,8 @@ def test_postgresql_answers_icontains_from_the_trigram_indexes(alpha):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")  # the tables are tiny: ask whether the index can serve
 
-    assert "message_body_trigram" in Message.objects.filter(body__icontains="leak").explain()
+    people_said = Message.objects.filter(body__icontains="leak").extra(where=[search.PEOPLES_TEXTS])
+    assert "message_body_trigram" in people_said.explain()
     assert "contact_name_trigram" in Contact.objects.filter(name__icontains="rodri").explain()
 
 
