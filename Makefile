@@ -46,11 +46,11 @@ test-postgres: $(VENV)/.test
 ## fuzz: the slow webhook fuzz (more than 10,000 hostile bodies per database) on SQLite, then on PostgreSQL
 FUZZ := textback/providers/tests/test_webhook_fuzz.py
 fuzz: $(VENV)/.test
-	env -u TEXTBACK_DATABASE_URL $(BIN)/pytest -m slow $(FUZZ)
+	env -u TEXTBACK_DATABASE_URL $(BIN)/pytest -m slow --timeout 3600 $(FUZZ)
 	@if ! $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)/postgres', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "make fuzz runs on PostgreSQL too, but nothing answers at $(PG_URL) (set TEXTBACK_TEST_POSTGRES_URL)"; exit 1; \
 	fi
-	TEXTBACK_DATABASE_URL=$(PG_URL)/textback_fuzz_$$$$ $(BIN)/pytest -m slow $(FUZZ)
+	TEXTBACK_DATABASE_URL=$(PG_URL)/textback_fuzz_$$$$ $(BIN)/pytest -m slow --timeout 3600 $(FUZZ)
 
 ## bench: the webhook and end-to-end throughput benchmark (see bench/README.md)
 bench: $(VENV)/.test
