@@ -65,6 +65,14 @@ def missed_call_and_reply(page, demo, number: str, reply: str, voicemail: int = 
     return conversation_url(demo, number)
 
 
+def close_when_sent(simulator, text: str) -> None:
+    """Close the handset page once its Send has landed: Chromium can leave page.close() waiting forever
+    on a page closed in the middle of a form's navigation (microsoft/playwright#42366)."""
+    expect(handset(simulator).locator(".bubble.mo", has_text=text)).to_have_count(1)
+    simulator.wait_for_load_state()
+    simulator.close()
+
+
 def counter(page) -> dict:
     return page.locator("#reply-counter").evaluate(
         "el => ({encoding: el.dataset.encoding, units: +el.dataset.units, segments: +el.dataset.segments,"
@@ -178,7 +186,7 @@ def test_the_timeline_refreshes_within_two_seconds_and_keeps_the_draft(page, dem
     simulator = page.context.new_page()
     simulator.goto(f"/sandbox/{SLUG}/?handset={number.replace('+', '%2B')}")
     text_from_handset(simulator, "Also, do you do water heaters?")
-    simulator.close()
+    close_when_sent(simulator, "Also, do you do water heaters?")
 
     expect(page.locator("#timeline")).to_contain_text("do you do water heaters", timeout=3_000)
     expect(page.get_by_label(re.compile("Reply to"))).to_have_value("Half-typed answer")
@@ -308,7 +316,7 @@ def test_earlier_entries_load_above_in_place_keeping_the_draft_and_the_live_refr
     simulator = page.context.new_page()
     simulator.goto(f"/sandbox/{SLUG}/?handset={number.replace('+', '%2B')}")
     text_from_handset(simulator, "Still there?")
-    simulator.close()
+    close_when_sent(simulator, "Still there?")
     expect(page.locator("#timeline")).to_contain_text("Still there?", timeout=4_000)  # the live refresh
     expect(entries).to_have_count(101)  # and the 50 loaded above are still there
     expect(draft).to_have_value("Half-typed answer")
