@@ -9,7 +9,7 @@ inside `textback shell`, then `textback serve` (web + in-process worker, the emb
 answers the requests. The figures: p50/p95/p99 of the list's first page (open and all), a page
 50,000 conversations deep, five searches (a name, a number as people type it, a rare and a common
 word in the texts, a word in none), and the live endpoint answering 200 (no ETag) and 304 (nothing changed); then
-100 idle tabs, each polling the live endpoint with its ETag every 2 s for 60 s, and the server's CPU over that minute as
+100 idle tabs, each polling the live endpoint with its ETag every 1.5 s (the page's) for 60 s, and the server's CPU over that minute as
 a share of one core (PostgreSQL backends included). See bench/README.md.
 """
 
@@ -164,7 +164,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=200, help="requests per measured endpoint")
     parser.add_argument("--tabs", type=int, default=100)
     parser.add_argument("--idle-seconds", type=float, default=60.0)
-    parser.add_argument("--every", type=float, default=2.0, help="the page's poll interval, seconds")
+    parser.add_argument(
+        "--every", type=float, default=1.5, help="the page's poll interval, seconds (live.POLL_SECONDS)"
+    )
     parser.add_argument("--web-processes", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--keep", action="store_true", help="keep the data directory")

@@ -78,14 +78,15 @@ def test_a_missed_call_and_the_callers_reply_rise_to_the_top_of_the_open_inbox(b
 
     text_from_handset(phone, "Yes please, the boiler is out")
     sent = time.monotonic()
-    expect(row).to_contain_text("Yes please, the boiler is out", timeout=2_500)  # a 2 s poll + one request
+    # The promise is 2 s: a 1.5 s poll, a row read ahead at most 0.35 s before it, and one request.
+    expect(row).to_contain_text("Yes please, the boiler is out", timeout=2_000)
     arrived = time.monotonic() - sent
     expect(row.locator(".badge")).to_have_text("New")
     clock = row.locator(".sla")
     expect(clock).to_have_text("0m")
     expect(clock).to_have_class(re.compile(r"\bok\b"))
     assert inbox.evaluate("document.title").startswith("(1) Inbox")
-    assert arrived < 2.5, arrived
+    assert arrived < 2.0, arrived
     # The clock ticks in the browser: pretend five minutes passed and it turns amber without a request.
     inbox.evaluate("document.querySelector('li.convo .sla').dataset.since -= 5 * 60 * 1000")
     expect(clock).to_have_class(re.compile(r"\bamber\b"), timeout=2_000)

@@ -9,7 +9,7 @@ A long thread is paged (timeline.py): the page opens on the newest 50 entries; "
 `conversation-earlier` for the 50 before them and htmx puts them on top (without script it is a link to
 the page with `?before=`, which shows those 50 alone, and no live part).
 
-Live updates: the page polls `conversation-live` every 2 s with the version it shows (If-None-Match)
+Live updates: the page polls `conversation-live` every 1.5 s (live.POLL_EVERY) with the version it shows (If-None-Match)
 and `since`, the first entry it opened on (the very start when it shows the whole thread); the live
 part re-renders the header and every entry from `since` on, so what arrives is added below and nothing
 shown goes missing, while the earlier entries loaded above stay as they were loaded (htmx keeps that
@@ -37,6 +37,7 @@ from django.views.decorators.http import require_GET, require_POST
 from textback.accounts.access import business_or_404, can, sees_conversation, visible_conversations
 from textback.accounts.models import Membership
 from textback.calls.models import Call
+from textback.inbox import live as live_poll
 from textback.inbox import presence, timeline
 from textback.lib.text import MAX_ID, input_problem, whole_number
 from textback.messaging import templating
@@ -161,6 +162,7 @@ def _render_page(request, business, convo, *, status: int = 200, older_than=None
         "may": {action: can(membership, action) for action in ("reply", "note", "close", "assign", "set_outcome")},
         "outcomes": Conversation.OUTCOMES,
         "heartbeat_seconds": presence.HEARTBEAT_SECONDS,
+        "poll_every": live_poll.POLL_EVERY,
         **extra,
     }
     return render(request, PAGE, context, status=status)

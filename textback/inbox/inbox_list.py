@@ -1,7 +1,7 @@
 """The inbox: the conversations staff answer, filtered and searched, live within two seconds; and the
 list of calls.
 
-The page polls `inbox-live` every 2 s (htmx). That endpoint answers 304 Not Modified when nothing
+The page polls `inbox-live` every 1.5 s (htmx, live.POLL_EVERY). That endpoint answers 304 Not Modified when nothing
 changed since the ETag the tab holds, else the refreshed first page. A poll is a short request: no
 web thread waits on an idle tab, and an unchanged list's 304 is answered before Django (inbox/live.py).
 """
@@ -25,7 +25,6 @@ from textback.lib import phone
 from textback.providers.models import Line
 
 CALLS_PAGE = 100
-POLL_EVERY = "2s"
 
 
 class FilterForm(SearchBox):
@@ -94,7 +93,7 @@ def _list_context(request, business, query: listing.Query) -> dict:
         "names_only": search.names_only(query.q),
         "older": older,
         "live_url": live_url if query.before is None else "",
-        "poll_every": POLL_EVERY,
+        "poll_every": live_poll.POLL_EVERY,
         "unread": listing.unread_count(business, membership),
         "unread_cap": listing.UNREAD_CAP,
         "now_ms": listing.epoch_ms(timezone.now()),

@@ -1,6 +1,6 @@
 """The inbox list's live poll, answered before Django when nothing changed.
 
-An open inbox tab asks `b/<slug>/live` every 2 s with the ETag of the list it shows, and nearly every
+An open inbox tab asks `b/<slug>/live` every POLL_SECONDS (1.5 s) with the ETag of the list it shows, and nearly every
 answer is "304, nothing changed". Through Django that answer costs about 3 ms of CPU (the session, the
 user, the membership and a dozen middleware), so 100 open tabs would keep 16 % of a core busy doing
 nothing. Here the ETag is a token only the server can make: a keyed BLAKE2b MAC over the session it was
@@ -41,6 +41,12 @@ TOKEN = re.compile(r'(?:W/)?"L1\.(\d{1,18})\.([0-9a-f]{32})"', re.ASCII)
 _KEY = hashlib.blake2b(b"textback.inbox.live " + settings.SECRET_KEY.encode(), digest_size=32).digest()
 
 Key = tuple[int, str]  # (membership id, session key): whose facts a row is
+
+# How often an open inbox or conversation tab polls. A change reaches the tab within a poll, plus up to
+# Watch.FRESH when the row was read ahead, plus the request: 1.5 + 0.35 + a few ms, inside the 2 s
+# the product promises. Idle tabs cost CPU in proportion (bench/inbox.py --every).
+POLL_SECONDS = 1.5
+POLL_EVERY = f"{POLL_SECONDS:g}s"  # htmx's hx-trigger spelling
 
 
 def _facts_sql(vendor: str, keys: int) -> str:
@@ -129,7 +135,7 @@ class Watch:
     all in one statement, and a poll uses a row read less than FRESH ago (else reads its own). A database
     woken once for many polls costs a fraction of one woken for each (PostgreSQL spends most of a poll's
     CPU waking up), and what a poll may miss is a change made in the last FRESH seconds: it shows at
-    the next poll, 2 s later."""
+    the next poll, POLL_SECONDS later."""
 
     TICK = 0.15
     AHEAD = 0.2
@@ -154,7 +160,7 @@ class Watch:
         else:
             row, read_at = self.fetch([key]).get(key), now
         with self.lock:
-            every = min(max(now - tab.polled_at, 0.5), 10.0) if tab is not None else 2.0
+            every = min(max(now - tab.polled_at, 0.5), 10.0) if tab is not None else POLL_SECONDS
             self.tabs[key] = _Tab(row, read_at, now, every)
         self._start()
         return row

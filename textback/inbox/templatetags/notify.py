@@ -8,7 +8,7 @@ from textback.inbox import listing
 from textback.inbox import live as live_poll
 
 register = template.Library()
-EVERY_SECONDS = 5  # pages other than the inbox look for news less often than its 2 s
+EVERY_SECONDS = 5  # pages other than the inbox look for news less often than its 1.5 s
 
 
 @register.inclusion_tag("inbox/_notify_watch.html", takes_context=True)

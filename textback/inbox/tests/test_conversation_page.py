@@ -264,7 +264,7 @@ def test_the_page_starts_polling_from_the_version_it_shows(as_bob, alpha_convers
     etag = live(as_bob, alpha_conversation, since=since_of(content))["ETag"]
 
     assert f'data-etag="{escape(etag)}"' in content
-    assert 'hx-trigger="every 2s"' in content
+    assert 'hx-trigger="every 1.5s"' in content
 
 
 @pytest.mark.parametrize(

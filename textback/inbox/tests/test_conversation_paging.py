@@ -85,7 +85,7 @@ def test_the_earlier_link_without_script_shows_the_fifty_before_and_a_way_back(a
     assert ids(content) == thread[-100:-50]
     assert earlier_of(content) is not None
     assert "Back to the newest entries" in content
-    assert 'hx-trigger="every 2s"' not in content  # a page of the past does not poll
+    assert 'hx-trigger="every 1.5s"' not in content  # a page of the past does not poll
     assert 'id="reply-body"' in content  # and one can still answer from it
 
 

@@ -543,7 +543,7 @@ def test_the_live_fragment_is_the_list_alone_and_keeps_polling(as_alice, alpha_l
     content = poll(as_alice).content.decode()
 
     assert content.lstrip().startswith('<div id="inbox-live"') and "<html" not in content
-    assert 'hx-get="/b/alpha/live"' in content and 'hx-trigger="every 2s"' in content
+    assert 'hx-get="/b/alpha/live"' in content and 'hx-trigger="every 1.5s"' in content
 
 
 def test_the_live_fragment_keeps_the_filter_and_search(as_alice, alice, alpha_line):
