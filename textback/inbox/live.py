@@ -131,11 +131,12 @@ class Watch:
     """The open tabs this process answers, with the facts of each read ahead of its next poll.
 
     Without read-ahead, each poll reads its own row: one statement per poll. With it (`textback serve`),
-    a thread of the process reads, every TICK, the rows of the tabs whose next poll is due within AHEAD,
-    all in one statement, and a poll uses a row read less than FRESH ago (else reads its own). A database
-    woken once for many polls costs a fraction of one woken for each (PostgreSQL spends most of a poll's
-    CPU waking up), and what a poll may miss is a change made in the last FRESH seconds: it shows at
-    the next poll, POLL_SECONDS later."""
+    a thread of the process reads the rows of the tabs whose next poll is due within AHEAD, all in one
+    statement, and a poll uses a row read less than FRESH ago (else reads its own). A database woken once
+    for many polls costs a fraction of one woken for each (PostgreSQL spends most of a poll's CPU waking
+    up), and what a poll may miss is a change made in the last FRESH seconds: it shows at the next poll,
+    POLL_SECONDS later. The thread reads at most every TICK and sleeps until the next tab is due: with
+    many tabs open it wakes every TICK, with one or two a couple of times a poll, with none not at all."""
 
     TICK = 0.15
     AHEAD = 0.2
@@ -147,6 +148,8 @@ class Watch:
         self.tabs: dict[Key, _Tab] = {}
         self.lock = threading.Lock()
         self.thread: threading.Thread | None = None
+        self.next_tick = float("inf")  # the clock time the thread means to wake at
+        self.woken = threading.Event()  # a poll due before next_tick sets it
 
     def row(self, key: Key) -> tuple | None:
         """The facts for a poll of `key` (raises when the database fails)."""
@@ -162,12 +165,15 @@ class Watch:
         with self.lock:
             every = min(max(now - tab.polled_at, 0.5), 10.0) if tab is not None else POLL_SECONDS
             self.tabs[key] = _Tab(row, read_at, now, every)
+            sooner = now + every - self.AHEAD < self.next_tick
+        if sooner:
+            self.woken.set()
         self._start()
         return row
 
     def tick(self) -> int:
-        """Read ahead the rows of the tabs due to poll soon, in one statement; forget closed tabs. How many
-        rows it read."""
+        """Read ahead the rows of the tabs due to poll soon, in one statement; forget closed tabs; set
+        next_tick. How many rows it read."""
         now = self.clock()
         with self.lock:
             for key in [key for key, tab in self.tabs.items() if now - tab.polled_at > self.FORGET]:
@@ -175,15 +181,18 @@ class Watch:
             due = [
                 key
                 for key, tab in self.tabs.items()
-                if tab.read_at <= tab.polled_at and tab.polled_at + tab.every - now <= self.AHEAD
+                if tab.read_at <= tab.polled_at and tab.polled_at + tab.every - self.AHEAD <= now
             ]
-        if not due:
-            return 0
-        rows = self.fetch(due)
+        rows = self.fetch(due) if due else {}
         with self.lock:
             for key in due:
                 if key in self.tabs:
                     self.tabs[key].row, self.tabs[key].read_at = rows.get(key), now
+            waiting = [
+                tab.polled_at + tab.every - self.AHEAD for tab in self.tabs.values() if tab.read_at <= tab.polled_at
+            ]
+            forget = [tab.polled_at + self.FORGET for tab in self.tabs.values()]
+            self.next_tick = max(min(waiting or forget or [float("inf")]), now + self.TICK)
         return len(due)
 
     def _start(self) -> None:
@@ -195,12 +204,16 @@ class Watch:
 
     def _run(self) -> None:
         while True:
-            time.sleep(self.TICK)
+            wait = self.next_tick - self.clock()
+            if wait > 0:
+                self.woken.wait(None if wait == float("inf") else wait)
+            self.woken.clear()
             try:
                 self.tick()
             except Exception:
                 log.exception("inbox polls: reading ahead failed; polls read their own rows meanwhile")
                 connection.close()
+                self.next_tick = self.clock() + 1.0
 
 
 def still_current(environ: dict, watch: Watch) -> bool:

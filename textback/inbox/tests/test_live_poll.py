@@ -279,3 +279,40 @@ def test_without_read_ahead_every_poll_reads_its_own_row():
     watch.row((7, "s1"))
 
     assert len(database.statements) == 2 and watch.tabs == {}
+
+
+def test_with_one_tab_open_the_reader_sleeps_until_just_before_its_poll(ahead):
+    watch, clock, database = ahead
+    watch.row((7, "s1"))
+    clock.now += 1.5
+    watch.row((7, "s1"))  # a second poll: the tab's pace is known
+    assert watch.woken.is_set()  # sooner than the reader meant to wake: it is told
+
+    watch.tick()
+
+    assert watch.next_tick == pytest.approx(clock.now + 1.5 - live.Watch.AHEAD)
+    clock.now = watch.next_tick
+    assert watch.tick() == 1  # its row, read just before the poll
+    assert watch.next_tick == pytest.approx(clock.now + live.Watch.FORGET - 1.5 + live.Watch.AHEAD)
+
+
+def test_with_no_tab_open_the_reader_does_not_wake(ahead):
+    watch, clock, database = ahead
+    watch.row((7, "s1"))
+    clock.now += live.Watch.FORGET + 1
+
+    watch.tick()
+
+    assert watch.tabs == {} and watch.next_tick == float("inf")
+
+
+def test_with_many_tabs_the_reader_wakes_at_most_every_tick(ahead):
+    watch, clock, database = ahead
+    tabs = [(n, f"s{n}") for n in range(100)]
+    for key in tabs:  # polls spread over the interval, as tabs opened at different times
+        clock.now += 1.5 / 100
+        watch.row(key)
+
+    watch.tick()
+
+    assert watch.next_tick == pytest.approx(clock.now + live.Watch.TICK)
