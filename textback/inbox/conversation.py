@@ -9,12 +9,12 @@ A long thread is paged (timeline.py): the page opens on the newest 50 entries; "
 `conversation-earlier` for the 50 before them and htmx puts them on top (without script it is a link to
 the page with `?before=`, which shows those 50 alone, and no live part).
 
-Live updates: the page polls `conversation-live` every 1.5 s (live.POLL_EVERY) with the version it shows (If-None-Match)
-and `since`, the first entry it opened on (the very start when it shows the whole thread); the live
-part re-renders the header and every entry from `since` on, so what arrives is added below and nothing
-shown goes missing, while the earlier entries loaded above stay as they were loaded (htmx keeps that
-block, hx-preserve). Past LIVE_MAX entries from `since`, it starts over from the newest 50 (a new
-`since`, a new Earlier control). An unchanged conversation answers 304 after two small queries
+Live updates: the page polls `conversation-live` every 1.5 s (live.POLL_EVERY) with the version it shows
+(If-None-Match) and `since`, the first entry it opened on (the very start when it shows the whole
+thread); the live part re-renders the header and every entry from `since` on, so what arrives is added
+below and nothing shown goes missing, while the earlier entries loaded above stay as they were loaded
+(htmx keeps that block, hx-preserve). Past LIVE_MAX entries from `since`, it starts over from the newest
+50 (a new `since`, a new Earlier control). An unchanged conversation answers 304 after two small queries
 (`live_state`) that read only that window, so an idle tab holds no thread and costs next to nothing
 whatever the thread's length. Presence ("Mary is typing…") is a heartbeat POST every few seconds.
 """

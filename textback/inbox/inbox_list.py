@@ -1,9 +1,10 @@
 """The inbox: the conversations staff answer, filtered and searched, live within two seconds; and the
 list of calls.
 
-The page polls `inbox-live` every 1.5 s (htmx, live.POLL_EVERY). That endpoint answers 304 Not Modified when nothing
-changed since the ETag the tab holds, else the refreshed first page. A poll is a short request: no
-web thread waits on an idle tab, and an unchanged list's 304 is answered before Django (inbox/live.py).
+The page polls `inbox-live` every 1.5 s (htmx, live.POLL_EVERY). That endpoint answers 304 Not Modified
+when nothing changed since the ETag the tab holds, else the refreshed first page. A poll is a short
+request: no web thread waits on an idle tab, and an unchanged list's 304 is answered before Django
+(inbox/live.py).
 """
 
 from django import forms

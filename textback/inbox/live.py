@@ -1,16 +1,16 @@
 """The inbox list's live poll, answered before Django when nothing changed.
 
-An open inbox tab asks `b/<slug>/live` every POLL_SECONDS (1.5 s) with the ETag of the list it shows, and nearly every
-answer is "304, nothing changed". Through Django that answer costs about 3 ms of CPU (the session, the
-user, the membership and a dozen middleware), so 100 open tabs would keep 16 % of a core busy doing
-nothing. Here the ETag is a token only the server can make: a keyed BLAKE2b MAC over the session it was
-shown to, the list's URL and one row of facts (`facts`) that changes whenever the list might: the session
-still signed in, the user's password hash and active flag, the membership's role, lines and alert
-choice, the business's time zone and SLA thresholds, and the newest message, timeline event and read
-mark. `answer_unchanged_polls` wraps the WSGI application: for a poll whose token still matches that
-row it answers 304 at once; anything else (a change, a signed-out or foreign session, a removed member,
-a token it cannot read, a database error) goes on to Django, which checks everything and answers.
-Under `textback serve` the rows are read ahead of the polls, many in one statement (`Watch`).
+An open inbox tab asks `b/<slug>/live` every POLL_SECONDS (1.5 s) with the ETag of the list it shows, and
+nearly every answer is "304, nothing changed". Through Django that answer costs about 3 ms of CPU (the
+session, the user, the membership and a dozen middleware), so 100 open tabs would keep 16 % of a core
+busy doing nothing. Here the ETag is a token only the server can make: a keyed BLAKE2b MAC over the
+session it was shown to, the list's URL and one row of facts (`facts`) that changes whenever the list
+might: the session still signed in, the user's password hash and active flag, the membership's role,
+lines and alert choice, the business's time zone and SLA thresholds, and the newest message, timeline
+event and read mark. `answer_unchanged_polls` wraps the WSGI application: for a poll whose token still
+matches that row it answers 304 at once; anything else (a change, a signed-out or foreign session, a
+removed member, a token it cannot read, a database error) goes on to Django, which checks everything and
+answers. Under `textback serve` the rows are read ahead of the polls, many in one statement (`Watch`).
 
 What the shortcut can reveal is only "what you were shown is still current", and only to the session
 it was shown to while that session is signed in and its person still a member.
@@ -126,6 +126,10 @@ class _Tab:
     polled_at: float
     every: float  # seconds between this tab's polls, as they come
 
+    def read_from(self, ahead: float) -> float:
+        """When its row is to be read ahead: `ahead` seconds before its next poll."""
+        return self.polled_at + self.every - ahead
+
 
 class Watch:
     """The open tabs this process answers, with the facts of each read ahead of its next poll.
@@ -164,8 +168,8 @@ class Watch:
             row, read_at = self.fetch([key]).get(key), now
         with self.lock:
             every = min(max(now - tab.polled_at, 0.5), 10.0) if tab is not None else POLL_SECONDS
-            self.tabs[key] = _Tab(row, read_at, now, every)
-            sooner = now + every - self.AHEAD < self.next_tick
+            self.tabs[key] = tab = _Tab(row, read_at, now, every)
+            sooner = tab.read_from(self.AHEAD) < self.next_tick
         if sooner:
             self.woken.set()
         self._start()
@@ -181,18 +185,17 @@ class Watch:
             due = [
                 key
                 for key, tab in self.tabs.items()
-                if tab.read_at <= tab.polled_at and tab.polled_at + tab.every - self.AHEAD <= now
+                if tab.read_at <= tab.polled_at and tab.read_from(self.AHEAD) <= now
             ]
         rows = self.fetch(due) if due else {}
         with self.lock:
             for key in due:
                 if key in self.tabs:
                     self.tabs[key].row, self.tabs[key].read_at = rows.get(key), now
-            waiting = [
-                tab.polled_at + tab.every - self.AHEAD for tab in self.tabs.values() if tab.read_at <= tab.polled_at
-            ]
-            forget = [tab.polled_at + self.FORGET for tab in self.tabs.values()]
-            self.next_tick = max(min(waiting or forget or [float("inf")]), now + self.TICK)
+            waiting = [tab.read_from(self.AHEAD) for tab in self.tabs.values() if tab.read_at <= tab.polled_at]
+            if not waiting:  # every row is read: wake to forget the first tab that stops polling
+                waiting = [tab.polled_at + self.FORGET for tab in self.tabs.values()] or [float("inf")]
+            self.next_tick = max(min(waiting), now + self.TICK)
         return len(due)
 
     def _start(self) -> None:
