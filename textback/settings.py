@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "textback.inbox",
     "textback.ops",
     "textback.alerts",
+    "textback.rules",
 ]
 
 MIDDLEWARE = [
