@@ -63,6 +63,9 @@ class Business(models.Model):
     signing_secret = models.CharField(
         max_length=80, default=new_signing_secret, help_text="HMAC key for /hooks/generic/call."
     )
+    booking_link = models.URLField(
+        max_length=200, blank=True, help_text="Where a caller books a visit online ({booking_link}, the BOOK reply)."
+    )
     sla_amber_minutes = models.PositiveIntegerField(
         default=5, help_text="A caller's message unanswered this long shows amber in the inbox."
     )

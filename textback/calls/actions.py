@@ -300,6 +300,7 @@ def facts_for(call: Call, number: phone.NumberFacts, contact, known: messaging.C
         excluded=known.excluded,
         opted_out=known.opted_out,
         landline=contact.is_landline,
+        automation_paused=contact.automation_paused_at is not None,
         known_invalid=contact.is_invalid,
         last_auto_text_at=known.last_auto_text_at,
         last_staff_reply_at=known.last_staff_reply_at,

@@ -24,6 +24,7 @@ OPTED_OUT = "opted_out"
 LANDLINE = "landline"
 COOLDOWN = "cooldown"
 STAFF_TALKING = "staff_talking"
+AUTOMATION_PAUSED = "automation_paused"
 
 REASONS = {
     TEXT_MISSED_CALL: "Missed call: text-back queued",
@@ -40,6 +41,7 @@ REASONS = {
     LANDLINE: "The carrier said this number cannot receive texts",
     COOLDOWN: "The caller was already texted automatically within the cool-down",
     STAFF_TALKING: "A person on staff answered this caller within the cool-down; automation stays out of it",
+    AUTOMATION_PAUSED: "Automatic texts to this caller are paused until a person resumes them",
 }
 
 
@@ -63,6 +65,7 @@ class CallFacts:
     excluded: bool = False
     opted_out: bool = False
     landline: bool = False  # the carrier told us so before (21614, 30006…)
+    automation_paused: bool = False  # a person must look first (a borderline opt-out, an autoresponder…)
     known_invalid: bool = False  # the carrier told us so before (21211…)
     last_auto_text_at: datetime | None = None
     last_staff_reply_at: datetime | None = None
@@ -93,6 +96,7 @@ def _skip_reason(facts: CallFacts, policy: Policy) -> str | None:
         (facts.excluded, EXCLUDED),
         (facts.opted_out, OPTED_OUT),
         (facts.landline, LANDLINE),
+        (facts.automation_paused, AUTOMATION_PAUSED),
         (_within_cooldown(facts.last_auto_text_at, facts, policy), COOLDOWN),
         (_within_cooldown(facts.last_staff_reply_at, facts, policy), STAFF_TALKING),
     )

@@ -50,17 +50,19 @@ def find_or_create_contact(business, number: str) -> Contact:
     row = sql.insert(
         Contact,
         {"business_id": business.pk, "number": number, "name": "", "is_landline": False, "is_invalid": False,
-         "tags": [], "created_at": now},
+         "tags": [], "automation_paused_at": None, "automation_paused_why": None, "created_at": now},
         conflict=("business", "number"),
         update=("number",),
-        returning=("id", "name", "is_landline", "is_invalid", "created_at"),
+        returning=("id", "name", "is_landline", "is_invalid", "owner_id", "automation_paused_at",
+                   "automation_paused_why", "created_at"),
     )  # fmt: skip
-    pk, name, landline, invalid, created_at = row
+    pk, name, landline, invalid, owner_id, paused_at, paused_why, created_at = row
     return sql.built(
         Contact,
         pk,
         {"business": business, "number": number, "name": name, "is_landline": sql.as_bool(landline),
-         "is_invalid": sql.as_bool(invalid), "created_at": sql.as_datetime(created_at)},
+         "is_invalid": sql.as_bool(invalid), "owner_id": owner_id, "automation_paused_at": sql.as_datetime(paused_at),
+         "automation_paused_why": paused_why, "created_at": sql.as_datetime(created_at)},
     )  # fmt: skip
 
 
@@ -254,6 +256,20 @@ def cancel_pending(business, contact: Contact, *, purposes=None, keep=(), why: s
         MessageStatusEvent(message_id=pk, status=MessageStatus.CANCELED, detail=why, at=now) for pk in ids
     )
     return len(ids)
+
+
+def do_pause_automation(contact: Contact, why: str) -> int:
+    """Stop automatic texts to this contact until a person resumes them (a borderline opt-out to confirm, an
+    autoresponder answering ours…): pending ones are canceled in the caller's transaction. Returns how many."""
+    now = timezone.now()
+    Contact.objects.filter(pk=contact.pk).update(automation_paused_at=now, automation_paused_why=why[:200])
+    contact.automation_paused_at, contact.automation_paused_why = now, why[:200]
+    return cancel_pending(contact.business, contact, purposes=Message.AUTOMATIC, why=why[:200])
+
+
+def do_resume_automation(contact: Contact) -> None:
+    Contact.objects.filter(pk=contact.pk).update(automation_paused_at=None, automation_paused_why=None)
+    contact.automation_paused_at = contact.automation_paused_why = None
 
 
 def record_consent(business, number: str, kind: str, *, source: str, keyword: str = "", line=None, message=None):

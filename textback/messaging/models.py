@@ -27,6 +27,11 @@ class Contact(models.Model):
         help_text="The technician this customer belongs to.",
     )
     tags = models.JSONField(default=list, blank=True, help_text="Short labels, e.g. ['commercial', 'warranty'].")
+    # Nullable so that adding them is an ALTER TABLE on SQLite, not a remade table (see the Meta note).
+    automation_paused_at = models.DateTimeField(
+        null=True, blank=True, help_text="Automatic texts to this caller stop until a person resumes them."
+    )
+    automation_paused_why = models.CharField(max_length=200, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
