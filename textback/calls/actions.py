@@ -32,6 +32,7 @@ from textback.messaging.models import Message
 from textback.messaging.templating import render
 from textback.outbox import wake, worker
 from textback.outbox.models import OutboxItem
+from textback.rules import actions as rules
 
 DECIDE = "decide_call"
 
@@ -328,7 +329,12 @@ def _decide(call: Call) -> decide.Decision | None:
     call.decision = Call.TEXT if decision.text else Call.SKIP
     call.decision_reason, call.decided_at = decision.reason, timezone.now()
     if decision.text:
-        _queue_textback(call, contact, first_text=not known.has_received_texts)
+        textback = _queue_textback(call, contact, first_text=not known.has_received_texts)
+        if known.followups_on:
+            rules.queue_followups(call, contact, textback, textback.outbox_due)
+    elif call.outcome == outcomes.ANSWERED and known is not None and known.followups_on:
+        # Someone spoke with the caller: a follow-up to them would be out of place.
+        messaging.cancel_pending(business, contact, purposes=[Message.FOLLOWUP], why="a call with them was answered")
     if call.outcome != outcomes.ANSWERED and decision.reason != decide.OWN_NUMBER:
         alerts.on_missed_call(call, contact)
     return decision
@@ -350,7 +356,7 @@ def textback_body(call: Call, contact) -> str:
 def _queue_textback(call: Call, contact, *, first_text: bool) -> Message:
     line = call.line
     due = (call.ended_at or timezone.now()) + timedelta(seconds=line.delay_seconds)
-    return messaging.queue_text(
+    message = messaging.queue_text(
         line=line,
         contact=contact,
         body=textback_body(call, contact),
@@ -362,3 +368,5 @@ def _queue_textback(call: Call, contact, *, first_text: bool) -> Message:
         call=call,
         first_text=first_text,
     )
+    message.outbox_due = due
+    return message

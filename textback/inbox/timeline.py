@@ -22,7 +22,14 @@ from textback.calls.decide import REASONS
 from textback.calls.models import Call
 from textback.calls.outcomes import ANSWERED, LABELS
 from textback.inbox.presence import display_name
-from textback.messaging.models import ConsentEvent, Conversation, ConversationEvent, Message, MessageStatusEvent
+from textback.messaging.models import (
+    ConsentEvent,
+    Conversation,
+    ConversationEvent,
+    Message,
+    MessageStatus,
+    MessageStatusEvent,
+)
 
 CALL, MESSAGE, CONSENT, EVENT = "call", "message", "consent", "event"
 KINDS = (CALL, MESSAGE, CONSENT, EVENT)  # what happened at the same moment, in causal order
@@ -183,7 +190,17 @@ def _message_words(conversation: Conversation, message: Message) -> dict:
         {"n": n, "kind": (f.get("content_type") or "").split("/")[0], "type": f.get("content_type") or "file"}
         for n, f in enumerate(message.media or [])
     ]
-    return {"who": who, "status": STATUSES.get(message.status, message.status), "media": media}
+    return {"who": who, "status": _status_words(message), "media": media}
+
+
+def _status_words(message: Message) -> str:
+    """The status in words; a text that was never sent says why (a follow-up the rules skipped, a reply…)."""
+    words = STATUSES.get(message.status, message.status)
+    if message.purpose == Message.FOLLOWUP and message.status == MessageStatus.SUPPRESSED:
+        words = "Skipped"
+    if message.status in MessageStatus.NOT_SENT and message.error_message:
+        return f"{words}: {message.error_message}"
+    return words
 
 
 def _calls(conversation: Conversation, calls: QuerySet) -> list[Entry]:
@@ -255,6 +272,8 @@ def describe(event: ConversationEvent) -> str:
         return f"{actor} cleared the outcome"
     if kind == ConversationEvent.CONTACT_NAMED:
         return f"{actor} named the caller {event.body}" if event.body else f"{actor} cleared the caller's name"
+    if kind == "followups_canceled":  # rules/actions.py
+        return f"{actor} canceled the pending follow-ups ({event.body})"
     if kind == ConversationEvent.AUTOMATION_CANCELED:
         return f"Automation canceled: {event.body or 'pending automatic texts'} not sent because {actor} replied"
     return f"{actor}: {kind}"

@@ -91,6 +91,7 @@ class CallerFacts:
     last_auto_text_at: datetime | None
     has_received_texts: bool
     last_staff_reply_at: datetime | None = None
+    followups_on: bool = False  # the business switched follow-ups on (rules/followups.py)
 
 
 @functools.cache
@@ -107,7 +108,8 @@ def _facts_sql(vendor: str) -> str:
         EXISTS (SELECT 1 FROM messaging_message WHERE business_id = %s AND contact_id = %s
             AND direction = 'out' AND status NOT IN ({never})),
         (SELECT MAX(created_at) FROM messaging_message WHERE business_id = %s AND contact_id = %s
-            AND purpose = %s AND sender_kind = %s)"""
+            AND purpose = %s AND sender_kind = %s),
+        EXISTS (SELECT 1 FROM rules_followupplan WHERE business_id = %s AND enabled)"""
 
 
 def caller_facts(business, contact: Contact) -> CallerFacts:
@@ -116,8 +118,9 @@ def caller_facts(business, contact: Contact) -> CallerFacts:
     contact's automatic texts and the last answer a person sent them, in one round trip."""
     b, n, c = business.pk, contact.number, contact.pk
     args = [b, n, b, n, ConsentEvent.OPT_OUT, ConsentEvent.OPT_IN, *staff_numbers.own_number_args(b, n),
-            b, c, *Message.AUTOMATIC, *NOT_COUNTED, b, c, *NEVER_RECEIVED, b, c, Message.REPLY, Message.STAFF]  # fmt: skip
-    excluded, consent, own, last_auto, received, last_staff = sql.fetchone(_facts_sql(connection.vendor), args)
+            b, c, *Message.AUTOMATIC, *NOT_COUNTED, b, c, *NEVER_RECEIVED, b, c, Message.REPLY, Message.STAFF, b]  # fmt: skip
+    row = sql.fetchone(_facts_sql(connection.vendor), args)
+    excluded, consent, own, last_auto, received, last_staff, followups_on = row
     return CallerFacts(
         excluded=sql.as_bool(excluded),
         opted_out=consent == ConsentEvent.OPT_OUT,
@@ -125,6 +128,7 @@ def caller_facts(business, contact: Contact) -> CallerFacts:
         last_auto_text_at=sql.as_datetime(last_auto),
         has_received_texts=sql.as_bool(received),
         last_staff_reply_at=sql.as_datetime(last_staff),
+        followups_on=sql.as_bool(followups_on),
     )
 
 
@@ -199,11 +203,15 @@ def queue_text(
     call=None,
     user=None,
     first_text: bool | None = None,
+    kind: str = OutboxItem.SMS,
+    payload: dict | None = None,
+    conversation_id: int | None = None,
 ) -> Message:
     """Write an outbound text and its outbox row; the worker sends it at due_at.
 
     `first_text`: whether the contact has never received a text from this business, when the caller
-    already knows (the text-back decision read it); None looks it up.
+    already knows (the text-back decision read it); None looks it up. `kind`: the outbox row's job, when
+    something must be checked before it becomes a text (a follow-up); `conversation_id`, when known.
     """
     business = line.business
     body = normalise_sms_text(body).strip()
@@ -214,7 +222,8 @@ def queue_text(
     shape = gsm7.shape(body)
     now = timezone.now()
     values = {
-        "business": business, "conversation_id": conversation_for(line, contact, touch=True), "contact": contact,
+        "business": business, "conversation_id": conversation_id or conversation_for(line, contact, touch=True),
+        "contact": contact,
         "line": line, "call": call, "direction": Message.OUT, "sender_kind": sender_kind, "sent_by": user,
         "purpose": purpose, "body": body, "media": [], "encoding": shape.encoding, "units": shape.units,
         "segments": shape.segments, "status": MessageStatus.SCHEDULED, "status_at": now,
@@ -224,9 +233,9 @@ def queue_text(
     (message_id,) = sql.insert(Message, values)
     sql.insert(
         OutboxItem,
-        {"business_id": business.pk, "kind": OutboxItem.SMS, "lane": OutboxItem.TEXTS, "endpoint": "",
+        {"business_id": business.pk, "kind": kind, "lane": OutboxItem.TEXTS, "endpoint": "",
          "idempotency_key": key, "message_id": message_id,
-         "payload": {}, "status": OutboxItem.PENDING, "due_at": due_at, "expires_at": expires_at, "attempts": 0,
+         "payload": payload or {}, "status": OutboxItem.PENDING, "due_at": due_at, "expires_at": expires_at, "attempts": 0,
          "lease_until": None, "claimed_by": "", "last_attempt_at": None, "last_error": "", "result": "",
          "created_at": now, "finished_at": None},
         returning=(),

@@ -8,8 +8,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from textback.lib import phone
+from textback.messaging import actions
 from textback.messaging.conversations import Refused
-from textback.messaging.models import CannedReply, Contact, Conversation, ConversationEvent, ExcludedNumber
+from textback.messaging.models import CannedReply, Contact, Conversation, ConversationEvent, ExcludedNumber, Message
 from textback.messaging.templating import TemplateError, check_template
 
 MAX_TAGS, MAX_TAG = 20, 30
@@ -84,10 +85,19 @@ def do_exclude_number(business, number: str, label: str) -> tuple[ExcludedNumber
     """Keep an E.164 number from ever getting an automatic text; (the entry, whether it is new).
     An entry that exists keeps its place and takes the new label when one is given."""
     entry, created = ExcludedNumber.objects.get_or_create(business=business, number=number, defaults={"label": label})
+    cancel_for_excluded(business, number)
     if not created and label and entry.label != label:
         entry.label = label
         entry.save(update_fields=["label"])
     return entry, created
+
+
+def cancel_for_excluded(business, number: str) -> int:
+    """An excluded number gets no more automatic texts: pending ones (a follow-up) are canceled now."""
+    contact = Contact.objects.filter(business=business, number=number).first()
+    if contact is None:
+        return 0
+    return actions.cancel_pending(business, contact, purposes=Message.AUTOMATIC, why="the number was excluded")
 
 
 def do_remove_exclusion(entry: ExcludedNumber) -> None:

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from textback.messaging import contacts
 from textback.messaging.models import ExcludedNumber
 from textback.ops import cli
 
@@ -38,6 +39,7 @@ class Command(cli.VerbCommand):
             entry.label = label.strip()
         with transaction.atomic():
             cli.save(entry, FLAGS)
+            contacts.cancel_for_excluded(owner, e164)
         verb = "Excluded" if created else "Already excluded:"
         self.stdout.write(f"{verb} {entry.number} for {owner.slug}.")
 

@@ -1,0 +1,36 @@
+"""What a business chose for the rules of issue 7 that need storing."""
+
+from datetime import time
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from textback.accounts.models import Business
+
+
+def validate_steps(value) -> None:
+    from textback.rules import followups
+
+    try:
+        followups.steps_from(value)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ValidationError(f"not a follow-up cadence: {exc}") from None
+
+
+class FollowupPlan(models.Model):
+    """A business's follow-ups: off unless someone switched them on (multi-touch texts need consent).
+
+    No row means the defaults: off, and when switched on, the two steps of followups.DEFAULT_STEPS."""
+
+    business = models.OneToOneField(Business, on_delete=models.CASCADE, related_name="followup_plan")
+    enabled = models.BooleanField(default=False)
+    steps = models.JSONField(
+        default=list, blank=True, validators=[validate_steps],
+        help_text='Up to 3: [{"delay_minutes": 60, "valid_minutes": 240, "template": "…"}], after the text-back.',
+    )  # fmt: skip
+    window_start = models.TimeField(default=time(8), help_text="Follow-ups go no earlier than this, local time.")
+    window_end = models.TimeField(default=time(21), help_text="…and no later than this.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"follow-ups for {self.business_id}: {'on' if self.enabled else 'off'}"
