@@ -258,6 +258,7 @@ ROUTE_OBJECT = {
     "conversation-assign": "conversation",
     "conversation-outcome": "conversation",
     "conversation-presence": "conversation",
+    "conversation-followups-cancel": "conversation",
     "message-media": "picture",
     "contact": "contact",
     "contact-exclusion": "contact",
@@ -362,6 +363,8 @@ _WEBHOOK = {"name": "Ops", "kind": "slack", "url": "https://hooks.slack.com/serv
            "active": "on"}  # fmt: skip
 _MY_SETTINGS = {"phone": "(512) 555-0188", "alert_email": "on", "alert_sms": "on", "alert_on_reply": "on",
                "quiet_start": "21:00", "quiet_end": "07:00"}  # fmt: skip
+_FOLLOWUPS = {"enabled": "on", "window_start": "09:00", "window_end": "20:00", "delay_1": "60", "valid_1": "240",
+              "template_1": "{business}: still need a hand?"}  # fmt: skip
 _PASSWORD = {"name": "Newcomer", "password1": "a long pass phrase 9", "password2": "a long pass phrase 9"}
 
 # The query and form parameters each people page reads, with a value it accepts:
@@ -382,6 +385,7 @@ PARAMETERS = {
     "conversation-assign": {"POST": {"assignee": lambda o: o.membership.user_id}},
     "conversation-outcome": {"POST": {"outcome": "booked", "value": "350", "reason": ""}},
     "conversation-presence": {"POST": {"typing": "1", "left": ""}},
+    "conversation-followups-cancel": {"POST": {}},
     "message-media": {"GET": {}},  # its file is fetched only once the tenant and line checks pass
     "call-recording": {"GET": {}},
     "settings": {"GET": {}},
@@ -398,6 +402,7 @@ PARAMETERS = {
         }
     },  # fmt: skip
     "settings-excluded": {"POST": {"number": "(512) 555-0166", "label": "Vendor"}},
+    "settings-followups": {"POST": _FOLLOWUPS},
     "settings-excluded-remove": {"POST": {}},
     "settings-canned": {"POST": {"title": "Late", "body": "Running late, {first_name|there}."}},
     "settings-canned-edit": {"POST": {"title": "Late", "body": "Running late."}},

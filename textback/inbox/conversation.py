@@ -22,6 +22,7 @@ whatever the thread's length. Presence ("Mary is typing…") is a heartbeat POST
 import hashlib
 import re
 import uuid
+import zoneinfo
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -55,6 +56,7 @@ from textback.messaging.conversations import (
 )
 from textback.messaging.models import CannedReply, ConsentEvent, Conversation, ConversationEvent, Message
 from textback.messaging.models import MessageStatusEvent as StatusEvent
+from textback.rules import actions as rules
 
 PAGE = "inbox/conversation.html"
 LIVE = "inbox/_conversation_live.html"
@@ -163,9 +165,19 @@ def _render_page(request, business, convo, *, status: int = 200, older_than=None
         "outcomes": Conversation.OUTCOMES,
         "heartbeat_seconds": presence.HEARTBEAT_SECONDS,
         "poll_every": live_poll.POLL_EVERY,
+        "followups": _pending_followups(business, convo),
         **extra,
     }
     return render(request, PAGE, context, status=status)
+
+
+def _pending_followups(business, convo) -> list[dict]:
+    """The follow-ups still to go, with when each is next looked at, in the business's time zone."""
+    zone = zoneinfo.ZoneInfo(business.time_zone)
+    return [
+        {"message": message, "due": due, "when": date_format(due.astimezone(zone), "D M j, g:i a")}
+        for message, due in rules.pending_followups(convo)
+    ]
 
 
 def _newest_part(request, business, convo) -> dict:
@@ -348,6 +360,18 @@ def close(request, slug: str, pk: int):
         return "Conversation closed. It opens again by itself when the caller writes."
 
     return _act(request, slug, pk, "close", change)
+
+
+@login_required
+@require_POST
+def cancel_followups(request, slug: str, pk: int):
+    """Anyone who may reply may stop the automation's follow-ups to this caller."""
+
+    def change(convo):
+        canceled = rules.do_cancel_followups(convo, request.user)
+        return f"Canceled {canceled} follow-up(s)." if canceled else "No follow-up was waiting."
+
+    return _act(request, slug, pk, "reply", change)
 
 
 @login_required

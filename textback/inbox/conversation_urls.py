@@ -13,6 +13,11 @@ urlpatterns = [
     path("b/<slug:slug>/conversations/<int:pk>/reply", conversation.reply, name="conversation-reply"),
     path("b/<slug:slug>/conversations/<int:pk>/note", conversation.note, name="conversation-note"),
     path("b/<slug:slug>/conversations/<int:pk>/close", conversation.close, name="conversation-close"),
+    path(
+        "b/<slug:slug>/conversations/<int:pk>/follow-ups/cancel",
+        conversation.cancel_followups,
+        name="conversation-followups-cancel",
+    ),
     path("b/<slug:slug>/conversations/<int:pk>/reopen", conversation.reopen, name="conversation-reopen"),
     path("b/<slug:slug>/conversations/<int:pk>/assign", conversation.assign, name="conversation-assign"),
     path("b/<slug:slug>/conversations/<int:pk>/outcome", conversation.outcome, name="conversation-outcome"),

@@ -66,6 +66,12 @@ SECTIONS = [
         "Your phone numbers: which phones ring, for how long, and what the text-back says.",
     ),
     Section(
+        "Follow-ups",
+        "settings-followups",
+        "manage_settings",
+        "Off by default: texting callers again an hour or a day later, only where the law allows.",
+    ),
+    Section(
         "Excluded numbers",
         "settings-excluded",
         "exclude_number",

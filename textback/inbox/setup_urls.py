@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from textback.inbox import setup
+from textback.inbox import followups_setup, setup
 
 urlpatterns = [
     path("", setup.hub, name="settings"),
@@ -12,6 +12,7 @@ urlpatterns = [
     path("lines/new", setup.line_new, name="settings-line-new"),
     path("lines/<int:pk>", setup.line, name="settings-line"),
     path("lines/<int:pk>/preview", setup.line_preview, name="settings-line-preview"),
+    path("follow-ups", followups_setup.followups_page, name="settings-followups"),
     path("excluded/", setup.excluded, name="settings-excluded"),
     path("excluded/<int:pk>/remove", setup.excluded_remove, name="settings-excluded-remove"),
     path("canned/", setup.canned, name="settings-canned"),

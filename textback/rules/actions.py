@@ -15,7 +15,7 @@ from django.utils import timezone
 from textback.lib import phone, quiet
 from textback.messaging import actions as messaging
 from textback.messaging.models import Contact, Conversation, ConversationEvent, Message, MessageStatus
-from textback.messaging.templating import render
+from textback.messaging.templating import TemplateError, check_template, render
 from textback.outbox import wake, worker
 from textback.outbox.models import OutboxItem
 from textback.rules import followups
@@ -188,3 +188,36 @@ def do_cancel_followups(conversation: Conversation, user) -> int:
             actor=user, body=str(canceled), at=timezone.now(),
         )  # fmt: skip
     return canceled
+
+
+# --- settings ----------------------------------------------------------------------------
+
+
+class Refused(ValueError):
+    """A cadence that cannot be saved; the message says what to fix."""
+
+
+def check_plan(steps: tuple[followups.Step, ...], start, end) -> None:
+    """Refused when the cadence or the window cannot work (nothing is written)."""
+    try:
+        followups.check_steps(steps)
+    except ValueError as exc:
+        raise Refused(str(exc).capitalize() + ".") from None
+    for step in steps:
+        try:
+            check_template(step.template)
+        except TemplateError as exc:
+            raise Refused(f"A follow-up's text cannot be used: {exc}.") from None
+    if not quiet.EARLIEST <= start < end <= quiet.LATEST:
+        raise Refused("The window must start at 8:00 AM or later and end by 9:00 PM, after it starts.")
+
+
+def do_save_plan(business, *, enabled: bool, steps: tuple[followups.Step, ...], start, end) -> FollowupPlan:
+    """Save the business's follow-ups (checked first with check_plan). Follow-ups already queued keep
+    their times; switching off skips them when they fall due."""
+    check_plan(steps, start, end)
+    plan, _ = FollowupPlan.objects.get_or_create(business=business)
+    plan.enabled, plan.window_start, plan.window_end = enabled, start, end
+    plan.steps = [] if steps == followups.DEFAULT_STEPS else followups.stored(steps)
+    plan.save()
+    return plan

@@ -1,4 +1,7 @@
-"""textback business create|list|set|secret: the businesses (tenants), their text-back rules and escalation."""
+"""textback business create|list|set|secret|followups: the businesses (tenants), their text-back rules, escalation
+and follow-ups."""
+
+from datetime import time, timedelta
 
 from django.db import transaction
 from django.db.models import Count
@@ -7,6 +10,8 @@ from django.utils.text import slugify
 from textback.accounts.models import Business, new_signing_secret
 from textback.calls.outcomes import OUTCOMES
 from textback.ops import cli
+from textback.rules import actions as rules
+from textback.rules import followups
 
 FLAGS = {
     "name": "--name",
@@ -21,6 +26,22 @@ FLAGS = {
     "escalate_after_minutes": "--escalate-after-minutes",
 }
 ESCALATION_MAX = 24 * 60
+
+
+def _window(text: str) -> tuple[time, time]:
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
+    except ValueError:
+        raise cli.fail(f"--window: give it as HH:MM-HH:MM, e.g. 09:00-20:00, not {text!r}") from None
+    return start, end
+
+
+def _step(text: str) -> followups.Step:
+    minutes, _, rest = text.partition(":")
+    valid, _, template = rest.partition(":")
+    if not (minutes.strip().isdigit() and valid.strip().isdigit() and template.strip()):
+        raise cli.fail(f"--step: give it as MINUTES:VALID_MINUTES:TEXT, e.g. '60:240:Still need a hand?', not {text!r}")
+    return followups.Step(timedelta(minutes=int(minutes)), template.strip(), timedelta(minutes=int(valid)))
 
 
 def _outcomes(text: str) -> str:
@@ -89,6 +110,7 @@ class Command(cli.VerbCommand):
         "list": "List the businesses.",
         "set": "Change a business's settings.",
         "secret": "Print the HMAC secret that signs calls posted to /hooks/generic/call.",
+        "followups": "Show or change the follow-ups (off by default): --on/--off, --window, --step.",
     }
 
     def add_create_arguments(self, parser):
@@ -107,6 +129,43 @@ class Command(cli.VerbCommand):
         parser.add_argument(
             "--rotate", action="store_true", help="make a new secret; the old one stops working at once"
         )
+
+    def add_followups_arguments(self, parser):
+        parser.add_argument("slug")
+        switch = parser.add_mutually_exclusive_group()
+        switch.add_argument("--on", action="store_true", help="send follow-ups (only with your callers' consent)")
+        switch.add_argument("--off", action="store_true", help="send none (the default)")
+        parser.add_argument(
+            "--window", metavar="HH:MM-HH:MM", help="no follow-up outside this local window (08:00-21:00)"
+        )
+        steps = parser.add_mutually_exclusive_group()
+        steps.add_argument(
+            "--step", action="append", metavar="MINUTES:VALID_MINUTES:TEXT",
+            help="a follow-up MINUTES after the text-back, skipped if quiet hours hold it VALID_MINUTES past that; "
+            "repeat for up to 3 (replaces the cadence)",
+        )  # fmt: skip
+        steps.add_argument("--default-steps", action="store_true", help="back to +1 hour and +24 hours")
+
+    def do_followups(self, *, slug, on, off, window, step, default_steps, **options):
+        business = cli.business(slug)
+        plan = rules.plan_for(business)
+        if on or off or window or step or default_steps:
+            start, end = _window(window) if window else (plan.window_start, plan.window_end)
+            steps = tuple(_step(text) for text in step) if step else followups.steps_from(plan.steps)
+            if default_steps:
+                steps = followups.DEFAULT_STEPS
+            enabled = on or (plan.enabled and not off)
+            try:
+                with transaction.atomic():
+                    plan = rules.do_save_plan(business, enabled=enabled, steps=steps, start=start, end=end)
+            except rules.Refused as exc:
+                raise cli.fail(str(exc)) from None
+        self.stdout.write(f"Follow-ups for {business.slug}: {'on' if plan.enabled else 'off'}, "
+                          f"{plan.window_start:%H:%M}-{plan.window_end:%H:%M} local.")  # fmt: skip
+        for n, each in enumerate(followups.steps_from(plan.steps), 1):
+            minutes = each.delay // timedelta(minutes=1)
+            valid = each.valid_for // timedelta(minutes=1)
+            self.stdout.write(f"  {n}. +{minutes} min (up to {valid} min late): {each.template}")
 
     def do_create(self, *, slug, **options):
         slug = slug or slugify(options["name"])[:60]
