@@ -62,6 +62,14 @@ def test_an_agent_may_not_change_follow_ups(client, alpha, bob):
     assert not FollowupPlan.objects.filter(business=alpha).exists()
 
 
+@pytest.mark.cross_tenant("settings-followups")
+def test_another_business_cannot_see_or_change_these_follow_ups(client, alpha, charlie):
+    signed_in(client, charlie)
+    assert client.get("/b/alpha/settings/follow-ups").status_code == 404
+    assert client.post("/b/alpha/settings/follow-ups", FORM).status_code == 404
+    assert not FollowupPlan.objects.filter(business=alpha).exists()
+
+
 def test_the_cli_switches_follow_ups_on_and_sets_the_cadence(alpha, capsys):
     from django.core.management import call_command
 
@@ -111,6 +119,7 @@ def test_canceling_needs_a_post(client, bob, waiting):
     assert signed_in(client, bob).get(f"/b/alpha/conversations/{waiting.pk}/follow-ups/cancel").status_code == 405
 
 
+@pytest.mark.cross_tenant("conversation-followups-cancel")
 def test_another_business_cannot_cancel_them(client, charlie, waiting):
     response = signed_in(client, charlie).post(f"/b/alpha/conversations/{waiting.pk}/follow-ups/cancel")
     assert response.status_code == 404
