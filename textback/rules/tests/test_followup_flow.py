@@ -253,3 +253,34 @@ def test_a_contact_of_another_business_keeps_its_follow_ups(alpha, beta, alpha_s
     with transaction.atomic():
         contacts.do_exclude_number(beta, CALLER, "")
     assert len(pending()) == 2
+
+
+# --- a state's cap of automatic texts in 24 hours ------------------------------------------------
+
+
+MIAMI = "+13055550123"  # a Florida area code: at most 3 automatic texts in 24 hours
+
+
+def test_a_florida_caller_who_had_three_automatic_texts_today_gets_the_follow_up_when_one_ages_out(
+    alpha_sandbox_line, followups_on, clock, run_outbox
+):
+    a_missed_call(alpha_sandbox_line, caller=MIAMI)
+    text_back = Message.objects.get(purpose=Message.TEXTBACK)
+    oldest = MORNING - timedelta(hours=22)
+    for sent_at in (oldest, MORNING - timedelta(hours=5)):  # two earlier text-backs, sent yesterday and today
+        Message.objects.create(**{
+            f.name: getattr(text_back, f.name) for f in Message._meta.concrete_fields if f.name not in ("id", "ref")
+        } | {"sent_at": sent_at, "status": MessageStatus.DELIVERED})  # fmt: skip
+    Message.objects.filter(pk=text_back.pk).update(sent_at=MORNING, status=MessageStatus.DELIVERED)
+    first = min(pending(MIAMI), key=lambda m: row(m).due_at)
+    clock.move_to(MORNING + timedelta(hours=1))
+    run_outbox()
+    item = row(first)
+    assert (item.status, item.result, item.due_at) == (
+        OutboxItem.PENDING,
+        followups.DAILY_LIMIT,
+        oldest + timedelta(hours=24),
+    )
+    clock.move_to(item.due_at)
+    run_outbox()
+    assert row(first).kind == OutboxItem.SMS  # now an ordinary text, due at once
