@@ -402,7 +402,7 @@ PARAMETERS = {
         }
     },  # fmt: skip
     "settings-excluded": {"POST": {"number": "(512) 555-0166", "label": "Vendor"}},
-    "settings-followups": {"POST": _FOLLOWUPS},
+    "settings-followups": {"GET": {"line": lambda o: o.line.pk}, "POST": {**_FOLLOWUPS, "follow_business": "1"}},
     "settings-excluded-remove": {"POST": {}},
     "settings-canned": {"POST": {"title": "Late", "body": "Running late, {first_name|there}."}},
     "settings-canned-edit": {"POST": {"title": "Late", "body": "Running late."}},

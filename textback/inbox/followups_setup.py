@@ -6,13 +6,18 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from textback.accounts.access import business_or_404
 from textback.accounts.plain_forms import PlainWords
 from textback.lib import quiet
+from textback.lib.text import whole_number
+from textback.providers.models import Line
 from textback.rules import actions as rules
 from textback.rules import followups
+from textback.rules.models import FollowupPlan
 
 TEMPLATE_HELP = "Fields: {first_name}, {staff}, {business}, {line}; {first_name|there} gives “there” without a name."
 
@@ -83,23 +88,58 @@ class FollowupForm(PlainWords, forms.Form):
         return data
 
 
+def _line(request, biz) -> Line | None:
+    """The line whose own follow-ups the page shows (?line=<pk>), or None for the business's; 404 for a line
+    that is not this business's or a value that is not a line id."""
+    wanted = request.GET.get("line", "")
+    if not wanted:
+        return None
+    pk = whole_number(wanted)
+    if pk is None:
+        raise Http404("no such line")
+    return get_object_or_404(Line, business=biz, pk=pk)
+
+
+def _page_url(slug: str, line: Line | None) -> str:
+    url = reverse("settings-followups", args=[slug])
+    return f"{url}?line={line.pk}" if line else url
+
+
 @login_required
 def followups_page(request, slug: str):
     biz = business_or_404(request, slug, "manage_settings")
-    plan = rules.plan_for(biz)
-    form = FollowupForm(request.POST if request.method == "POST" else None, initial=FollowupForm.initial_for(plan))
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                rules.do_save_plan(
-                    biz, enabled=data["enabled"], steps=data["steps"], start=data["window_start"],
-                    end=data["window_end"],
-                )  # fmt: skip
-        except rules.Refused as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, "Follow-ups are on." if data["enabled"] else "Saved; follow-ups are off.")
-            return redirect("settings-followups", slug)
-    context = {"business": biz, "form": form, "plan": plan, "latest": quiet.LATEST, "limit": quiet.STRICT_DAILY_LIMIT}
+    line = _line(request, biz)
+    own = rules.own_plan(biz, line) if line else None
+    plan = own or rules.plan_for(biz)
+    data = request.POST if request.method == "POST" else None
+    if data is not None and line is not None and "follow_business" in data:
+        with transaction.atomic():
+            rules.do_follow_the_business(biz, line)
+        messages.success(request, f"{line} follows the business's follow-ups.")
+        return redirect(_page_url(slug, line))
+    form = FollowupForm(data, initial=FollowupForm.initial_for(plan))
+    if form.is_valid() and _saved(request, biz, line, form):
+        return redirect(_page_url(slug, line))
+    owned = set(FollowupPlan.objects.filter(business=biz, line__isnull=False).values_list("line_id", flat=True))
+    lines = [{"line": each, "own": each.pk in owned} for each in Line.objects.filter(business=biz).order_by("number")]
+    context = {"business": biz, "form": form, "plan": plan, "line": line, "own": own is not None, "lines": lines,
+               "limit": quiet.STRICT_DAILY_LIMIT}  # fmt: skip
     return render(request, "inbox/settings/followups.html", context)
+
+
+def _saved(request, biz, line: Line | None, form: FollowupForm) -> bool:
+    """Save the plan the form describes; False (the reason added to the form) when it cannot work."""
+    values = form.cleaned_data
+    try:
+        with transaction.atomic():
+            rules.do_save_plan(
+                biz, enabled=values["enabled"], steps=values["steps"], start=values["window_start"],
+                end=values["window_end"], line=line,
+            )  # fmt: skip
+    except rules.Refused as exc:
+        form.add_error(None, str(exc))
+        return False
+    whose = f" for {line}" if line else ""
+    done = f"Follow-ups{whose} are on." if values["enabled"] else f"Saved; follow-ups{whose} are off."
+    messages.success(request, done)
+    return True

@@ -13,7 +13,7 @@ so it gets the strict rules too.
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from functools import cache
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -76,7 +76,7 @@ def _clock(at: time) -> str:
     return at.strftime("%H:%M")
 
 
-@cache
+@lru_cache(maxsize=10_000)
 def recipient(e164: str) -> Recipient:
     """The zones and state rules for a number (cached: the tables are large and numbers repeat)."""
     try:

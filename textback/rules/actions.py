@@ -10,6 +10,7 @@ that cancels automatic texts (messaging.actions.cancel_pending) cancels these to
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from textback.lib import phone, quiet
@@ -26,9 +27,18 @@ FOLLOWUPS_CANCELED = "followups_canceled"  # a conversation event: a person canc
 SKIPPED_STATUS = MessageStatus.SUPPRESSED  # a follow-up the rules kept from going; error_message says why
 
 
-def plan_for(business) -> FollowupPlan:
-    """The business's plan, unsaved with the defaults (off) when it never chose."""
-    return FollowupPlan.objects.filter(business=business).first() or FollowupPlan(business=business)
+def plan_for(business, line=None) -> FollowupPlan:
+    """The plan for texts from `line`: its own when it has one, else the business's; unsaved with the
+    defaults (off) when nobody chose. One query."""
+    plans = FollowupPlan.objects.filter(business=business)
+    plans = plans.filter(Q(line__isnull=True) | Q(line=line)) if line else plans.filter(line__isnull=True)
+    found = {plan.line_id: plan for plan in plans}
+    return found.get(getattr(line, "pk", None)) or found.get(None) or FollowupPlan(business=business)
+
+
+def own_plan(business, line) -> FollowupPlan | None:
+    """The line's own plan (None: it follows the business's)."""
+    return FollowupPlan.objects.filter(business=business, line=line).first()
 
 
 def business_window(business, plan: FollowupPlan) -> quiet.BusinessWindow:
@@ -42,7 +52,7 @@ def queue_followups(call, contact: Contact, textback: Message, textback_due: dat
     """Queue the business's follow-ups after a text-back (the text-back decision's transaction; only
     called when follow-ups are on). One message and one outbox row each."""
     business = call.line.business
-    plan = plan_for(business)
+    plan = plan_for(business, call.line)
     if not plan.enabled:
         return []
     number = quiet.recipient(contact.number)
@@ -117,7 +127,7 @@ def followup_when_due(item: OutboxItem, reconcile: bool) -> None:
 
 def _facts(item: OutboxItem, message: Message) -> followups.Facts:
     business, contact = message.business, message.contact
-    plan = plan_for(business)
+    plan = plan_for(business, message.line)
     known = messaging.caller_facts(business, contact)
     consent_at = item.payload.get("consent_at")
     now = timezone.now()
@@ -212,12 +222,20 @@ def check_plan(steps: tuple[followups.Step, ...], start, end) -> None:
         raise Refused("The window must start at 8:00 AM or later and end by 9:00 PM, after it starts.")
 
 
-def do_save_plan(business, *, enabled: bool, steps: tuple[followups.Step, ...], start, end) -> FollowupPlan:
-    """Save the business's follow-ups (checked first with check_plan). Follow-ups already queued keep
-    their times; switching off skips them when they fall due."""
+def do_save_plan(business, *, enabled: bool, steps: tuple[followups.Step, ...], start, end, line=None) -> FollowupPlan:
+    """Save the business's follow-ups, or with `line` that line's own (checked first with check_plan).
+    Follow-ups already queued keep their times; switching off skips them when they fall due."""
     check_plan(steps, start, end)
-    plan, _ = FollowupPlan.objects.get_or_create(business=business)
+    if line is not None and line.business_id != business.pk:
+        raise Refused("That line belongs to another business.")
+    plan, _ = FollowupPlan.objects.get_or_create(business=business, line=line)
     plan.enabled, plan.window_start, plan.window_end = enabled, start, end
     plan.steps = [] if steps == followups.DEFAULT_STEPS else followups.stored(steps)
     plan.save()
     return plan
+
+
+def do_follow_the_business(business, line) -> bool:
+    """The line drops its own plan and follows the business's again; False if it had none."""
+    deleted, _ = FollowupPlan.objects.filter(business=business, line=line).delete()
+    return bool(deleted)

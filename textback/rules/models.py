@@ -20,9 +20,14 @@ def validate_steps(value) -> None:
 class FollowupPlan(models.Model):
     """A business's follow-ups: off unless someone switched them on (multi-touch texts need consent).
 
-    No row means the defaults: off, and when switched on, the two steps of followups.DEFAULT_STEPS."""
+    No row means the defaults: off, and when switched on, the two steps of followups.DEFAULT_STEPS. A row
+    with a line is that line's own plan (a location with its own rules); other lines follow the business's."""
 
-    business = models.OneToOneField(Business, on_delete=models.CASCADE, related_name="followup_plan")
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="followup_plans")
+    line = models.OneToOneField(
+        "providers.Line", null=True, blank=True, on_delete=models.CASCADE, related_name="followup_plan",
+        help_text="Empty: the business's plan, for every line without its own.",
+    )  # fmt: skip
     enabled = models.BooleanField(default=False)
     steps = models.JSONField(
         default=list, blank=True, validators=[validate_steps],
@@ -32,5 +37,13 @@ class FollowupPlan(models.Model):
     window_end = models.TimeField(default=time(21), help_text="…and no later than this.")
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business"], condition=models.Q(line__isnull=True), name="one_followup_plan_per_business"
+            )
+        ]
+
     def __str__(self) -> str:
-        return f"follow-ups for {self.business_id}: {'on' if self.enabled else 'off'}"
+        whose = f"line {self.line_id}" if self.line_id else f"business {self.business_id}"
+        return f"follow-ups for {whose}: {'on' if self.enabled else 'off'}"

@@ -131,3 +131,45 @@ def test_a_skipped_follow_up_says_why_in_the_timeline(client, bob, waiting):
     rules._record_skipped(message, "Quiet hours: Too late in America/Chicago")
     page = page_text(signed_in(client, bob).get(f"/b/alpha/conversations/{waiting.pk}"))
     assert "Skipped: Quiet hours: Too late in America/Chicago" in page
+
+
+# --- a line's own follow-ups ---------------------------------------------------------------------
+
+
+def test_an_owner_gives_a_line_its_own_follow_ups_and_takes_them_back(
+    client, alpha, alice, alpha_line, alpha_sandbox_line
+):
+    signed_in(client, alice)
+    page = page_text(client.get("/b/alpha/settings/follow-ups"))
+    assert f"?line={alpha_line.pk}" in page and "follows the business" in page
+    url = f"/b/alpha/settings/follow-ups?line={alpha_line.pk}"
+    assert "This line follows the business's follow-ups" in page_text(client.get(url))
+    response = client.post(url, {**FORM, "window_start": "10:00"}, follow=True)
+    assert flashed(response) == f"Follow-ups for {alpha_line} are on."
+    plan = FollowupPlan.objects.get(line=alpha_line)
+    assert plan.window_start == time(10)
+    assert not FollowupPlan.objects.filter(line__isnull=True).exists()  # the business's stays as it was
+    response = client.post(url, {"follow_business": "1"}, follow=True)
+    assert flashed(response) == f"{alpha_line} follows the business's follow-ups."
+    assert not FollowupPlan.objects.exists()
+
+
+@pytest.mark.parametrize("line", ["abc", "99999", "-1", "1e3"])
+def test_a_line_that_is_not_there_is_not_found(client, alice, line):
+    assert signed_in(client, alice).get(f"/b/alpha/settings/follow-ups?line={line}").status_code == 404
+
+
+def test_another_business_line_is_not_found(client, alice, beta_line):
+    response = signed_in(client, alice).post(f"/b/alpha/settings/follow-ups?line={beta_line.pk}", FORM)
+    assert response.status_code == 404
+    assert not FollowupPlan.objects.exists()
+
+
+def test_the_cli_gives_a_line_its_own_follow_ups(alpha, alpha_line, capsys):
+    from django.core.management import call_command
+
+    call_command("business", "followups", "alpha", "--line", "(512) 555-0100", "--on", "--window", "10:00-18:00")
+    assert "Follow-ups for alpha, line +15125550100: on, 10:00-18:00 local." in capsys.readouterr().out
+    call_command("business", "followups", "alpha", "--line", "(512) 555-0100", "--follow-business")
+    assert "line +15125550100 (follows the business): off" in capsys.readouterr().out
+    assert not FollowupPlan.objects.exists()

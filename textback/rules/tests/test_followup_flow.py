@@ -284,3 +284,47 @@ def test_a_florida_caller_who_had_three_automatic_texts_today_gets_the_follow_up
     clock.move_to(item.due_at)
     run_outbox()
     assert row(first).kind == OutboxItem.SMS  # now an ordinary text, due at once
+
+
+# --- a line with its own follow-ups --------------------------------------------------------------
+
+
+def test_a_line_with_its_own_follow_ups_uses_them(alpha, alpha_sandbox_line, followups_on, clock):
+    rules.do_save_plan(
+        alpha, enabled=True, line=alpha_sandbox_line, start=followups.quiet.EARLIEST, end=followups.quiet.LATEST,
+        steps=(followups.Step(timedelta(minutes=30), "{business} north: still there?", timedelta(hours=1)),),
+    )  # fmt: skip
+    a_missed_call(alpha_sandbox_line)
+    (only,) = pending()
+    assert row(only).due_at == MORNING + timedelta(minutes=30)
+    assert only.body == "AlphaPlumbing north: still there? Reply STOP to opt out."
+
+
+def test_a_line_whose_own_follow_ups_are_off_sends_none_while_the_business_has_them_on(
+    alpha, alpha_sandbox_line, followups_on, clock
+):
+    rules.do_save_plan(
+        alpha, enabled=False, line=alpha_sandbox_line, steps=followups.DEFAULT_STEPS,
+        start=followups.quiet.EARLIEST, end=followups.quiet.LATEST,
+    )  # fmt: skip
+    a_missed_call(alpha_sandbox_line)
+    assert pending() == []
+
+
+def test_a_line_of_a_business_whose_follow_ups_are_off_may_have_them_on(alpha, alpha_sandbox_line, clock):
+    rules.do_save_plan(
+        alpha, enabled=True, line=alpha_sandbox_line, steps=followups.DEFAULT_STEPS,
+        start=followups.quiet.EARLIEST, end=followups.quiet.LATEST,
+    )  # fmt: skip
+    a_missed_call(alpha_sandbox_line)
+    assert len(pending()) == 2
+    assert rules.do_follow_the_business(alpha, alpha_sandbox_line)
+    assert rules.plan_for(alpha, alpha_sandbox_line).enabled is False
+
+
+def test_a_plan_cannot_be_saved_for_another_business_line(alpha, beta_line):
+    with pytest.raises(rules.Refused, match="another business"):
+        rules.do_save_plan(
+            alpha, enabled=True, line=beta_line, steps=followups.DEFAULT_STEPS,
+            start=followups.quiet.EARLIEST, end=followups.quiet.LATEST,
+        )  # fmt: skip

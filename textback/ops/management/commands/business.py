@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from textback.accounts.models import Business, new_signing_secret
 from textback.calls.outcomes import OUTCOMES
 from textback.ops import cli
+from textback.providers.models import Line
 from textback.rules import actions as rules
 from textback.rules import followups
 
@@ -42,6 +43,14 @@ def _step(text: str) -> followups.Step:
     if not (minutes.strip().isdigit() and valid.strip().isdigit() and template.strip()):
         raise cli.fail(f"--step: give it as MINUTES:VALID_MINUTES:TEXT, e.g. '60:240:Still need a hand?', not {text!r}")
     return followups.Step(timedelta(minutes=int(minutes)), template.strip(), timedelta(minutes=int(valid)))
+
+
+def _line_of(business, raw: str) -> Line:
+    number = cli.number(raw, business.country, "--line")
+    found = Line.objects.filter(business=business, number=number).first()
+    if found is None:
+        raise cli.fail(f"--line: {number} is not a line of {business.slug}; `textback line list` shows them")
+    return found
 
 
 def _outcomes(text: str) -> str:
@@ -145,10 +154,20 @@ class Command(cli.VerbCommand):
             "repeat for up to 3 (replaces the cadence)",
         )  # fmt: skip
         steps.add_argument("--default-steps", action="store_true", help="back to +1 hour and +24 hours")
+        parser.add_argument("--line", metavar="NUMBER", help="change that line's own follow-ups, not the business's")
+        parser.add_argument(
+            "--follow-business", action="store_true", help="with --line: drop its own, follow the business's"
+        )
 
-    def do_followups(self, *, slug, on, off, window, step, default_steps, **options):
+    def do_followups(self, *, slug, on, off, window, step, default_steps, line, follow_business, **options):
         business = cli.business(slug)
-        plan = rules.plan_for(business)
+        line = _line_of(business, line) if line else None
+        if follow_business:
+            if line is None:
+                raise cli.fail("--follow-business needs --line: which line should follow the business's follow-ups")
+            with transaction.atomic():
+                rules.do_follow_the_business(business, line)
+        plan = (rules.own_plan(business, line) if line else None) or rules.plan_for(business)
         if on or off or window or step or default_steps:
             start, end = _window(window) if window else (plan.window_start, plan.window_end)
             steps = tuple(_step(text) for text in step) if step else followups.steps_from(plan.steps)
@@ -157,10 +176,13 @@ class Command(cli.VerbCommand):
             enabled = on or (plan.enabled and not off)
             try:
                 with transaction.atomic():
-                    plan = rules.do_save_plan(business, enabled=enabled, steps=steps, start=start, end=end)
+                    plan = rules.do_save_plan(business, enabled=enabled, steps=steps, start=start, end=end, line=line)
             except rules.Refused as exc:
                 raise cli.fail(str(exc)) from None
-        self.stdout.write(f"Follow-ups for {business.slug}: {'on' if plan.enabled else 'off'}, "
+        whose = f"{business.slug}, line {line.number}" if line else business.slug
+        if line and not plan.line_id:
+            whose += " (follows the business)"
+        self.stdout.write(f"Follow-ups for {whose}: {'on' if plan.enabled else 'off'}, "
                           f"{plan.window_start:%H:%M}-{plan.window_end:%H:%M} local.")  # fmt: skip
         for n, each in enumerate(followups.steps_from(plan.steps), 1):
             minutes = each.delay // timedelta(minutes=1)
