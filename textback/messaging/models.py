@@ -40,7 +40,7 @@ class Contact(models.Model):
         # live on this table: a migration that remakes the table there (most AlterFields do) must add them again.
 
     def __str__(self) -> str:
-        if self.number.startswith("erased:"):  # messaging/records.py: the number is a keyed hash now
+        if self.number.startswith(phone.ERASED):  # messaging/records.py: the number is a keyed hash now
             return "Erased contact"
         return self.name or phone.pretty(self.number)
 

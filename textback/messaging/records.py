@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
-from textback.lib import keyed_hash, sql
+from textback.lib import keyed_hash, phone, sql
 from textback.messaging.models import (
     ConsentEvent,
     Contact,
@@ -28,7 +28,7 @@ from textback.messaging.models import (
     Suppression,
 )
 
-ERASED_PREFIX = "erased:"  # an erased contact's number: the prefix and the start of its hash
+ERASED_PREFIX = phone.ERASED  # an erased contact's number: the prefix and the start of its hash
 LEDGER_COLUMNS = ["when (UTC)", "number", "event", "source", "keyword or phrase", "line", "message id"]
 _FORMULA = re.compile(r"^[=+\-@\t\r]")  # a spreadsheet would run a cell starting so
 _PHONE = re.compile(r"^\+\d{4,15}$")
@@ -165,7 +165,7 @@ def is_erased(contact: Contact) -> bool:
 
 def do_erase_contact(contact: Contact, by) -> Erasure:
     """Erase a contact's personal data (call inside a transaction; the contact row is locked first)."""
-    from textback.messaging.actions import cancel_pending, is_opted_out
+    from textback.messaging.actions import cancel_pending, is_opted_out, stop_the_clock
 
     business = contact.business
     contact = Contact.objects.select_for_update().get(pk=contact.pk, business=business)
@@ -173,6 +173,7 @@ def do_erase_contact(contact: Contact, by) -> Erasure:
     number, hashed = contact.number, number_hash(contact.number)
     suppress = is_opted_out(business, number)
     cancel_pending(business, contact, why="the contact's data was erased")
+    stop_the_clock(business, number)  # nobody can answer them now: no SLA wait, no escalation
     conversations = list(Conversation.objects.filter(business=business, contact=contact).values_list("pk", flat=True))
     calls = list(_calls_of(business, contact, number).values_list("pk", "provider_call_id"))
     counts = {

@@ -221,6 +221,23 @@ def test_erasure_blanks_what_identifies_them_keeps_the_counts_and_is_audited(mar
     assert (erasure.erased_by, erasure.suppressed, erasure.counts["messages"]) == (mary, True, before[0])
 
 
+def test_an_erased_contacts_conversation_shows_nothing_of_them_and_waits_for_no_answer(mary, alpha_sandbox_line):
+    inbound = an_inbound_text(alpha_sandbox_line, "Hi it's Jane, the sink leaks")
+    Contact.objects.filter(pk=inbound.contact_id).update(name="Jane Doe")
+    conversation = inbound.conversation
+    assert conversation.awaiting_since is not None
+
+    signed_in(mary).post(f"/b/alpha/contacts/{inbound.contact_id}/erase", {"confirm": "on"})
+    page = signed_in(mary).get(f"/b/alpha/conversations/{conversation.pk}").content.decode()
+
+    assert "data was erased on request" in page and "erased the caller" in page
+    assert "erased:" not in page and "(512) 555-0147" not in page and "Jane" not in page
+    conversation.refresh_from_db()
+    assert conversation.awaiting_since is None
+    contact_page = signed_in(mary).get(f"/b/alpha/contacts/{inbound.contact_id}").content.decode()
+    assert "Erased number" in contact_page and "erased:" not in contact_page and 'name="name"' not in contact_page
+
+
 def test_an_erased_opt_out_is_still_enforced_on_a_later_call_and_at_send_time(mary, history, alpha, queue):
     signed_in(mary).post(f"/b/alpha/contacts/{history.pk}/erase", {"confirm": "on"})
 
