@@ -130,7 +130,8 @@ _BARE = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "r
                    "desinscrire", "desinscription", "desabonnement", "unsub"})  # fmt: skip
 _POLITE = frozenset({"please", "thanks", "thank", "you", "it", "now", "asap", "por", "favor", "gracias", "ya",
                      "svp", "stp", "merci", "s", "il", "vous", "plait", "ok", "okay", "all", "out", "opt",
-                     "already", "immediately", "right", "pls"})  # fmt: skip
+                     "already", "immediately", "right", "pls", "hey", "hi", "hello", "hola", "bonjour", "lol",
+                     "seriously", "again", "just", "guys", "sorry", "i", "said"})  # fmt: skip
 
 # Clauses that back up a bare "stop" said next to them, and are borderline said alone.
 _DOUBTS = {
