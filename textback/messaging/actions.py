@@ -417,6 +417,8 @@ def _opt_out(line, contact: Contact, message: Message, word: str, source: str) -
         business, contact.number, ConsentEvent.OPT_OUT, source=source, keyword=word, line=line, message=message
     )
     cancel_pending(business, contact, keep=[Message.OPT_OUT_CONFIRMATION], why="the contact opted out")
+    if (contact.automation_paused_why or "").startswith(BORDERLINE_WHY):
+        do_resume_automation(contact)  # their clear opt-out answers the question staff were asked
     if not already:  # one confirmation per revocation; a carrier confirms its own keywords, never a phrase
         always = source == ConsentEvent.PHRASE
         _reply(line, contact, message, Message.OPT_OUT_CONFIRMATION, opt_out_text(business), always=always)

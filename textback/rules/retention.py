@@ -93,6 +93,13 @@ def run(item: OutboxItem, reconcile: bool) -> None:
         _queue(business, next_run(max(timezone.now(), item.due_at), business.time_zone))
 
 
+@worker.on_give_up(RETENTION)
+def keep_the_chain(item: OutboxItem, error: str) -> None:
+    """A night that failed for good still queues the next one: the chain of nightly rows never breaks."""
+    if days_for(item.business) is not None:
+        _queue(item.business, next_run(max(timezone.now(), item.due_at), item.business.time_zone))
+
+
 def forget_older_than(business, before: datetime) -> tuple[int, int]:
     """Blank the bodies and pictures of texts, and the recording links of calls, from before `before`."""
     from textback.calls.models import Call

@@ -194,3 +194,11 @@ def test_a_decision_already_taken_cannot_be_taken_again(alpha_sandbox_line, text
     with pytest.raises(Refused):
         decide_it(inbound.conversation, revocations.do_confirm_opt_out, alice)
     assert ledger() == []
+
+
+def test_a_clear_opt_out_after_a_borderline_one_leaves_staff_nothing_to_decide(alpha, alpha_sandbox_line, text_in):
+    text_in(alpha_sandbox_line, "not interested")
+    text_in(alpha_sandbox_line, "STOP")
+
+    assert revocations.pending_phrase(contact()) is None
+    assert actions.is_opted_out(alpha, CALLER) and confirmations().count() == 1

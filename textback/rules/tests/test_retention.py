@@ -151,3 +151,16 @@ def test_another_business_texts_are_left_alone(old_and_new, beta_line, run_outbo
         run_outbox()
 
     assert Message.objects.filter(body="beta's old words").exists()
+
+
+@pytest_db
+def test_a_night_that_fails_for_good_still_queues_the_next_one(alpha):
+    retention.do_set_retention(alpha, 30)
+    failed = OutboxItem.objects.get(kind=retention.RETENTION)
+    OutboxItem.objects.filter(pk=failed.pk).update(status=OutboxItem.DEAD)
+
+    with time_machine.travel(failed.due_at + timedelta(minutes=5)):
+        retention.keep_the_chain(failed, "internal error")
+
+    [pending] = OutboxItem.objects.filter(kind=retention.RETENTION, status=OutboxItem.PENDING)
+    assert pending.due_at == retention.next_run(failed.due_at, alpha.time_zone)
