@@ -71,3 +71,12 @@ def test_a_retention_that_is_not_a_number_of_days_is_refused(textback, acme):
         result = textback("consent", "retention", "--business", "acme", "--days", days)
         assert result.code == 2 and "whole number of days" in result.err
     assert not Retention.objects.exists()
+
+
+def test_business_set_takes_the_retention_too(textback, acme):
+    result = textback("business", "set", "acme", "--retention-days", "365")
+
+    assert result.code == 0 and "--retention-days" in result.out
+    assert Retention.objects.get(business=acme).days == 365
+    assert textback("business", "set", "acme", "--retention-days", "soon").code == 2
+    assert Retention.objects.get(business=acme).days == 365

@@ -1,8 +1,6 @@
 """textback consent export|retention: the consent ledger as CSV for your records or your lawyer, and how long
 a business keeps the words of texts and recordings."""
 
-import sys
-
 from django.db import transaction
 
 from textback.messaging import records
@@ -36,12 +34,12 @@ class Command(cli.VerbCommand):
                 count = records.write_ledger_csv(events, out)
             self.stderr.write(f"Wrote {cli.plural(count, 'entry')} of {owner.slug}'s consent ledger to {output}.")
         else:
-            records.write_ledger_csv(events, self.stdout if self.stdout else sys.stdout)
+            records.write_ledger_csv(events, self.stdout)
 
     def do_retention(self, *, business, days, **options):
         owner = cli.business(business)
         if days is not None:
-            wanted = _days(days)
+            wanted = read_days(days, "--days")
             with transaction.atomic():
                 retention.do_set_retention(owner, wanted)
         kept = retention.days_for(owner)
@@ -55,7 +53,8 @@ class Command(cli.VerbCommand):
         )
 
 
-def _days(text: str) -> int | None:
+def read_days(text: str, flag: str) -> int | None:
+    """A retention typed on the command line: whole days, or 'forever' (None)."""
     if text.strip().lower() in ("forever", "for ever", "keep", ""):
         return None
     try:
@@ -63,5 +62,5 @@ def _days(text: str) -> int | None:
     except ValueError:
         days = 0
     if not 1 <= days <= retention.MAX_DAYS:
-        raise cli.fail(f"--days: give a whole number of days from 1 to {retention.MAX_DAYS}, or 'forever'")
+        raise cli.fail(f"{flag}: give a whole number of days from 1 to {retention.MAX_DAYS}, or 'forever'")
     return days
