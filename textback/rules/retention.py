@@ -79,16 +79,21 @@ def _queue(business, due_at: datetime) -> None:
 
 @worker.handles(RETENTION, lane=worker.TEXTS)
 def run(item: OutboxItem, reconcile: bool) -> None:
-    """Forget what is older than the business's retention, then queue tomorrow night's run."""
+    """Forget what is older than the business's retention, then queue tomorrow night's run.
+
+    The blanking runs in batches of its own transactions, before the row is closed: a first run over years
+    of texts holds no lock for long, and running it twice (a lease taken over) blanks nothing twice."""
+    business = item.business
+    days = days_for(business)
+    texts = recordings = 0
+    if days is not None:
+        texts, recordings = forget_older_than(business, cutoff(timezone.now(), days))
     with transaction.atomic():
         if not worker.still_ours(item):
             return
-        business = item.business
-        days = days_for(business)
         if days is None:  # switched off since this row was queued
             worker.finish(item, OutboxItem.CANCELED, "retention switched off")
             return
-        texts, recordings = forget_older_than(business, cutoff(timezone.now(), days))
         worker.finish(item, OutboxItem.DONE, f"{texts} texts, {recordings} recordings")
         _queue(business, next_run(max(timezone.now(), item.due_at), business.time_zone))
 
@@ -116,6 +121,7 @@ def forget_older_than(business, before: datetime) -> tuple[int, int]:
 def _in_batches(queryset, **blank) -> int:
     done, last = 0, 0
     while ids := list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)[:BATCH]):
-        done += queryset.model.objects.filter(pk__in=ids).update(**blank)
+        with transaction.atomic():
+            done += queryset.model.objects.filter(pk__in=ids).update(**blank)
         last = ids[-1]
     return done

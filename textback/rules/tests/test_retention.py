@@ -164,3 +164,15 @@ def test_a_night_that_fails_for_good_still_queues_the_next_one(alpha):
 
     [pending] = OutboxItem.objects.filter(kind=retention.RETENTION, status=OutboxItem.PENDING)
     assert pending.due_at == retention.next_run(failed.due_at, alpha.time_zone)
+
+
+@pytest_db
+def test_a_run_over_more_texts_than_a_batch_blanks_them_all(alpha_sandbox_line, monkeypatch):
+    monkeypatch.setattr(retention, "BATCH", 2)
+    with time_machine.travel(timezone.now() - timedelta(days=10)):
+        for n in range(5):
+            an_inbound_text(alpha_sandbox_line, f"old words {n}")
+
+    texts, _recordings = retention.forget_older_than(alpha_sandbox_line.business, timezone.now() - timedelta(days=1))
+
+    assert texts == 5 and not Message.objects.exclude(body="").exists()
