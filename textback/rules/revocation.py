@@ -84,14 +84,14 @@ _LEAD = (r"(?:(?:ok|okay|hey|hi|hello|just|so|and|but|please|seriously|again|i s
          r"s il vous plait|sorry|sorry but|im sorry but|no|nope|yeah|yes|hola|bonjour)\s+)*")  # fmt: skip
 _TAIL = (r"(?:\s+(?:please|thanks|thank you|now|anymore|again|ever|at all|ok|okay|asap|for good|seriously|"
          r"por favor|gracias|ya|svp|stp|merci|s il vous plait|immediately|right now|today|lol|forever|mas|"
-         r"plus|jamais|nunca|bye|goodbye|adios|thank|you|its|it))*")  # fmt: skip
+         r"plus|jamais|nunca|bye|goodbye|adios|thank|you|its|it|already|buddy|man|dude|sir|maam|pal))*")  # fmt: skip
 _ME = r"(?:me|us|this number|this phone|my number|my phone|my cell|this cell|this)"
 _STOPS = r"(?:stop|quit|cease|end|no more|enough)"
 _CONTACTING = r"(?:texting|text|calling|contacting|bothering|harassing|sending|hitting me up|reaching out)"
 
 _EXPLICIT = {
     "stop texting": rf"{_STOPS} {_CONTACTING}(?: {_ME}| these| them| any| text| your text| me these| me text)*",
-    "do not text": rf"(?:dont|never|please dont|please never) (?:ever )?(?:text|contact|call|bother|send|"
+    "do not text": rf"(?:dont|never|please dont|please never) (?:ever )?(?:text|contact|bother|send|"
     rf"reach out to|reach|hit) {_ME}(?: text| any text)?(?: back)?",
     "do not want texts": r"(?:i )?(?:dont|no) (?:want|need) (?:any more |anymore |these |your |any |more |those )*text",
     "remove me": rf"(?:remove|delete|take|erase|lose|forget|scratch) {_ME}(?: (?:off|from) (?:your|this|the|ur|my)?"
@@ -123,6 +123,41 @@ _EXPLICIT = {
     "desinscrire": r"(?:je (?:veux|voudrais) )?(?:me )?(?:desinscrire|desabonner)|desinscrivez moi|desabonnez moi",
 }
 _EXPLICIT_RE = {name: re.compile(rf"^{_LEAD}(?:{body}){_TAIL}$") for name, body in _EXPLICIT.items()}
+
+# People rarely punctuate: "stop texting me i never called you" is one clause. The clearest requests, with
+# an object that can only be the sender (me, my number), may run on into more words, unless those words
+# narrow the request ("don't text me before 7", "remove me from the waitlist", "unsubscribe from the plan").
+# They may follow a doubt too ("who is this stop texting me"); never anything else ("i told them to stop…").
+_MINE = r"(?:me|us|this number|this phone|my number|my phone|my cell|this cell)"
+_FROM_US = (
+    r"(?: (?:off|from) (?:your |this |the |ur |my |all of |all )?(?:list|contacts|contact list|system|"
+    r"database|text list|texting list|texts|text|records|this|these|everything))?"
+)
+_CONTINUED = {
+    "stop texting me": rf"(?:stop|quit|cease) {_CONTACTING} (?:{_MINE}|text|me text|me these)",
+    "do not text me": rf"(?:dont|never|please dont|please never) (?:ever )?(?:text|contact|bother|reach out to) {_MINE}",
+    "remove me": rf"(?:remove|delete|take|erase|lose|forget) {_MINE}{_FROM_US}",
+    "unsubscribe me": rf"(?:i (?:want|would like|wanna|need) to )?(?:unsubscribe|opt out|be removed)(?: me)?{_FROM_US}",
+    "opt me out": r"opt (?:me|this number|my number) out",
+    "no more texts": r"no more text|(?:i )?(?:dont|no) (?:want|need) (?:any more |anymore |these |your |any |more )*text",
+    "leave me alone": r"leave me alone|leave me the hell alone",
+    "no me escriban": _EXPLICIT["no me escriban"],
+    "dejen de escribir": _EXPLICIT["dejen de escribir"],
+    "no quiero mensajes": _EXPLICIT["no quiero mensajes"],
+    "darme de baja": r"(?:quiero )?(?:darme|me doy|dar) de baja",
+    "arretez de m'ecrire": _EXPLICIT["arretez de m'ecrire"],
+    "ne m'ecrivez plus": _EXPLICIT["ne m'ecrivez plus"],
+    "laissez-moi tranquille": _EXPLICIT["laissez-moi tranquille"],
+    "je ne veux plus": _EXPLICIT["je ne veux plus"],
+}
+_NARROWING = (r"(?:off|before|after|until|till|til|at|on|during|between|from|about|when|if|unless|except|the|that|"
+              r"his|her|him|our|to|in|for|with|every|than|antes|despues|hasta|avant|apres|jusqu)")  # fmt: skip
+_DOUBT_LEAD = (r"(?:(?:who is this|who are you|wrong number|i (?:didnt|never) call(?:ed)?(?: you)?|"
+               r"(?:im )?not interested|no thanks|no thank you)\s+)?")  # fmt: skip
+_CONTINUED_RE = {
+    name: re.compile(rf"^{_DOUBT_LEAD}{_LEAD}(?:{body}){_TAIL}(?:\s+(?!{_NARROWING}\b)\S.*)?$")
+    for name, body in _CONTINUED.items()
+}
 
 # Words that are opt-outs on their own (with only politeness around them).
 _BARE = frozenset({"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout", "remove",
@@ -161,6 +196,9 @@ def judge(body: str) -> Verdict:
         for name, pattern in _EXPLICIT_RE.items():
             if pattern.match(text):
                 return Verdict(OPT_OUT, name)
+        for name, pattern in _CONTINUED_RE.items():
+            if pattern.match(text):
+                return Verdict(OPT_OUT, f"{name} and more words")
     return _bare_word(clauses) or _doubt(clauses) or Verdict(NONE, "")
 
 

@@ -77,3 +77,22 @@ def test_a_trade_sentence_using_the_words_never_opts_out(body, filler, fold):
 @given(st.text(max_size=400))
 def test_any_text_at_all_gets_one_of_the_three_answers(text):
     assert kind(text) in (OPT_OUT, BORDERLINE, NONE)
+
+
+@pytest.mark.parametrize(
+    "body", ["stop texting me i never called you", "dont text me again or ill report you",
+             "who is this stop messaging me", "leave me alone im not interested", "no more texts please im all set",
+             "dejen de escribirme por favor no llame", "arretez de m'envoyer des messages je n'ai pas appele"],
+)  # fmt: skip
+def test_a_clear_request_running_on_without_punctuation_still_opts_out(body):
+    assert kind(body) == OPT_OUT
+
+
+@pytest.mark.parametrize(
+    "body", ["dont text me before 7am I work nights", "remove me from the waitlist and book friday",
+             "can you take me off the waitlist", "i told the other company to stop texting me",
+             "please dont stop texting me updates", "don't call me, text me", "no more hot water since monday",
+             "i want to unsubscribe from the maintenance plan", "stop texting the other number, use this one"],
+)  # fmt: skip
+def test_words_that_narrow_or_redirect_the_request_are_no_opt_out(body):
+    assert kind(body) != OPT_OUT

@@ -1,9 +1,12 @@
-"""The revocation reader measured on a labelled corpus of replies to a missed-call text (FCC 24-24).
+"""The revocation reader measured on labelled replies to a missed-call text (FCC 24-24).
 
-revocation_tuning.tsv shaped the rules; revocation_heldout.tsv was written before them and never tuned on
-(its history is in git). Precision and recall are those of the opt-out class: a borderline answer counts
-as "not an opt-out" (nobody was opted out), but a clear opt-out must be read as one, not as borderline.
-Run with -s to see the figures.
+The corpus: revocation_tuning.tsv shaped the rules; revocation_heldout.tsv was written before them and not
+tuned on (git history: it was committed first). Two more held-out parts followed, each written before a
+change to the reader: heldout2 before matching the clearest requests inside longer unpunctuated clauses
+(the first reader found only 30 % of its opt-outs: people rarely punctuate), heldout3 after heldout2's first
+measurement and before that change, measured once after it. Precision and recall are those of the opt-out
+class: a borderline answer counts as "not an opt-out" (nobody was opted out), but a clear opt-out must be
+read as one, not as borderline. Run with -s to see the figures.
 """
 
 import re
@@ -45,6 +48,9 @@ def scores(rows: list[tuple[str, str]]) -> dict:
     }
 
 
+HELD_OUT = ["heldout", "heldout2", "heldout3"]
+
+
 def test_the_corpus_has_200_replies_a_third_held_out_and_half_hard_negatives():
     tuning, held_out = corpus("tuning"), corpus("heldout")
     everything = tuning + held_out
@@ -55,7 +61,7 @@ def test_the_corpus_has_200_replies_a_third_held_out_and_half_hard_negatives():
     assert {label for label, _text in everything} == {OPT_OUT, BORDERLINE, NONE}
 
 
-@pytest.mark.parametrize("part", ["tuning", "heldout"])
+@pytest.mark.parametrize("part", ["tuning", *HELD_OUT])
 def test_opt_outs_are_read_with_precision_098_and_recall_095(part):
     found = scores(corpus(part))
     print(f"\nrevocation corpus, {part}: {found}")
@@ -63,6 +69,12 @@ def test_opt_outs_are_read_with_precision_098_and_recall_095(part):
     assert found["recall"] >= 0.95
 
 
-@pytest.mark.parametrize("part", ["tuning", "heldout"])
+@pytest.mark.parametrize("part", ["tuning", *HELD_OUT])
 def test_a_clear_opt_out_is_never_left_to_staff_as_borderline(part):
     assert scores(corpus(part))["clear opt-outs read as borderline"] == 0
+
+
+def test_all_held_out_parts_together():
+    found = scores([row for part in HELD_OUT for row in corpus(part)])
+    print(f"\nrevocation corpus, all held-out parts: {found}")
+    assert found["precision"] >= 0.98 and found["recall"] >= 0.95
