@@ -301,7 +301,9 @@ def test_another_business_retention_is_not_found(alice, beta):
     assert not Retention.objects.exists()
 
 
-def test_a_text_queued_to_an_erased_opt_out_is_stopped_at_send_time(mary, history, alpha_sandbox_line, queue, run_outbox):
+def test_a_text_queued_to_an_erased_opt_out_is_stopped_at_send_time(
+    mary, history, alpha_sandbox_line, queue, run_outbox
+):
     signed_in(mary).post(f"/b/alpha/contacts/{history.pk}/erase", {"confirm": "on"})
     later = queue(alpha_sandbox_line, "Hi, following up", purpose=Message.REPLY)  # a new contact row, same number
 
