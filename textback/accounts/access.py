@@ -40,6 +40,8 @@ ACTIONS = {
     "exclude_number": Membership.MANAGER,
     "canned_replies": Membership.MANAGER,
     "receive_escalations": Membership.MANAGER,  # alerted to callers left waiting (SLA escalation)
+    "export_records": Membership.MANAGER,  # the consent ledger as CSV, a contact's data as JSON
+    "erase_contact": Membership.MANAGER,  # a contact's data erased on request (GDPR/CCPA)
     "manage_staff": Membership.OWNER,
     "manage_lines": Membership.OWNER,
     "manage_settings": Membership.OWNER,

@@ -25,6 +25,7 @@ from textback.inbox.contact_forms import ContactForm, SearchForm
 from textback.inbox.setup import post_only, posted
 from textback.lib import phone
 from textback.messaging import contacts as contact_actions
+from textback.messaging import records
 from textback.messaging.actions import consent_state, opted_out_numbers
 from textback.messaging.models import ConsentEvent, Contact, ExcludedNumber
 
@@ -112,6 +113,9 @@ def _contact_context(request, biz, found: Contact, form: ContactForm) -> dict:
         "calls": calls[:HISTORY],
         "conversations": conversations[:HISTORY],
         "reasons": REASONS,
+        "may_export": can(membership, "export_records"),
+        "may_erase": can(membership, "erase_contact"),
+        "erased": records.is_erased(found),
         "OPT_OUT": ConsentEvent.OPT_OUT,
         "OPT_IN": ConsentEvent.OPT_IN,
     }

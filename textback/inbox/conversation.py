@@ -41,7 +41,7 @@ from textback.calls.models import Call
 from textback.inbox import live as live_poll
 from textback.inbox import presence, timeline
 from textback.lib.text import MAX_ID, input_problem, whole_number
-from textback.messaging import templating
+from textback.messaging import revocations, templating
 from textback.messaging.conversations import (
     MAX_NOTE,
     Refused,
@@ -220,6 +220,8 @@ def _live_context(request, business, convo, window, since, version: str, others:
         "assignee_name": presence.display_name(convo.assignee) if convo.assignee else "",
         "outcome_words": timeline.describe_outcome(convo),
         "waiting": _waiting(business, convo),
+        "possible_opt_out": revocations.pending_phrase(convo.contact),  # a borderline opt-out staff must decide
+        "may_decide_opt_out": can(request.membership, "reply"),
     }
 
 

@@ -91,6 +91,12 @@ SECTIONS = [
         "Post new replies, missed calls and SLA breaches to Slack or to your own system, signed.",
     ),
     Section("Consent ledger", "consent", "view", "Every opt-out, opt-in and help request, in order."),
+    Section(
+        "Data retention",
+        "settings-retention",
+        "manage_settings",
+        "How long the words of texts and the recordings are kept (default: for ever). Counts always stay.",
+    ),
 ]
 
 

@@ -276,6 +276,14 @@ def describe(event: ConversationEvent) -> str:
         return f"{actor} canceled the pending follow-ups ({event.body})"
     if kind == ConversationEvent.AUTOMATION_CANCELED:
         return f"Automation canceled: {event.body or 'pending automatic texts'} not sent because {actor} replied"
+    if kind == "opt_out_confirmed":  # messaging/revocations.py
+        return (
+            f"{actor} confirmed an opt-out: \u201c{event.body}\u201d" if event.body else f"{actor} confirmed an opt-out"
+        )
+    if kind == "opt_out_dismissed":
+        return f"{actor} decided \u201c{event.body}\u201d was not an opt-out; automatic texts resumed"
+    if kind == "erased":  # messaging/records.py
+        return f"{actor} erased the caller's data on request"
     return f"{actor}: {kind}"
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("b/<slug:slug>/calls/<int:pk>", views.call_detail, name="call"),
     path("", include("textback.inbox.conversation_urls")),
     path("b/<slug:slug>/consent", views.consent_ledger, name="consent"),
+    path("", include("textback.inbox.records_urls")),  # opt-outs to confirm, exports, erasure, retention
     path("b/<slug:slug>/settings/", include("textback.inbox.setup_urls")),
     path("b/<slug:slug>/contacts/", include("textback.inbox.contacts_urls")),
     path("", include("textback.accounts.urls")),

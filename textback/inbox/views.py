@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from textback.accounts import signin, throttle, two_factor
-from textback.accounts.access import business_or_404, visible_calls, visible_consent_events
+from textback.accounts.access import business_or_404, can, visible_calls, visible_consent_events
 from textback.accounts.models import businesses_for
 from textback.accounts.plain_forms import PlainWords
 from textback.calls.decide import REASONS
@@ -54,7 +54,8 @@ def consent_ledger(request, slug: str):
     biz = business_or_404(request, slug)
     events = visible_consent_events(request.membership).select_related("line").order_by("-created_at", "-pk")
     events = events[: PAGE * 5]
-    return render(request, "inbox/consent.html", {"business": biz, "events": events})
+    may_export = can(request.membership, "export_records")
+    return render(request, "inbox/consent.html", {"business": biz, "events": events, "may_export": may_export})
 
 
 def client_address(request) -> str:

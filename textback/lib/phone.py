@@ -95,8 +95,13 @@ def facts(raw: str | None, region: str = "US") -> NumberFacts:
     )
 
 
+ERASED = "erased:"  # an erased contact's number is this and the start of its keyed hash (messaging/records.py)
+
+
 def pretty(e164: str) -> str:
     """A number as people read it: (512) 555-0147 at home, +44 20 … abroad."""
+    if e164.startswith(ERASED):
+        return "Erased number"
     try:
         number = phonenumbers.parse(e164)
     except phonenumbers.NumberParseException:

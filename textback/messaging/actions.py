@@ -20,12 +20,13 @@ from textback.accounts import staff_numbers
 from textback.alerts import hooks as alerts
 from textback.lib import gsm7, phone, sql
 from textback.lib.text import normalise_sms_text
-from textback.messaging import keywords, templating
+from textback.messaging import keywords, records, templating
 from textback.messaging.models import ConsentEvent, Contact, Conversation, Message, MessageStatus, MessageStatusEvent
 from textback.outbox import wake
 from textback.outbox.models import OutboxItem
 
 MAX_BODY = templating.MAX_TEXT  # Twilio's cap on Body
+BORDERLINE_WHY = "Possible opt-out: "  # how a pause for staff to confirm an opt-out begins (revocations.py)
 REPLY_WINDOW = timedelta(minutes=5)  # confirmations sent within 5 minutes are presumed expected (47 CFR 64.1200(a)(12))
 # An instruction to opt out, not just the word ("When can we stop by?" does not tell anyone how to stop).
 _OPT_OUT_INSTRUCTION = re.compile(
@@ -109,21 +110,24 @@ def _facts_sql(vendor: str) -> str:
             AND direction = 'out' AND status NOT IN ({never})),
         (SELECT MAX(created_at) FROM messaging_message WHERE business_id = %s AND contact_id = %s
             AND purpose = %s AND sender_kind = %s),
-        EXISTS (SELECT 1 FROM rules_followupplan WHERE business_id = %s AND enabled)"""
+        EXISTS (SELECT 1 FROM rules_followupplan WHERE business_id = %s AND enabled),
+        EXISTS (SELECT 1 FROM messaging_suppression WHERE business_id = %s AND number_hash = %s)"""
 
 
 def caller_facts(business, contact: Contact) -> CallerFacts:
-    """The exclusion list, the consent ledger (by number: it outlives any contact row), whether the number is
+    """The exclusion list, the consent ledger (by number: it outlives any contact row; an erased contact's
+    opt-out by its hash, records.py), whether the number is
     the business's own (accounts/staff_numbers.py: its lines, the phones they ring, its people's phones), the
     contact's automatic texts and the last answer a person sent them, in one round trip."""
     b, n, c = business.pk, contact.number, contact.pk
     args = [b, n, b, n, ConsentEvent.OPT_OUT, ConsentEvent.OPT_IN, *staff_numbers.own_number_args(b, n),
-            b, c, *Message.AUTOMATIC, *NOT_COUNTED, b, c, *NEVER_RECEIVED, b, c, Message.REPLY, Message.STAFF, b]  # fmt: skip
+            b, c, *Message.AUTOMATIC, *NOT_COUNTED, b, c, *NEVER_RECEIVED, b, c, Message.REPLY, Message.STAFF, b,
+            b, records.number_hash(n)]  # fmt: skip
     row = sql.fetchone(_facts_sql(connection.vendor), args)
-    excluded, consent, own, last_auto, received, last_staff, followups_on = row
+    excluded, consent, own, last_auto, received, last_staff, followups_on, suppressed = row
     return CallerFacts(
         excluded=sql.as_bool(excluded),
-        opted_out=consent == ConsentEvent.OPT_OUT,
+        opted_out=consent == ConsentEvent.OPT_OUT or (consent is None and sql.as_bool(suppressed)),
         own_number=sql.as_bool(own),
         last_auto_text_at=sql.as_datetime(last_auto),
         has_received_texts=sql.as_bool(received),
@@ -145,7 +149,9 @@ def consent_state(business, number: str) -> str | None:
 
 
 def is_opted_out(business, number: str) -> bool:
-    return consent_state(business, number) == ConsentEvent.OPT_OUT
+    """Opted out in the ledger, or (never in it since) an erased contact's opt-out kept as a hash."""
+    state = consent_state(business, number)
+    return state == ConsentEvent.OPT_OUT or (state is None and records.is_suppressed(business.pk, number))
 
 
 def opted_out_numbers(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
@@ -160,7 +166,8 @@ def opted_out_numbers(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
         [*businesses, *numbers, ConsentEvent.OPT_OUT, ConsentEvent.OPT_IN],
     )
     latest = {(business_id, number): kind for business_id, number, kind in rows}
-    return {pair for pair in pairs if latest.get(pair) == ConsentEvent.OPT_OUT}
+    unknown = {pair for pair in pairs if pair not in latest}  # an erased opt-out left only its hash
+    return {pair for pair in pairs if latest.get(pair) == ConsentEvent.OPT_OUT} | records.suppressed_pairs(unknown)
 
 
 OPT_OUT_LINE = "Reply STOP to opt out."
@@ -295,6 +302,8 @@ def record_consent(business, number: str, kind: str, *, source: str, keyword: st
     )
     if kind == ConsentEvent.OPT_OUT:
         stop_the_clock(business, number)
+    elif kind == ConsentEvent.OPT_IN:
+        records.do_lift_suppression(business.pk, number)
     return event
 
 
@@ -383,6 +392,9 @@ def _act_on_keyword(keyword: keywords.Keyword, line, contact: Contact, message: 
     """Apply STOP/START/HELP. False when the word is just conversation (START from someone never opted out)."""
     business = line.business
     source = ConsentEvent.PHRASE if keyword.phrase else ConsentEvent.KEYWORD
+    if keyword.kind == keywords.BORDERLINE:  # maybe "stop": nothing automatic until a person decides
+        do_pause_automation(contact, f"{BORDERLINE_WHY}{keyword.word}")
+        return False  # still a reply that a person owes an answer to
     if keyword.kind == keywords.OPT_OUT:
         _opt_out(line, contact, message, keyword.word, source)
     elif keyword.kind == keywords.OPT_IN:
@@ -413,14 +425,18 @@ def _opt_out(line, contact: Contact, message: Message, word: str, source: str) -
         business, contact.number, ConsentEvent.OPT_OUT, source=source, keyword=word, line=line, message=message
     )
     cancel_pending(business, contact, keep=[Message.OPT_OUT_CONFIRMATION], why="the contact opted out")
-    if not already:
-        _reply(line, contact, message, Message.OPT_OUT_CONFIRMATION, opt_out_text(business))
+    if (contact.automation_paused_why or "").startswith(BORDERLINE_WHY):
+        do_resume_automation(contact)  # their clear opt-out answers the question staff were asked
+    if not already:  # one confirmation per revocation; a carrier confirms its own keywords, never a phrase
+        always = source == ConsentEvent.PHRASE
+        _reply(line, contact, message, Message.OPT_OUT_CONFIRMATION, opt_out_text(business), always=always)
 
 
 def _reply(line, contact: Contact, cause: Message, purpose: str, body: str, *, always: bool = False) -> None:
     """Answer a keyword ourselves, unless the line's provider already confirms it.
 
-    HELP is `always` answered by us: a carrier's stock HELP reply does not name the business.
+    HELP is `always` answered by us: a carrier's stock HELP reply does not name the business; so is an opt-out
+    by phrase, which no carrier recognises.
     """
     if line.keyword_replies != line.OURS and not always:
         return

@@ -72,6 +72,8 @@ def check_can_text(conversation: Conversation) -> SendCheck:
         )
     if contact.is_invalid:
         return SendCheck(False, f"The carrier says {contact.number} is not a working number.")
+    if contact.number.startswith(phone.ERASED):  # messaging/records.py
+        return SendCheck(False, "This caller's data was erased on request; their number is no longer kept.")
     if not phone.is_e164(contact.number):
         return SendCheck(False, f"{contact.number} is not a phone number a text can be sent to.")
     return SendCheck(True)

@@ -40,6 +40,8 @@ class Contact(models.Model):
         # live on this table: a migration that remakes the table there (most AlterFields do) must add them again.
 
     def __str__(self) -> str:
+        if self.number.startswith(phone.ERASED):  # messaging/records.py: the number is a keyed hash now
+            return "Erased contact"
         return self.name or phone.pretty(self.number)
 
     @property
@@ -330,7 +332,9 @@ class ConsentEvent(models.Model):
     number = models.CharField(max_length=64)
     kind = models.CharField(max_length=10, choices=KINDS)
     source = models.CharField(max_length=10, default=KEYWORD)
-    keyword = models.CharField(max_length=40, blank=True)
+    keyword = models.CharField(
+        max_length=160, blank=True, help_text="The carrier keyword, or the words of an opt-out by phrase as typed."
+    )
     line = models.ForeignKey("providers.Line", null=True, blank=True, on_delete=models.SET_NULL)
     message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField()
@@ -348,3 +352,32 @@ class ConsentEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnly("consent events are never deleted")
+
+
+class Suppression(models.Model):
+    """An opt-out that outlives an erased contact: the number kept only as a keyed hash (records.number_hash),
+    checked by the text-back decision and at send time like the ledger."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    number_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["business", "number_hash"], name="one_suppression_per_hash")]
+
+
+class Erasure(models.Model):
+    """The audit row of a contact's data erased on request (GDPR/CCPA): who, when, and what was blanked."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    number_hash = models.CharField(max_length=64)
+    erased_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    counts = models.JSONField(default=dict, help_text="How many messages, calls, notes and ledger rows were blanked.")
+    suppressed = models.BooleanField(default=False, help_text="The number had opted out; its hash stays suppressed.")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at", "-pk"]

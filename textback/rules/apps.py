@@ -5,4 +5,5 @@ class RulesConfig(AppConfig):
     name = "textback.rules"
 
     def ready(self) -> None:
-        from textback.rules import actions  # noqa: F401  (registers the "followup" job with the outbox)
+        # Register the outbox jobs: "followup" and the nightly retention.
+        from textback.rules import actions, retention  # noqa: F401

@@ -1,4 +1,4 @@
-"""What a business chose for the rules of issue 7 that need storing."""
+"""What a business chose for the rules that need storing (follow-ups, retention…)."""
 
 from datetime import time
 
@@ -47,3 +47,12 @@ class FollowupPlan(models.Model):
     def __str__(self) -> str:
         whose = f"line {self.line_id}" if self.line_id else f"business {self.business_id}"
         return f"follow-ups for {whose}: {'on' if self.enabled else 'off'}"
+
+
+class Retention(models.Model):
+    """How long message bodies and recordings are kept (none: forever, the default). Rows and counts stay."""
+
+    business = models.OneToOneField(Business, on_delete=models.CASCADE, related_name="retention")
+    days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Blank message bodies and forget recordings older than this; blank: keep."
+    )

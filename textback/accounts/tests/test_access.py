@@ -36,6 +36,8 @@ WHO_MAY = {
     "exclude_number": {MANAGER, OWNER},
     "canned_replies": {MANAGER, OWNER},
     "receive_escalations": {MANAGER, OWNER},  # alerted to callers left waiting
+    "export_records": {MANAGER, OWNER},  # the consent ledger, a contact's data
+    "erase_contact": {MANAGER, OWNER},
     "manage_staff": {OWNER},
     "manage_lines": {OWNER},
     "manage_settings": {OWNER},

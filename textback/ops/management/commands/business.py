@@ -10,9 +10,10 @@ from django.utils.text import slugify
 from textback.accounts.models import Business, new_signing_secret
 from textback.calls.outcomes import OUTCOMES
 from textback.ops import cli
+from textback.ops.management.commands import consent
 from textback.providers.models import Line
 from textback.rules import actions as rules
-from textback.rules import followups
+from textback.rules import followups, retention
 
 FLAGS = {
     "name": "--name",
@@ -67,6 +68,12 @@ def _escalation_minutes(minutes: int) -> int:
     return minutes
 
 
+def _set_retention(business, text: str | None) -> None:
+    """--retention-days (not a Business field: rules.Retention), read as `textback consent retention` reads it."""
+    if text is not None:
+        retention.do_set_retention(business, consent.read_days(text, "--retention-days"))
+
+
 # option → (model field, how to read it)
 READERS = {
     "name": ("name", str.strip),
@@ -109,6 +116,12 @@ def add_settings_arguments(parser, *, name_required: bool) -> None:
         metavar="N",
         help="alert managers and owners when a caller has waited N minutes of opening time for an answer "
         "(default 5); 0: never",
+    )
+    parser.add_argument(
+        "--retention-days",
+        metavar="N",
+        help="erase the words of texts and recording links older than N days, nightly at 3 AM local time; "
+        "'forever' (the default) keeps them. Rows and counts always stay.",
     )
 
 
@@ -198,6 +211,7 @@ class Command(cli.VerbCommand):
         business = Business(slug=slug, **changes(options))
         with transaction.atomic():
             cli.save(business, FLAGS)
+            _set_retention(business, options.get("retention_days"))
         self.stdout.write(business.slug)
 
     def do_list(self, **options):
@@ -213,13 +227,16 @@ class Command(cli.VerbCommand):
     def do_set(self, *, slug, **options):
         business = cli.business(slug)
         fields = changes(options)
-        if not fields:
+        retention_days = options.get("retention_days")
+        if not fields and retention_days is None:
             raise cli.fail("nothing to change: give at least one option, such as --help-contact or --time-zone")
         for field, value in fields.items():
             setattr(business, field, value)
         with transaction.atomic():
             cli.save(business, FLAGS)
-        self.stdout.write(f"Updated {business.slug}: {', '.join(FLAGS[f] for f in fields)}.")
+            _set_retention(business, retention_days)
+        changed = [FLAGS[f] for f in fields] + (["--retention-days"] if retention_days is not None else [])
+        self.stdout.write(f"Updated {business.slug}: {', '.join(changed)}.")
         if fields.get("escalate_after_minutes") == 0:
             self.stdout.write("Escalation is off: nobody is alerted when a caller waits too long for an answer.")
 
