@@ -24,6 +24,7 @@ from textback.messaging import keywords, templating
 from textback.messaging.models import ConsentEvent, Contact, Conversation, Message, MessageStatus, MessageStatusEvent
 from textback.outbox import wake
 from textback.outbox.models import OutboxItem
+from textback.rules import hooks as rules
 
 MAX_BODY = templating.MAX_TEXT  # Twilio's cap on Body
 REPLY_WINDOW = timedelta(minutes=5)  # confirmations sent within 5 minutes are presumed expected (47 CFR 64.1200(a)(12))
@@ -367,6 +368,7 @@ def do_inbound_sms(inbound: Inbound) -> Message | None:
             awaiting_since=Coalesce(F("awaiting_since"), Value(now)),
         )
         alerts.on_caller_message(message)
+        rules.on_caller_reply(message)
     return message
 
 
