@@ -40,6 +40,7 @@ ACTIONS = {
     "exclude_number": Membership.MANAGER,
     "canned_replies": Membership.MANAGER,
     "receive_escalations": Membership.MANAGER,  # alerted to callers left waiting (SLA escalation)
+    "manage_on_call": Membership.MANAGER,  # the on-call schedule and the keyword routes (rules/views.py)
     "manage_staff": Membership.OWNER,
     "manage_lines": Membership.OWNER,
     "manage_settings": Membership.OWNER,

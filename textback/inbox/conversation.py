@@ -55,6 +55,7 @@ from textback.messaging.conversations import (
 )
 from textback.messaging.models import CannedReply, ConsentEvent, Conversation, ConversationEvent, Message
 from textback.messaging.models import MessageStatusEvent as StatusEvent
+from textback.rules import hooks as rules
 
 PAGE = "inbox/conversation.html"
 LIVE = "inbox/_conversation_live.html"
@@ -208,7 +209,14 @@ def _live_context(request, business, convo, window, since, version: str, others:
         "assignee_name": presence.display_name(convo.assignee) if convo.assignee else "",
         "outcome_words": timeline.describe_outcome(convo),
         "waiting": _waiting(business, convo),
+        "paging": rules.banner(convo.pk) if _pages_shown(window) else "",
     }
+
+
+def _pages_shown(window) -> bool:
+    """Whether the entries shown hold an emergency page (rules/paging.py): only then is the page's state read,
+    so an ordinary conversation's live part costs no extra query."""
+    return any(e.kind == timeline.EVENT and e.item.kind.startswith("oncall_") for e in window.entries)
 
 
 def _waiting(business, convo) -> dict | None:

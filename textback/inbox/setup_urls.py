@@ -3,6 +3,7 @@
 from django.urls import path
 
 from textback.inbox import setup
+from textback.rules import views as rules
 
 urlpatterns = [
     path("", setup.hub, name="settings"),
@@ -17,4 +18,5 @@ urlpatterns = [
     path("canned/", setup.canned, name="settings-canned"),
     path("canned/<int:pk>", setup.canned_edit, name="settings-canned-edit"),
     path("canned/<int:pk>/delete", setup.canned_delete, name="settings-canned-delete"),
+    path("on-call", rules.on_call, name="settings-on-call"),
 ]

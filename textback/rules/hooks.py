@@ -17,3 +17,10 @@ def ack_by_text(text) -> str | None:
     from textback.rules import paging
 
     return paging.ack_by_text(text)
+
+
+def banner(conversation_id: int) -> str:
+    """The conversation page's line about an emergency nobody has acknowledged ('' when none)."""
+    from textback.rules import paging
+
+    return paging.banner(conversation_id)

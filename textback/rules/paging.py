@@ -284,3 +284,22 @@ def _escalate(page: Page, step: int) -> str:
 def _names(ids: list[int]) -> list[str]:
     people = {m.pk: m for m in Membership.objects.filter(pk__in=ids).select_related("user")}
     return [display_name(people[pk].user) if pk in people else "a former colleague" for pk in ids] or ["nobody"]
+
+
+# --- on the conversation page --------------------------------------------------------------------
+
+
+def page_to_ack(conversation_id: int) -> Page | None:
+    """The conversation's latest page nobody has acknowledged (still paging, or nobody was left)."""
+    return Page.objects.filter(conversation_id=conversation_id).exclude(status=Page.ACKED).order_by("-pk").first()
+
+
+def banner(conversation_id: int) -> str:
+    """What the conversation page says about an unacknowledged emergency ('' when there is none)."""
+    page = page_to_ack(conversation_id)
+    if page is None:
+        return ""
+    if page.status == Page.EXHAUSTED:
+        return "Emergency: nobody acknowledged the page."
+    names = _and(_names(page.steps[page.step])) if page.steps else "nobody"
+    return f"Emergency: {names} paged at {compose.clock(page.paged_at, page.business.time_zone)}, not acknowledged yet."
