@@ -7,6 +7,7 @@ from django.utils.text import slugify
 from textback.accounts.models import Business, new_signing_secret
 from textback.calls.outcomes import OUTCOMES
 from textback.ops import cli
+from textback.rules import cli as rules_cli
 
 FLAGS = {
     "name": "--name",
@@ -80,6 +81,7 @@ def add_settings_arguments(parser, *, name_required: bool) -> None:
         help="alert managers and owners when a caller has waited N minutes of opening time for an answer "
         "(default 5); 0: never",
     )
+    rules_cli.add_arguments(parser)
 
 
 class Command(cli.VerbCommand):
@@ -117,6 +119,7 @@ class Command(cli.VerbCommand):
         business = Business(slug=slug, **changes(options))
         with transaction.atomic():
             cli.save(business, FLAGS)
+            rules_cli.apply(business, options)
         self.stdout.write(business.slug)
 
     def do_list(self, **options):
@@ -132,13 +135,15 @@ class Command(cli.VerbCommand):
     def do_set(self, *, slug, **options):
         business = cli.business(slug)
         fields = changes(options)
-        if not fields:
+        if not fields and not rules_cli.given(options):
             raise cli.fail("nothing to change: give at least one option, such as --help-contact or --time-zone")
         for field, value in fields.items():
             setattr(business, field, value)
         with transaction.atomic():
-            cli.save(business, FLAGS)
-        self.stdout.write(f"Updated {business.slug}: {', '.join(FLAGS[f] for f in fields)}.")
+            if fields:
+                cli.save(business, FLAGS)
+            applied = rules_cli.apply(business, options)
+        self.stdout.write(f"Updated {business.slug}: {', '.join([*(FLAGS[f] for f in fields), *applied])}.")
         if fields.get("escalate_after_minutes") == 0:
             self.stdout.write("Escalation is off: nobody is alerted when a caller waits too long for an answer.")
 
