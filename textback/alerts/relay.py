@@ -127,8 +127,12 @@ def _act(text: StaffText, inbound, known: staff_numbers.StaffNumber) -> tuple[st
         return StaffText.UNVERIFIED, "the member's phone is not verified (My settings)"
     acked = rules.ack_by_text(text)  # before the automatic-reply check: an on-call person answers a page fast
     if acked is not None:
-        _tell(text, acked, always=True)
-        return StaffText.ACKED, acked
+        took, words = acked
+        if took:
+            _tell(text, words)
+            return StaffText.ACKED, words
+        _help(text, words)
+        return StaffText.HELPED, words
     automatic = _automatic(text)
     if automatic:
         return StaffText.AUTO_REPLY, automatic

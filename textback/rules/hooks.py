@@ -12,8 +12,9 @@ def on_caller_reply(message) -> None:
     routes.on_caller_reply(message)
 
 
-def ack_by_text(text) -> str | None:
-    """A verified staff phone texted the line: None when it is no ACK, else what to text back."""
+def ack_by_text(text) -> tuple[bool, str] | None:
+    """A verified staff phone texted the line: None when it is no ACK, else (whether it took a page, what to
+    text back)."""
     from textback.rules import paging
 
     return paging.ack_by_text(text)

@@ -229,16 +229,16 @@ def page_for_phone(line, number: str, membership: Membership, code: str) -> Page
     return (waiting or found or [None])[0]
 
 
-def ack_by_text(text) -> str | None:
-    """The relay's hook (alerts/relay.py): a verified phone's ACK. None when the text is no ACK; else what
-    to text back."""
+def ack_by_text(text) -> tuple[bool, str] | None:
+    """The relay's hook (alerts/relay.py): a verified phone's ACK. None when the text is no ACK; else whether
+    it took the emergency, and what to text back."""
     is_ack, code = parse_ack(text.body)
     if not is_ack or text.membership is None:
         return None
     page = page_for_phone(text.line, text.from_number, text.membership, code)
     if page is None:
         which = f" with the code #{code}" if code else ""
-        return f"No emergency page{which} to acknowledge on this phone; nothing changed."
+        return False, f"No emergency page{which} to acknowledge on this phone; nothing changed."
     with transaction.atomic():
         done = do_ack(page, text.membership, "by text")
     text.conversation = page.conversation
@@ -246,8 +246,8 @@ def ack_by_text(text) -> str | None:
     if not done:
         page.refresh_from_db()
         who = display_name(page.acked_by.user) if page.acked_by else "someone"
-        return f"The emergency of {compose.who(contact)} was acknowledged already, by {who}."
-    return f"Acknowledged: {compose.who(contact)} is yours. Text them, or reply #code and your answer."
+        return False, f"The emergency of {compose.who(contact)} was acknowledged already, by {who}."
+    return True, f"Acknowledged: {compose.who(contact)} is yours. Text them, or reply #code and your answer."
 
 
 # --- escalation ------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import transaction
 
 from textback.accounts.models import Membership
 from textback.alerts.models import Alert, StaffText
@@ -156,6 +157,26 @@ def test_a_late_ack_after_nobody_was_left_still_takes_the_emergency(on_call, alp
     assert Page.objects.get().status == Page.EXHAUSTED
     an_inbound_text(alpha_line, "ACK", caller=BOB_PHONE)
     assert Page.objects.get().status == Page.ACKED
+
+
+def test_nobody_at_all_to_page_is_said_on_the_timeline(alpha, bob, alpha_line, clock):
+    an_inbound_text(alpha_line, "EMERGENCY")  # bob is an agent with no phone, not on call; no owner
+    assert Page.objects.get().status == Page.EXHAUSTED
+    assert timeline_says() == ["Emergency (\u201cemergency\u201d): nobody could be paged: nobody is on call"]
+    assert not OutboxItem.objects.filter(kind=paging.ESCALATE).exists()
+
+
+def test_an_escalation_that_falls_due_after_an_ack_pages_nobody(on_call, alpha_line, clock, run_outbox):
+    an_inbound_text(alpha_line, "EMERGENCY")
+    page = Page.objects.get()
+    with transaction.atomic():
+        paging.do_ack(page, Membership.objects.get(pk=page.steps[0][0]), "in the app")
+    # A worker that claimed the row just before the ACK canceled it still finds nothing to do.
+    OutboxItem.objects.filter(kind=paging.ESCALATE).update(status=OutboxItem.PENDING)
+    clock.shift(timedelta(minutes=5))
+    (item,) = [i for i, _ in run_outbox() if i.kind == paging.ESCALATE]
+    assert OutboxItem.objects.get(pk=item.pk).result == "not_needed"
+    assert paged_phones() == [BOB_PHONE]
 
 
 def test_a_person_without_a_verified_phone_or_email_is_skipped(on_call, alpha_line, clock, bob):
