@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from textback.rules.oncall import Schedule, Slot, on_call, steps
@@ -68,3 +68,28 @@ def test_everyone_is_listed_once_slot_holders_first_owners_last(at, zone):
     expected_first = MIKE if mikes else JANE if janes else SAM
     assert people[0] == expected_first
     assert people[-1] == OWNER
+
+
+def covered_by_the_wall_clock(slot: Slot, local: datetime) -> bool:
+    """The slot as a person reads it off the wall clock (the oracle): on its day from its start; past
+    midnight into the next day until its end."""
+    day, clock = local.weekday(), local.time().replace(tzinfo=None)
+    if slot.ends > slot.starts:
+        return day == slot.weekday and slot.starts <= clock < slot.ends
+    return (day == slot.weekday and clock >= slot.starts) or (day == (slot.weekday + 1) % 7 and clock < slot.ends)
+
+
+@given(
+    at=st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2035, 1, 1), timezones=st.just(UTC)),
+    zone=st.sampled_from(["America/Chicago", "America/St_Johns", "Europe/Berlin", "Australia/Lord_Howe", "UTC"]),
+    weekday=st.integers(0, 6),
+    starts=st.times(),
+    ends=st.times(),
+)
+def test_a_slot_covers_exactly_what_the_wall_clock_says_away_from_a_clock_change(at, zone, weekday, starts, ends):
+    tz = ZoneInfo(zone)
+    hours = timedelta(hours=3)
+    assume((at - hours).astimezone(tz).utcoffset() == (at + hours).astimezone(tz).utcoffset())
+    slot = Slot(weekday, starts, ends, MIKE)
+    first = on_call(Schedule(zone, (slot,), owners=(OWNER,)), at)[0]
+    assert (first == MIKE) == covered_by_the_wall_clock(slot, at.astimezone(tz))
