@@ -102,7 +102,19 @@ def _page_step(page: Page, step: int, message: Message) -> tuple[list[str], list
     for person in sorted(people, key=lambda m: page.steps[step].index(m.pk)):
         sent = _text(page, step, person, message) + _email(page, step, person, message)
         (reached if sent else unreachable).append(display_name(person.user))
+        if sent:
+            _instead_of_the_reply_alert(message, person)
     return reached, unreachable
+
+
+def _instead_of_the_reply_alert(message: Message, person: Membership) -> None:
+    """The page carries the caller's words: the ordinary alert about the same text to the same person, not
+    sent yet, is taken back (one phone buzzing twice for one text helps nobody)."""
+    waiting = Alert.objects.filter(
+        event=Alert.REPLY, membership=person, key__startswith=f"alert:reply:{message.pk}:", status=Alert.QUEUED
+    )
+    for alert in waiting:
+        channels.cancel(alert, "paged", "an emergency page about the same text went instead")
 
 
 def _text(page: Page, step: int, person: Membership, message: Message) -> int:

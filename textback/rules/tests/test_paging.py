@@ -67,6 +67,15 @@ def test_an_emergency_reply_pages_the_person_on_call_at_once_by_text_and_email(o
     assert timeline_says() == ["Emergency (\u201cwater everywhere\u201d): paged bob"]
 
 
+def test_the_paged_person_gets_the_page_instead_of_the_ordinary_alert_about_that_text(on_call, alpha_line, clock, bob):
+    a_staff_phone(bob, BOB_PHONE, alert_sms=True, alert_email=True)
+    an_inbound_text(alpha_line, "EMERGENCY water everywhere")
+    bobs = Alert.objects.filter(membership=on_call[bob.pk], event=Alert.REPLY)
+    assert bobs.exists() and set(bobs.values_list("status", flat=True)) == {Alert.CANCELED}
+    others = Alert.objects.filter(event=Alert.REPLY).exclude(membership=on_call[bob.pk])
+    assert others.exists() and Alert.CANCELED not in set(others.values_list("status", flat=True))
+
+
 def test_the_caller_is_told_once_that_a_person_has_been_paged(on_call, alpha_line, clock):
     an_inbound_text(alpha_line, "EMERGENCY water everywhere")
     clock.shift(timedelta(minutes=1))
