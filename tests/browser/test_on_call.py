@@ -28,6 +28,8 @@ def shoot(page, name: str) -> None:
 def test_an_owner_adds_a_weeknight_slot_and_sees_it_in_the_list(page, demo):
     log_in(page, demo)
     page.get_by_role("link", name="Settings", exact=True).click()
+    expect(page.locator(".sections")).to_contain_text("Who is paged when a caller's reply is an emergency")
+    shoot(page, "settings-hub")
     page.get_by_role("link", name="On call and emergencies").click()
     expect(page.locator("#slots")).to_contain_text("No slots yet.")
 

@@ -23,10 +23,10 @@ ACTION_NAMES = {PAGE: "Emergency: page the on-call person", BOOK: "Booking: text
 # Sensible for trades (plumbing, HVAC, electrical, locksmiths): what people type when it cannot wait.
 DEFAULT_WORDS = {
     PAGE: (
-        "emergency", "urgent", "asap", "911", "flood", "flooding", "flooded", "water everywhere", "burst pipe",
-        "pipe burst", "burst", "leaking everywhere", "no heat", "no hot water", "no power", "no ac", "no a/c",
-        "gas smell", "smell gas", "smells like gas", "gas leak", "carbon monoxide", "sparking", "sparks", "smoke",
-        "fire", "sewage", "overflowing", "locked out",
+        "emergency", "urgent", "911", "flood", "flooding", "flooded", "water everywhere", "burst pipe", "pipe burst",
+        "pipes burst", "burst pipes", "leaking everywhere", "no heat", "no hot water", "no power", "no ac", "no a/c",
+        "gas smell", "smell gas", "smells like gas", "gas leak", "carbon monoxide", "sparking", "on fire",
+        "smoke coming", "sewage", "overflowing", "locked out",
     ),
     BOOK: ("book", "booking", "book online", "appointment", "schedule a visit"),
 }  # fmt: skip

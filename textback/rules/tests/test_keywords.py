@@ -31,6 +31,9 @@ DO_NOT_PAGE = [
     "how much for a water heater?",
     "my pipes are insurgent",  # a word that merely contains one
     "urgently",  # a longer word is not the word
+    "the smoke detector keeps chirping",
+    "time to fire up the boiler for winter",
+    "can you come asap for a quote?",
 ]
 
 
