@@ -100,12 +100,16 @@ def _by_id(business, what: str, pk: int | None) -> str:
 
 
 def _context(request, business, forms: dict) -> dict:
+    may_edit = can(request.membership, "manage_on_call")
+    if not may_edit:  # agents read the routes; the fields show as such
+        for field in forms["routes"].fields.values():
+            field.disabled = True
     slots = OnCallSlot.objects.filter(business=business).select_related("membership__user")
     order = OnCallPerson.objects.filter(business=business).select_related("membership__user")
     now_on = schedule_now(business)
     return {
         "business": business,
-        "may_edit": can(request.membership, "manage_on_call"),
+        "may_edit": may_edit,
         "slots": [
             {"pk": s.pk, "name": display_name(s.membership.user), "day": s.get_weekday_display(), "hours": _hours(s)}
             for s in slots

@@ -1,5 +1,6 @@
 """The on-call settings page: everyone reads it, managers and owners change it; the Acknowledge button."""
 
+import re
 from datetime import time
 
 import pytest
@@ -21,7 +22,8 @@ def test_an_agent_reads_the_schedule_but_cannot_change_it(client, bob, alice):
     signed_in(client, bob)
     page = page_text(client.get(URL))
     assert "On call and emergencies" in page and "managers and owners change it" in page
-    assert 'value="add_slot"' not in page
+    assert 'value="add_slot"' not in page and "Save routes" not in page
+    assert re.search(r'<textarea name="page_words"[^>]*\bdisabled\b', page)
     response = client.post(URL, {"do": "add_person", "person": member(bob).pk})
     assert response.status_code == 403 and not OnCallPerson.objects.exists()
 
