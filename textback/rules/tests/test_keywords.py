@@ -1,6 +1,8 @@
 """The keyword routes' matcher: which replies page the on-call person, which get the booking link."""
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from textback.rules import keywords
 from textback.rules.keywords import BOOK, PAGE, Route, default_routes, match
@@ -88,3 +90,22 @@ def test_the_default_words_hold_no_carrier_keyword():
 
     for words in keywords.DEFAULT_WORDS.values():
         assert not {w.upper() for w in words} & set(KEYWORDS)
+
+
+FILLER = st.lists(st.sampled_from(["please", "help", "the", "kitchen", "tonight", "hi", "we", "have", "thanks"]),
+                  max_size=6).map(" ".join)  # fmt: skip
+EMERGENCY_WORDS = st.sampled_from(keywords.DEFAULT_WORDS[PAGE])
+
+
+@given(before=FILLER, word=EMERGENCY_WORDS, after=FILLER, shout=st.booleans())
+def test_an_emergency_word_among_ordinary_words_always_pages(before, word, after, shout):
+    reply = f"{before} {word.upper() if shout else word} {after}"
+    assert match(reply, default_routes()).action == PAGE
+
+
+@given(before=FILLER, negation=st.sampled_from(["not", "no", "isn't", "it's not an", "non-", "not really"]),
+       word=EMERGENCY_WORDS, after=FILLER)  # fmt: skip
+def test_a_negated_emergency_word_alone_never_pages(before, negation, word, after):
+    reply = f"{before}. {negation} {word} {after}"
+    found = match(reply, default_routes())
+    assert found is None or found.action != PAGE, reply
