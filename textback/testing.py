@@ -259,6 +259,7 @@ ROUTE_OBJECT = {
     "conversation-outcome": "conversation",
     "conversation-presence": "conversation",
     "conversation-followups-cancel": "conversation",
+    "conversation-acknowledge": "conversation",
     "message-media": "picture",
     "contact": "contact",
     "contact-exclusion": "contact",
@@ -391,6 +392,7 @@ PARAMETERS = {
     "conversation-outcome": {"POST": {"outcome": "booked", "value": "350", "reason": ""}},
     "conversation-presence": {"POST": {"typing": "1", "left": ""}},
     "conversation-followups-cancel": {"POST": {}},
+    "conversation-acknowledge": {"POST": {}},
     "message-media": {"GET": {}},  # its file is fetched only once the tenant and line checks pass
     "call-recording": {"GET": {}},
     "settings": {"GET": {}},
@@ -412,6 +414,9 @@ PARAMETERS = {
     "settings-canned": {"POST": {"title": "Late", "body": "Running late, {first_name|there}."}},
     "settings-canned-edit": {"POST": {"title": "Late", "body": "Running late."}},
     "settings-canned-delete": {"POST": {}},
+    "settings-on-call": {
+        "POST": {"do": "add_slot", "person": lambda o: o.membership.pk, "days": "0", "starts": "17:00", "ends": "08:00"}
+    },  # fmt: skip
     "contacts": {"GET": {"q": "512", "before": lambda o: o.contact.pk + 1}},
     "contact": {"POST": {"name": "Jane Doe", "owner": lambda o: o.membership.user_id, "tags": "vip"}},
     "contact-exclusion": {"POST": {"do": "include"}},

@@ -131,14 +131,14 @@ def test_a_canned_reply_goes_into_the_reply_box_with_its_merge_fields_filled_in(
 def test_the_owner_answers_a_missed_caller_and_records_the_outcome(page, demo):
     log_in(page, demo)
     number = "+15125550172"
-    url = missed_call_and_reply(page, demo, number, "My basement is flooding, can you come today?", voicemail=6)
+    url = missed_call_and_reply(page, demo, number, "My basement drain is slow, can you come today?", voicemail=6)
 
     page.goto(url)
     timeline = page.locator("#timeline")
     expect(timeline).to_contain_text("Missed call")
     expect(timeline).to_contain_text("Voicemail, 6 s")
     expect(timeline).to_contain_text("Text-back sent")
-    expect(timeline).to_contain_text("My basement is flooding")
+    expect(timeline).to_contain_text("My basement drain is slow")
     duration = page.locator("#timeline audio").first.evaluate(
         "a => new Promise(ok => { a.preload = 'metadata'; a.onloadedmetadata = () => ok(a.duration); a.load(); })"
     )

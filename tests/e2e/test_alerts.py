@@ -99,10 +99,10 @@ def text_the_line(system, from_number: str, body: str) -> None:
 
 def test_an_email_alert_reaches_a_real_smtp_server(alerting, smtp_server):
     caller = a_caller()
-    text_the_line(alerting, caller, "e2e: my basement is flooding")
+    text_the_line(alerting, caller, "e2e: my basement drain is slow")
 
     def mine():
-        return [m for m in smtp_server.received if "e2e: my basement is flooding" in m.text()]
+        return [m for m in smtp_server.received if "e2e: my basement drain is slow" in m.text()]
 
     (mail,) = wait_until(mine, timeout=15)
     assert mail.rcpt_tos == ["mike@alpha.example"]
@@ -125,10 +125,10 @@ def test_a_signed_webhook_alert_is_received_and_verified(alerting, receiver):
 
 def test_the_sms_relay_answers_the_caller_from_the_business_number(alerting, twilio_stub):
     caller = a_caller()
-    text_the_line(alerting, caller, "e2e: water everywhere, help")
+    text_the_line(alerting, caller, "e2e: the sink drips, help")
 
     def alert_text():
-        return [r for r in twilio_stub.sent(to=MIKE_PHONE) if '"e2e: water everywhere, help"' in r.form["Body"]]
+        return [r for r in twilio_stub.sent(to=MIKE_PHONE) if '"e2e: the sink drips, help"' in r.form["Body"]]
 
     (alert,) = wait_until(alert_text, timeout=15)
     assert alert.form["From"] == TWILIO_LINE

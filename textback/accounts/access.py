@@ -42,6 +42,7 @@ ACTIONS = {
     "receive_escalations": Membership.MANAGER,  # alerted to callers left waiting (SLA escalation)
     "export_records": Membership.MANAGER,  # the consent ledger as CSV, a contact's data as JSON
     "erase_contact": Membership.MANAGER,  # a contact's data erased on request (GDPR/CCPA)
+    "manage_on_call": Membership.MANAGER,  # the on-call schedule and the keyword routes (rules/views.py)
     "manage_staff": Membership.OWNER,
     "manage_lines": Membership.OWNER,
     "manage_settings": Membership.OWNER,

@@ -47,8 +47,10 @@ class Alert(models.Model):
     """One alert on one channel to one person (or webhook), written with the outbox row that carries it."""
 
     REPLY, MISSED_CALL, SLA, TEST, RELAY, PHONE_CODE = "reply", "missed_call", "sla", "test", "relay", "phone_code"
+    PAGE = "page"  # an emergency page to the on-call person (rules/paging.py)
     EVENTS = [(REPLY, "Caller replied"), (MISSED_CALL, "Missed call"), (SLA, "Waiting too long"),
-              (TEST, "Test"), (RELAY, "Answer to a staff phone"), (PHONE_CODE, "Code verifying a staff phone")]  # fmt: skip
+              (TEST, "Test"), (RELAY, "Answer to a staff phone"), (PHONE_CODE, "Code verifying a staff phone"),
+              (PAGE, "Emergency page")]  # fmt: skip
     EMAIL, SMS, WEBHOOK = "email", "sms", "webhook"
     CHANNELS = [(EMAIL, "Email"), (SMS, "Text to staff phone"), (WEBHOOK, "Webhook")]
     QUEUED, RETRYING, SENT, FAILED, CANCELED = "queued", "retrying", "sent", "failed", "canceled"
@@ -103,11 +105,12 @@ class StaffText(models.Model):
     """A text a staff phone sent to a business line: never a customer's message, and what the relay did."""
 
     RELAYED, HELPED, NOT_SENT, OPTED_OUT, OPTED_IN = "relayed", "helped", "not_sent", "opted_out", "opted_in"
-    AUTO_REPLY, UNVERIFIED, IGNORED = "auto_reply", "unverified", "ignored"
+    AUTO_REPLY, UNVERIFIED, IGNORED, ACKED = "auto_reply", "unverified", "ignored", "acked"
     OUTCOMES = [(RELAYED, "Sent to the caller"), (HELPED, "Answered with help"), (NOT_SENT, "Not sent"),
                 (OPTED_OUT, "Opted out"), (OPTED_IN, "Opted back in"),
                 (AUTO_REPLY, "An automatic reply: ignored"), (UNVERIFIED, "Phone not verified: not sent"),
-                (IGNORED, "From one of the business's own lines: ignored")]  # fmt: skip
+                (IGNORED, "From one of the business's own lines: ignored"),
+                (ACKED, "An emergency page acknowledged (ACK)")]  # fmt: skip
 
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
     line = models.ForeignKey("providers.Line", on_delete=models.CASCADE, related_name="+")

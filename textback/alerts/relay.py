@@ -17,7 +17,9 @@ conversation, no automation. It is recorded as a StaffText with what the relay d
    answered.
 5. From a phone a line rings that is no member's: answered with how to link it (nobody to record an answer
    as), never relayed.
-6. Otherwise the relay picks the conversation. A leading `#code` (`#K7 On my way`) answers the conversation
+6. ACK (or "ACK #K7") from a verified member's phone acknowledges their emergency page (rules/paging.py),
+   answered with what it did.
+7. Otherwise the relay picks the conversation. A leading `#code` (`#K7 On my way`) answers the conversation
    whose alert to this phone, from this line, carried it within CODE_WINDOW. Without a code: only when
    exactly one conversation was alerted to this phone from this line within RELAY_WINDOW. All of a line's
    alerts arrive in one thread on the phone, so a reply says nothing about which alert it answers: with
@@ -50,6 +52,7 @@ from textback.messaging import actions as messaging
 from textback.messaging import keywords
 from textback.messaging.conversations import Refused, do_staff_reply
 from textback.messaging.models import ConsentEvent, Conversation
+from textback.rules import hooks as rules
 
 RELAY_WINDOW = timedelta(hours=24)
 CODE_WINDOW = timedelta(days=7)
@@ -122,6 +125,14 @@ def _act(text: StaffText, inbound, known: staff_numbers.StaffNumber) -> tuple[st
             return done
     if text.membership is not None and not known.verified:
         return StaffText.UNVERIFIED, "the member's phone is not verified (My settings)"
+    acked = rules.ack_by_text(text)  # before the automatic-reply check: an on-call person answers a page fast
+    if acked is not None:
+        took, words = acked
+        if took:
+            _tell(text, words)
+            return StaffText.ACKED, words
+        _help(text, words)
+        return StaffText.HELPED, words
     automatic = _automatic(text)
     if automatic:
         return StaffText.AUTO_REPLY, automatic

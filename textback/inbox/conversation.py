@@ -57,6 +57,7 @@ from textback.messaging.conversations import (
 from textback.messaging.models import CannedReply, ConsentEvent, Conversation, ConversationEvent, Message
 from textback.messaging.models import MessageStatusEvent as StatusEvent
 from textback.rules import actions as rules
+from textback.rules import hooks as rule_hooks
 
 PAGE = "inbox/conversation.html"
 LIVE = "inbox/_conversation_live.html"
@@ -222,7 +223,14 @@ def _live_context(request, business, convo, window, since, version: str, others:
         "waiting": _waiting(business, convo),
         "possible_opt_out": revocations.pending_phrase(convo.contact),  # a borderline opt-out staff must decide
         "may_decide_opt_out": can(request.membership, "reply"),
+        "paging": rule_hooks.banner(convo.pk) if _pages_shown(window) else "",
     }
+
+
+def _pages_shown(window) -> bool:
+    """Whether the entries shown hold an emergency page (rules/paging.py): only then is the page's state read,
+    so an ordinary conversation's live part costs no extra query."""
+    return any(e.kind == timeline.EVENT and e.item.kind.startswith("oncall_") for e in window.entries)
 
 
 def _waiting(business, convo) -> dict | None:

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from textback.inbox import conversation, media
+from textback.rules import views as rules
 
 urlpatterns = [
     path("b/<slug:slug>/conversations/<int:pk>", conversation.conversation, name="conversation"),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("b/<slug:slug>/conversations/<int:pk>/assign", conversation.assign, name="conversation-assign"),
     path("b/<slug:slug>/conversations/<int:pk>/outcome", conversation.outcome, name="conversation-outcome"),
     path("b/<slug:slug>/conversations/<int:pk>/presence", conversation.heartbeat, name="conversation-presence"),
+    path("b/<slug:slug>/conversations/<int:pk>/acknowledge", rules.acknowledge, name="conversation-acknowledge"),
     path("b/<slug:slug>/media/<int:pk>/<int:n>", media.message_media, name="message-media"),
     path("b/<slug:slug>/calls/<int:pk>/recording", media.call_recording, name="call-recording"),
 ]

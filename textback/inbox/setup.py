@@ -79,6 +79,12 @@ SECTIONS = [
     ),
     Section("Canned replies", "settings-canned", "canned_replies", "Saved answers staff send with one click."),
     Section(
+        "On call and emergencies",
+        "settings-on-call",
+        "view",
+        "Who is paged when a caller's reply is an emergency, in what order, and what BOOK sends.",
+    ),
+    Section(
         "Staff",
         "staff",
         "manage_staff",

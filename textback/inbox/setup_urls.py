@@ -3,6 +3,7 @@
 from django.urls import path
 
 from textback.inbox import followups_setup, setup
+from textback.rules import views as rules
 
 urlpatterns = [
     path("", setup.hub, name="settings"),
@@ -18,4 +19,5 @@ urlpatterns = [
     path("canned/", setup.canned, name="settings-canned"),
     path("canned/<int:pk>", setup.canned_edit, name="settings-canned-edit"),
     path("canned/<int:pk>/delete", setup.canned_delete, name="settings-canned-delete"),
+    path("on-call", rules.on_call, name="settings-on-call"),
 ]

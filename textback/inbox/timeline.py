@@ -44,7 +44,11 @@ PURPOSES = {
     Message.OPT_OUT_CONFIRMATION: "Opt-out confirmation",
     Message.OPT_IN_CONFIRMATION: "Opt-in confirmation",
     Message.HELP: "Help reply",
+    "emergency_paged": "Emergency: a person was paged",  # rules/paging.py
+    "booking_link": "Booking link",  # rules/routes.py
 }
+# Events written by the rules (rules/paging.py, rules/routes.py) carry their sentence in the body.
+RULE_EVENTS = frozenset({"oncall_paged", "oncall_acked", "oncall_unreachable", "oncall_exhausted", "book_no_link"})
 STATUSES = {
     "scheduled": "Waiting to send",
     "submitting": "Sending",
@@ -274,6 +278,8 @@ def describe(event: ConversationEvent) -> str:
         return f"{actor} named the caller {event.body}" if event.body else f"{actor} cleared the caller's name"
     if kind == "followups_canceled":  # rules/actions.py
         return f"{actor} canceled the pending follow-ups ({event.body})"
+    if kind in RULE_EVENTS:
+        return event.body
     if kind == ConversationEvent.AUTOMATION_CANCELED:
         return f"Automation canceled: {event.body or 'pending automatic texts'} not sent because {actor} replied"
     if kind == "opt_out_confirmed":  # messaging/revocations.py

@@ -24,6 +24,7 @@ from textback.messaging import keywords, records, templating
 from textback.messaging.models import ConsentEvent, Contact, Conversation, Message, MessageStatus, MessageStatusEvent
 from textback.outbox import wake
 from textback.outbox.models import OutboxItem
+from textback.rules import hooks as rules
 
 MAX_BODY = templating.MAX_TEXT  # Twilio's cap on Body
 BORDERLINE_WHY = "Possible opt-out: "  # how a pause for staff to confirm an opt-out begins (revocations.py)
@@ -385,6 +386,7 @@ def do_inbound_sms(inbound: Inbound) -> Message | None:
             awaiting_since=Coalesce(F("awaiting_since"), Value(now)),
         )
         alerts.on_caller_message(message)
+        rules.on_caller_reply(message)
     return message
 
 

@@ -5,5 +5,5 @@ class RulesConfig(AppConfig):
     name = "textback.rules"
 
     def ready(self) -> None:
-        # Register the outbox jobs: "followup" and the nightly retention.
-        from textback.rules import actions, retention  # noqa: F401
+        # Register the outbox jobs: follow-ups, the nightly retention and the on-call escalation.
+        from textback.rules import actions, paging, retention  # noqa: F401

@@ -38,6 +38,7 @@ WHO_MAY = {
     "receive_escalations": {MANAGER, OWNER},  # alerted to callers left waiting
     "export_records": {MANAGER, OWNER},  # the consent ledger, a contact's data
     "erase_contact": {MANAGER, OWNER},
+    "manage_on_call": {MANAGER, OWNER},
     "manage_staff": {OWNER},
     "manage_lines": {OWNER},
     "manage_settings": {OWNER},

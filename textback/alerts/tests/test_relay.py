@@ -66,7 +66,7 @@ def outcome() -> tuple[str, str]:
 
 
 def test_replying_to_the_alert_answers_the_caller_from_the_business_number(from_bob, bob_by_text, alpha_line):
-    an_inbound_text(alpha_line, "my basement is flooding")
+    an_inbound_text(alpha_line, "my basement drain is slow")
 
     from_bob(alpha_line, "On my way, 20 minutes")
 
@@ -80,7 +80,7 @@ def test_replying_to_the_alert_answers_the_caller_from_the_business_number(from_
 
 
 def test_a_code_picks_the_conversation(from_bob, alpha_line):
-    an_inbound_text(alpha_line, "my basement is flooding")
+    an_inbound_text(alpha_line, "my basement drain is slow")
     an_inbound_text(alpha_line, "need a quote", caller=OTHER_CALLER)
     jane, other = alert_code(), alert_code(OTHER_CALLER)
     assert jane != other
@@ -95,7 +95,7 @@ def test_a_code_picks_the_conversation(from_bob, alpha_line):
 def test_an_uncoded_reply_to_the_latest_alert_goes_to_the_caller_it_was_meant_for(from_bob, alpha_line, mary):
     """Jane and Bob both text; a colleague answers Bob from the inbox; the staff phone answers Bob's alert
     (the latest in its thread) without a code. It used to reach Jane, the one still waiting."""
-    an_inbound_text(alpha_line, "my basement is flooding")
+    an_inbound_text(alpha_line, "my basement drain is slow")
     bob_the_caller = an_inbound_text(alpha_line, "can you come at 3?", caller=OTHER_CALLER).conversation
     a_staff_reply(bob_the_caller, mary, "Let me check with the plumber.")
 
@@ -113,7 +113,7 @@ def test_an_uncoded_reply_to_the_latest_alert_goes_to_the_caller_it_was_meant_fo
 def test_without_a_code_one_caller_alerted_today_is_answered_even_after_a_reply_from_the_inbox(
     from_bob, alpha_line, mary
 ):
-    conversation = an_inbound_text(alpha_line, "my basement is flooding").conversation
+    conversation = an_inbound_text(alpha_line, "my basement drain is slow").conversation
     a_staff_reply(conversation, mary, "Bob is on his way.")
 
     from_bob(alpha_line, "Traffic, 10 more minutes", after=timedelta(hours=23))
@@ -122,7 +122,7 @@ def test_without_a_code_one_caller_alerted_today_is_answered_even_after_a_reply_
 
 
 def test_a_caller_alerted_more_than_24_hours_ago_no_longer_counts_without_a_code(from_bob, alpha_line):
-    an_inbound_text(alpha_line, "my basement is flooding")
+    an_inbound_text(alpha_line, "my basement drain is slow")
     code = alert_code()
 
     from_bob(alpha_line, "Still need us?", after=timedelta(hours=25))
@@ -145,7 +145,7 @@ def test_a_text_with_nothing_to_answer_gets_help_back(from_bob, alpha_line):
 
 
 def test_an_unknown_code_gets_help_back(from_bob, alpha_line):
-    an_inbound_text(alpha_line, "my basement is flooding")
+    an_inbound_text(alpha_line, "my basement drain is slow")
     unused = next(code for code in relay.CODES if code != alert_code())
 
     from_bob(alpha_line, f"#{unused} On my way")
@@ -155,7 +155,7 @@ def test_an_unknown_code_gets_help_back(from_bob, alpha_line):
 
 
 def test_an_opted_out_caller_is_not_texted_and_the_staff_phone_is_told(from_bob, alpha_line):
-    an_inbound_text(alpha_line, "my basement is flooding")
+    an_inbound_text(alpha_line, "my basement drain is slow")
     an_inbound_text(alpha_line, "STOP")
 
     from_bob(alpha_line, "On my way")
@@ -170,7 +170,7 @@ def test_an_opted_out_caller_is_not_texted_and_the_staff_phone_is_told(from_bob,
 
 
 def test_each_caller_an_answer_reaches_is_named_to_the_phone_once_a_day(from_bob, alpha_line):
-    an_inbound_text(alpha_line, "my basement is flooding")
+    an_inbound_text(alpha_line, "my basement drain is slow")
     an_inbound_text(alpha_line, "need a quote", caller=OTHER_CALLER)
     jane, other = alert_code(), alert_code(OTHER_CALLER)
 
@@ -199,7 +199,7 @@ def test_each_caller_an_answer_reaches_is_named_to_the_phone_once_a_day(from_bob
     ],
 )
 def test_a_phones_automatic_reply_never_reaches_the_caller(from_bob, alpha_line, body):
-    an_inbound_text(alpha_line, "my basement is flooding")
+    an_inbound_text(alpha_line, "my basement drain is slow")
 
     from_bob(alpha_line, body)
 
@@ -208,7 +208,7 @@ def test_a_phones_automatic_reply_never_reaches_the_caller(from_bob, alpha_line,
 
 
 def test_a_person_who_mentions_driving_is_relayed(from_bob, alpha_line):
-    an_inbound_text(alpha_line, "my basement is flooding")
+    an_inbound_text(alpha_line, "my basement drain is slow")
 
     from_bob(alpha_line, "I'm driving, there in 10. Turn the water off at the main.")
 
@@ -217,7 +217,7 @@ def test_a_person_who_mentions_driving_is_relayed(from_bob, alpha_line):
 
 
 def test_a_text_arriving_seconds_after_the_alert_is_taken_for_an_automatic_reply(from_bob, alpha_line):
-    an_inbound_text(alpha_line, "my basement is flooding")
+    an_inbound_text(alpha_line, "my basement drain is slow")
     alert = Alert.objects.get(to=BOB_PHONE)
 
     from_bob(alpha_line, "Busy now", after=timedelta(seconds=2))
@@ -243,7 +243,7 @@ def test_help_texts_back_to_a_phone_stop_after_five_in_ten_minutes(from_bob, alp
 
 def test_an_unverified_phone_is_neither_relayed_nor_answered_nor_a_customer(bob, alpha, alpha_line, clock):
     a_staff_phone(bob, BOB_PHONE, verified=False, alert_sms=True)
-    an_inbound_text(alpha_line, "my basement is flooding")
+    an_inbound_text(alpha_line, "my basement drain is slow")
     clock.shift(timedelta(minutes=1))
 
     an_inbound_text(alpha_line, "On my way", caller=BOB_PHONE)
@@ -264,7 +264,7 @@ def test_a_staff_phones_text_never_becomes_a_customer_conversation(from_bob, alp
 
 
 def test_a_ring_list_phone_that_is_nobodys_cannot_answer(bob_by_text, alpha_line, clock):
-    an_inbound_text(alpha_line, "my basement is flooding")
+    an_inbound_text(alpha_line, "my basement drain is slow")
 
     an_inbound_text(alpha_line, "On my way", caller=alpha_line.forward_to[0])
 
@@ -304,7 +304,7 @@ def test_start_from_an_opted_out_staff_phone_opts_it_back_in(from_bob, alpha, al
 def test_a_replayed_staff_text_is_relayed_once(bob_by_text, alpha_line, clock):
     from textback.messaging import actions
 
-    an_inbound_text(alpha_line, "my basement is flooding")
+    an_inbound_text(alpha_line, "my basement drain is slow")
     clock.shift(timedelta(minutes=1))
     inbound = actions.Inbound(line=alpha_line, provider="twilio", provider_message_id="SM" + "a" * 32,
                               from_number=BOB_PHONE, body="On my way")  # fmt: skip

@@ -35,7 +35,7 @@ def staff(alice, mary, bob):
 
 
 def test_an_unassigned_reply_alerts_the_lines_staff_by_email(staff, alpha_line):
-    an_inbound_text(alpha_line, "my basement is flooding")
+    an_inbound_text(alpha_line, "my basement drain is slow")
 
     assert alerted() == [("alice@alpha.example", "email"), ("bob@alpha.example", "email"),
                          ("mary@alpha.example", "email")]  # fmt: skip
@@ -75,7 +75,7 @@ def test_each_person_gets_the_channels_they_chose(staff, alpha_line, alice, bob,
 def test_a_phone_that_was_never_verified_gets_no_alert_text(staff, alpha_line, bob):
     a_staff_phone(bob, BOB_PHONE, verified=False, alert_email=False, alert_sms=True)
 
-    an_inbound_text(alpha_line, "my basement is flooding")
+    an_inbound_text(alpha_line, "my basement drain is slow")
 
     assert not Alert.objects.filter(to=BOB_PHONE).exists()
     assert "bob@alpha.example" not in {user for user, _ in alerted()}

@@ -13,6 +13,7 @@ from textback.ops import cli
 from textback.ops.management.commands import consent
 from textback.providers.models import Line
 from textback.rules import actions as rules
+from textback.rules import cli as rules_cli
 from textback.rules import followups, retention
 
 FLAGS = {
@@ -123,6 +124,7 @@ def add_settings_arguments(parser, *, name_required: bool) -> None:
         help="erase the words of texts and recording links older than N days, nightly at 3 AM local time; "
         "'forever' (the default) keeps them. Rows and counts always stay.",
     )
+    rules_cli.add_arguments(parser)
 
 
 class Command(cli.VerbCommand):
@@ -212,6 +214,7 @@ class Command(cli.VerbCommand):
         with transaction.atomic():
             cli.save(business, FLAGS)
             _set_retention(business, options.get("retention_days"))
+            rules_cli.apply(business, options)
         self.stdout.write(business.slug)
 
     def do_list(self, **options):
@@ -228,14 +231,16 @@ class Command(cli.VerbCommand):
         business = cli.business(slug)
         fields = changes(options)
         retention_days = options.get("retention_days")
-        if not fields and retention_days is None:
+        if not fields and retention_days is None and not rules_cli.given(options):
             raise cli.fail("nothing to change: give at least one option, such as --help-contact or --time-zone")
         for field, value in fields.items():
             setattr(business, field, value)
         with transaction.atomic():
-            cli.save(business, FLAGS)
+            if fields:
+                cli.save(business, FLAGS)
             _set_retention(business, retention_days)
-        changed = [FLAGS[f] for f in fields] + (["--retention-days"] if retention_days is not None else [])
+            applied = rules_cli.apply(business, options)
+        changed = [*(FLAGS[f] for f in fields), *(["--retention-days"] if retention_days is not None else []), *applied]
         self.stdout.write(f"Updated {business.slug}: {', '.join(changed)}.")
         if fields.get("escalate_after_minutes") == 0:
             self.stdout.write("Escalation is off: nobody is alerted when a caller waits too long for an answer.")
