@@ -16,6 +16,11 @@ urlpatterns = [
     path("b/<slug:slug>/conversations/<int:pk>/reopen", conversation.reopen, name="conversation-reopen"),
     path("b/<slug:slug>/conversations/<int:pk>/assign", conversation.assign, name="conversation-assign"),
     path("b/<slug:slug>/conversations/<int:pk>/outcome", conversation.outcome, name="conversation-outcome"),
+    path(
+        "b/<slug:slug>/conversations/<int:pk>/resume-automation",
+        conversation.resume_automation,
+        name="conversation-resume-automation",
+    ),
     path("b/<slug:slug>/conversations/<int:pk>/presence", conversation.heartbeat, name="conversation-presence"),
     path("b/<slug:slug>/media/<int:pk>/<int:n>", media.message_media, name="message-media"),
     path("b/<slug:slug>/calls/<int:pk>/recording", media.call_recording, name="call-recording"),

@@ -19,7 +19,10 @@ FLAGS = {
     "cooldown_hours": "--cooldown-hours",
     "staleness_minutes": "--staleness-minutes",
     "escalate_after_minutes": "--escalate-after-minutes",
+    "texts_per_hour": "--texts-per-hour",
+    "texts_per_day": "--texts-per-day",
 }
+CAP_MAX = 100_000
 ESCALATION_MAX = 24 * 60
 
 
@@ -37,6 +40,15 @@ def _escalation_minutes(minutes: int) -> int:
     return minutes
 
 
+def _cap(flag: str):
+    def read(count: int) -> int:
+        if not 0 <= count <= CAP_MAX:
+            raise cli.fail(f"{flag}: give a whole number of texts from 1 to {CAP_MAX}, or 0 for no cap")
+        return count
+
+    return read
+
+
 # option → (model field, how to read it)
 READERS = {
     "name": ("name", str.strip),
@@ -48,6 +60,8 @@ READERS = {
     "cooldown_hours": ("cooldown_hours", int),
     "staleness_minutes": ("staleness_minutes", int),
     "escalate_after_minutes": ("escalate_after_minutes", _escalation_minutes),
+    "texts_per_hour": ("texts_per_hour", _cap("--texts-per-hour")),
+    "texts_per_day": ("texts_per_day", _cap("--texts-per-day")),
 }
 
 
@@ -79,6 +93,23 @@ def add_settings_arguments(parser, *, name_required: bool) -> None:
         metavar="N",
         help="alert managers and owners when a caller has waited N minutes of opening time for an answer "
         "(default 5); 0: never",
+    )
+    add_cap_arguments(parser)
+
+
+def add_cap_arguments(parser) -> None:
+    parser.add_argument(
+        "--texts-per-hour",
+        type=int,
+        metavar="N",
+        help="at most N automatic texts in a clock hour (default 200); past it missed calls are not texted and "
+        "the owners get one alert; 0: no cap",
+    )
+    parser.add_argument(
+        "--texts-per-day",
+        type=int,
+        metavar="N",
+        help="at most N automatic texts in a day, from the business's midnight (default 1000); 0: no cap",
     )
 
 
@@ -125,8 +156,20 @@ class Command(cli.VerbCommand):
         ).order_by("slug")
         cli.table(
             self.stdout,
-            ["SLUG", "NAME", "TIME ZONE", "COUNTRY", "LINES", "MEMBERS"],
-            [(b.slug, b.name, b.time_zone, b.country, b.line_count, b.member_count) for b in rows],
+            ["SLUG", "NAME", "TIME ZONE", "COUNTRY", "LINES", "MEMBERS", "TEXTS/HOUR", "TEXTS/DAY"],
+            [
+                (
+                    b.slug,
+                    b.name,
+                    b.time_zone,
+                    b.country,
+                    b.line_count,
+                    b.member_count,
+                    b.texts_per_hour or "no cap",
+                    b.texts_per_day or "no cap",
+                )
+                for b in rows
+            ],  # fmt: skip
         )
 
     def do_set(self, *, slug, **options):
@@ -139,6 +182,9 @@ class Command(cli.VerbCommand):
         with transaction.atomic():
             cli.save(business, FLAGS)
         self.stdout.write(f"Updated {business.slug}: {', '.join(FLAGS[f] for f in fields)}.")
+        for cap in ("texts_per_hour", "texts_per_day"):
+            if fields.get(cap) == 0:
+                self.stdout.write(f"{FLAGS[cap]} 0: no cap; a flood of calls is texted back without limit.")
         if fields.get("escalate_after_minutes") == 0:
             self.stdout.write("Escalation is off: nobody is alerted when a caller waits too long for an answer.")
 
