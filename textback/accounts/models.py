@@ -99,19 +99,24 @@ class Business(models.Model):
 
 
 class AutoTextTally(models.Model):
-    """How many automatic texts a business sent (and how many calls the caps skipped) in one hour or one day:
-    the caps read one row each, in the text-back decision's one query (textback/rules/caps.py)."""
+    """How many automatic texts a business sent (and how many calls the caps skipped) in one hour or one day,
+    read by the text-back decision's one query (textback/rules/caps.py). A window's count is spread over SLOTS
+    rows (by contact), so concurrent calls to one business do not all wait for the same row's lock."""
 
     HOUR, DAY = "hour", "day"
+    SLOTS = 8
 
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
     period = models.CharField(max_length=4, choices=[(HOUR, "Hour"), (DAY, "Day")])
     starts_at = models.DateTimeField(help_text="The period's first moment: a UTC hour, or the business's midnight.")
+    slot = models.PositiveSmallIntegerField(default=0)
     texts = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0, help_text="Calls not texted because the cap was reached.")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["business", "period", "starts_at"], name="one_tally_per_window")]
+        constraints = [
+            models.UniqueConstraint(fields=["business", "period", "starts_at", "slot"], name="one_tally_per_window")
+        ]
 
 
 class OpeningHours(models.Model):

@@ -334,7 +334,7 @@ def _decide(call: Call) -> decide.Decision | None:
     call.decision_reason, call.decided_at = decision.reason, timezone.now()
     if decision.text:
         message = _queue_textback(call, contact, first_text=not known.has_received_texts)
-        caps.do_count_text(business, windows)
+        caps.do_count_text(business, windows, contact)
         if contact.owner_id:
             messaging.route_to_owner(message.conversation_id, contact)
     elif decision.reason in decide.CAPS:

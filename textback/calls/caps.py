@@ -23,12 +23,13 @@ from textback.rules import caps
 
 TEXT_CAP = "text_cap"  # the Alert event
 
-_COUNT_TEXT = """INSERT INTO accounts_autotexttally (business_id, period, starts_at, texts, skipped)
-    VALUES (%s, %s, %s, 1, 0), (%s, %s, %s, 1, 0)
-    ON CONFLICT (business_id, period, starts_at) DO UPDATE SET texts = accounts_autotexttally.texts + 1"""
-_COUNT_SKIP = """INSERT INTO accounts_autotexttally (business_id, period, starts_at, texts, skipped)
-    VALUES (%s, %s, %s, 0, 1)
-    ON CONFLICT (business_id, period, starts_at) DO UPDATE SET skipped = accounts_autotexttally.skipped + 1
+_COUNT_TEXT = """INSERT INTO accounts_autotexttally (business_id, period, starts_at, slot, texts, skipped)
+    VALUES (%s, %s, %s, %s, 1, 0), (%s, %s, %s, %s, 1, 0)
+    ON CONFLICT (business_id, period, starts_at, slot) DO UPDATE SET texts = accounts_autotexttally.texts + 1"""
+# Skipped calls are counted in slot 0 alone: they are few (past the cap), and the first one alerts.
+_COUNT_SKIP = """INSERT INTO accounts_autotexttally (business_id, period, starts_at, slot, texts, skipped)
+    VALUES (%s, %s, %s, 0, 0, 1)
+    ON CONFLICT (business_id, period, starts_at, slot) DO UPDATE SET skipped = accounts_autotexttally.skipped + 1
     RETURNING skipped"""
 
 
@@ -36,11 +37,13 @@ def windows_for(business) -> caps.Windows:
     return caps.windows(timezone.now(), business.time_zone)
 
 
-def do_count_text(business, windows: caps.Windows) -> None:
-    """One more automatic text in this hour and this day."""
+def do_count_text(business, windows: caps.Windows, contact) -> None:
+    """One more automatic text in this hour and this day (in the contact's slot)."""
     adapt = connection.ops.adapt_datetimefield_value
-    b = business.pk
-    sql.execute(_COUNT_TEXT, [b, AutoTextTally.HOUR, adapt(windows.hour), b, AutoTextTally.DAY, adapt(windows.day)])
+    b, slot = business.pk, contact.pk % AutoTextTally.SLOTS
+    sql.execute(
+        _COUNT_TEXT, [b, AutoTextTally.HOUR, adapt(windows.hour), slot, b, AutoTextTally.DAY, adapt(windows.day), slot]
+    )
 
 
 def do_count_skip(call, reason: str, windows: caps.Windows) -> None:

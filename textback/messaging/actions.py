@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from textback.accounts import alerting, staff_numbers
+from textback.accounts.models import AutoTextTally
 from textback.alerts import hooks as alerts
 from textback.lib import gsm7, phone, sql
 from textback.lib.text import normalise_sms_text
@@ -126,9 +127,10 @@ class CallerFacts:
     texts_today: int = 0
 
 
-# The caps' counters: one row per business per window, found by its unique key.
+# The caps' counters: a window's rows (accounts.AutoTextTally.SLOTS at most), found by their unique key.
 _TALLY = (
-    "COALESCE((SELECT texts FROM accounts_autotexttally WHERE business_id = %s AND period = %s AND starts_at = %s), 0)"
+    "COALESCE((SELECT SUM(texts) FROM accounts_autotexttally WHERE business_id = %s AND period = %s "
+    "AND starts_at = %s), 0)"
 )
 
 
@@ -160,7 +162,7 @@ def caller_facts(business, contact: Contact, windows=None) -> CallerFacts:
     hour, day = (adapt(windows.hour), adapt(windows.day)) if windows else (None, None)
     args = [b, n, b, n, ConsentEvent.OPT_OUT, ConsentEvent.OPT_IN, *staff_numbers.own_number_args(b, n),
             b, c, *Message.AUTOMATIC, *NOT_COUNTED, b, c, *NEVER_RECEIVED, b, c, Message.REPLY, Message.STAFF,
-            b, "hour", hour, b, "day", day]  # fmt: skip
+            b, AutoTextTally.HOUR, hour, b, AutoTextTally.DAY, day]  # fmt: skip
     row = sql.fetchone(_facts_sql(connection.vendor), args)
     excluded, consent, own, last_auto, received, last_staff, this_hour, today = row
     return CallerFacts(

@@ -108,8 +108,8 @@ def test_the_owner_is_alerted_once_when_the_hourly_cap_is_first_hit(capped, alic
     assert [(a.channel, a.to) for a in alerts] == [(Alert.EMAIL, alice.email), (Alert.SMS, "+15125550188")]
     assert "reached its cap of 3 automatic texts this hour" in alerts[1].body
     assert "until 10:00 AM" in alerts[1].body
-    tally = AutoTextTally.objects.get(period=AutoTextTally.HOUR)
-    assert (tally.texts, tally.skipped) == (3, 3)
+    hour = AutoTextTally.objects.filter(period=AutoTextTally.HOUR)
+    assert (sum(t.texts for t in hour), sum(t.skipped for t in hour)) == (3, 3)
 
 
 def test_the_next_hour_texts_again_and_a_new_hit_alerts_again(capped):
@@ -147,7 +147,7 @@ def test_a_call_skipped_for_its_own_reason_does_not_count_against_the_cap(capped
         toll_free = a_missed_call(capped, "+18005550123")
 
     assert (again.decision_reason, toll_free.decision_reason) == (decide.COOLDOWN, decide.TOLL_FREE_NUMBER)
-    assert AutoTextTally.objects.get(period=AutoTextTally.HOUR).texts == 1
+    assert sum(AutoTextTally.objects.filter(period=AutoTextTally.HOUR).values_list("texts", flat=True)) == 1
 
 
 def test_caps_are_per_business(capped, beta_line):
