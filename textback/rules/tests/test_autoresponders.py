@@ -127,6 +127,15 @@ def test_the_conversation_page_says_automation_is_paused_and_why(client, bob, pa
     assert "Resume automatic texts" in page
 
 
+def test_the_live_part_of_the_page_says_so_too_and_stops_saying_it_once_resumed(client, bob, paused):
+    live = f"/b/alpha/conversations/{paused.pk}/live"
+    assert "Automatic texts to this caller are paused" in page_text(signed_in(client, bob).get(live))
+
+    signed_in(client, bob).post(resume_url(paused))
+
+    assert "Automatic texts to this caller are paused" not in page_text(signed_in(client, bob).get(live))
+
+
 def test_staff_resume_automatic_texts_and_the_next_missed_call_is_texted(client, bob, paused, alpha_line):
     bob.first_name = "Bob"
     bob.save()
@@ -158,6 +167,7 @@ def test_resuming_needs_the_forms_csrf_token(bob, paused):
     assert Contact.objects.get().automation_paused_at is not None
 
 
+@pytest.mark.cross_tenant("conversation-resume-automation")
 def test_another_businesss_staff_cannot_resume_it(client, charlie, paused):
     response = signed_in(client, charlie).post(resume_url(paused).replace("/b/alpha/", "/b/beta/"))
 
