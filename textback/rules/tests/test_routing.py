@@ -10,7 +10,7 @@ from textback.alerts.models import Alert
 from textback.inbox.timeline import describe
 from textback.messaging.models import Contact, Conversation, ConversationEvent, Message
 from textback.providers.models import Line
-from textback.testing import CALLER, a_missed_call, a_staff_phone, an_inbound_text
+from textback.testing import CALLER, a_missed_call, a_staff_phone, an_inbound_text, page_text, signed_in
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
@@ -144,3 +144,12 @@ def test_a_reply_goes_to_the_conversation_of_the_line_it_was_sent_to(alpha_line,
     assert reply.conversation.line == second_line
     assert first_reply.conversation.line == alpha_line
     assert Conversation.objects.get(line=second_line).last_inbound_at is not None
+
+
+def test_the_owned_callers_conversation_is_in_the_owners_mine_filter_and_not_a_colleagues(
+    client, alpha_line, owned_caller, bob, mary
+):
+    a_missed_call(alpha_line)
+
+    assert "(512) 555-0147" in page_text(signed_in(client, bob).get("/b/alpha/?show=mine"))
+    assert "(512) 555-0147" not in page_text(signed_in(client, mary).get("/b/alpha/?show=mine"))
