@@ -260,6 +260,7 @@ ROUTE_OBJECT = {
     "conversation-presence": "conversation",
     "conversation-followups-cancel": "conversation",
     "conversation-acknowledge": "conversation",
+    "conversation-resume-automation": "conversation",
     "message-media": "picture",
     "contact": "contact",
     "contact-exclusion": "contact",
@@ -357,7 +358,7 @@ def every_object(line, *, owner, colleague, caller: str = CALLER) -> Objects:
 _PROFILE = {"name": "Alpha", "time_zone": "America/Chicago", "country": "US", "help_contact": "call us",
            "textback_outcomes": "no_answer", "allowed_countries": "US", "cooldown_hours": "24",
            "staleness_minutes": "15", "sla_amber_minutes": "5", "sla_red_minutes": "15",
-           "escalate_after_minutes": "5"}  # fmt: skip
+           "escalate_after_minutes": "5", "texts_per_hour": "200", "texts_per_day": "1000"}  # fmt: skip
 _LINE = {"number": lambda o: o.line.number, "label": "Van", "active": "on", "call_mode": "carrier_forward",
         "forward_to": ALPHA_CELL, "ring_seconds": "20", "delay_seconds": "0", "staff_name": "Mike",
         "textback_enabled": "on", "textback_template": "Hi {first_name|there}, sorry we missed you.",
@@ -393,6 +394,7 @@ PARAMETERS = {
     "conversation-presence": {"POST": {"typing": "1", "left": ""}},
     "conversation-followups-cancel": {"POST": {}},
     "conversation-acknowledge": {"POST": {}},
+    "conversation-resume-automation": {"POST": {}},
     "message-media": {"GET": {}},  # its file is fetched only once the tenant and line checks pass
     "call-recording": {"GET": {}},
     "settings": {"GET": {}},

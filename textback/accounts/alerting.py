@@ -56,6 +56,15 @@ def recipients_for(conversation) -> list[Membership]:
     ]
 
 
+def owner_of(contact) -> Membership | None:
+    """The caller's owner (Contact.owner, their technician), while they work for the business: their calls and
+    conversations are the owner's (a conversation is assigned to them, messaging.actions.route_to_owner)."""
+    if not contact.owner_id:
+        return None
+    found = Membership.objects.filter(business_id=contact.business_id, user_id=contact.owner_id)
+    return found.select_related("user").first()
+
+
 def in_quiet_time(membership: Membership, at: datetime, time_zone: str) -> bool:
     """Whether `at` falls in the person's quiet time (which may run past midnight; start == end: none)."""
     start, end = membership.quiet_start, membership.quiet_end

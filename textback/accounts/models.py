@@ -75,6 +75,12 @@ class Business(models.Model):
     escalate_after_minutes = models.PositiveIntegerField(
         default=5, help_text="A caller's message unanswered this long in opening hours alerts the managers."
     )
+    texts_per_hour = models.PositiveIntegerField(
+        default=200, help_text="At most this many automatic texts in a clock hour; 0: no cap."
+    )
+    texts_per_day = models.PositiveIntegerField(
+        default=1000, help_text="At most this many automatic texts in a day (the business's time zone); 0: no cap."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -90,6 +96,27 @@ class Business(models.Model):
     @property
     def country_set(self) -> frozenset[str]:
         return frozenset(c.strip().upper() for c in self.allowed_countries.split(",") if c.strip())
+
+
+class AutoTextTally(models.Model):
+    """How many automatic texts a business sent (and how many calls the caps skipped) in one hour or one day,
+    read by the text-back decision's one query (textback/rules/caps.py). A window's count is spread over SLOTS
+    rows (by contact), so concurrent calls to one business do not all wait for the same row's lock."""
+
+    HOUR, DAY = "hour", "day"
+    SLOTS = 8
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    period = models.CharField(max_length=4, choices=[(HOUR, "Hour"), (DAY, "Day")])
+    starts_at = models.DateTimeField(help_text="The period's first moment: a UTC hour, or the business's midnight.")
+    slot = models.PositiveSmallIntegerField(default=0)
+    texts = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0, help_text="Calls not texted because the cap was reached.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["business", "period", "starts_at", "slot"], name="one_tally_per_window")
+        ]
 
 
 class OpeningHours(models.Model):

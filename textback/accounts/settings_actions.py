@@ -15,6 +15,7 @@ WEEK = 7 * DAY
 PROFILE_FIELDS = (
     "name", "time_zone", "country", "help_contact", "textback_outcomes", "allowed_countries", "cooldown_hours",
     "staleness_minutes", "sla_amber_minutes", "sla_red_minutes", "escalate_after_minutes",
+    "texts_per_hour", "texts_per_day",
 )  # fmt: skip
 
 

@@ -12,8 +12,11 @@ from django.utils import timezone
 
 from textback.alerts import channels, coalesce, compose, recipients, relay
 from textback.alerts.models import Alert, AlertWebhook
+from textback.calls.models import Call
+from textback.calls.outcomes import ANSWERED
 from textback.lib import sql
 from textback.messaging.models import Conversation
+from textback.rules import bursts
 
 
 def alert_people(
@@ -108,12 +111,14 @@ _ANYONE_WANTS_MISSED_CALLS = (
 
 
 def on_missed_call(call, contact) -> None:
-    """A call nobody answered: alert the line's staff who asked for every missed call (default: nobody).
+    """A call nobody answered: alert the line's staff who asked for every missed call (default: nobody); a caller
+    with an owner (their technician), the owner instead. A caller who rings again and again is one alert: a call
+    within BURST of their previous missed call alerts nobody (rules/bursts.py).
 
     The webhook's cost when nobody asked is this one query (the missed-call budget)."""
     business_id = call.business_id
     (wanted,) = sql.fetchone(_ANYONE_WANTS_MISSED_CALLS, [business_id, True, business_id, True, True])
-    if not sql.as_bool(wanted):
+    if not sql.as_bool(wanted) or (contact is not None and _in_a_burst(call, contact)):
         return
     line = call.line
     conversation_id = (
@@ -125,7 +130,22 @@ def on_missed_call(call, contact) -> None:
         compose.MISSED_CALL, line.business, line=line, contact=contact, conversation_id=conversation_id, call=call,
         at=timezone.now(),
     )  # fmt: skip
-    people = [m for m in recipients.line_staff(line.pk, business_id) if m.alert_on_missed_call]
+    owner = recipients.owner_of(contact) if contact is not None else None
+    staff = [owner] if owner is not None else recipients.line_staff(line.pk, business_id)
+    people = [m for m in staff if m.alert_on_missed_call]
     key = f"missed:{call.pk}"
     alert_people(event, people, key)
     alert_webhooks(event, key)
+
+
+def _in_a_burst(call, contact) -> bool:
+    """Whether this caller's previous missed call (on any line) was within a burst of this one."""
+    previous = (
+        Call.objects.filter(business_id=call.business_id, contact=contact, decided_at__isnull=False)
+        .exclude(pk=call.pk)
+        .exclude(outcome=ANSWERED)
+        .order_by("-decided_at")
+        .values_list("decided_at", flat=True)
+        .first()
+    )
+    return bursts.same_burst(previous, timezone.now())

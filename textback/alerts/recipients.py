@@ -9,7 +9,7 @@ that can reach a person.
 from django.db.models import Q
 
 from textback.accounts.access import can
-from textback.accounts.alerting import in_quiet_time, recipients_for  # noqa: F401  (the one rule)
+from textback.accounts.alerting import in_quiet_time, owner_of, recipients_for  # noqa: F401  (the one rule)
 from textback.accounts.models import Membership
 
 

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from textback.alerts import hooks as alerts
-from textback.calls import decide, outcomes, timing
+from textback.calls import caps, decide, outcomes, timing
 from textback.calls.models import Call
 from textback.lib import phone, sql
 from textback.messaging import actions as messaging
@@ -287,6 +287,8 @@ def policy_for(line) -> decide.Policy:
         outcomes=business.outcome_set,
         countries=business.country_set,
         cooldown=timedelta(hours=business.cooldown_hours),
+        texts_per_hour=business.texts_per_hour,
+        texts_per_day=business.texts_per_day,
     )
 
 
@@ -306,6 +308,8 @@ def facts_for(call: Call, number: phone.NumberFacts, contact, known: messaging.C
         last_auto_text_at=known.last_auto_text_at,
         last_staff_reply_at=known.last_staff_reply_at,
         now=timezone.now(),
+        texts_this_hour=known.texts_this_hour,
+        texts_today=known.texts_today,
     )
 
 
@@ -323,15 +327,21 @@ def _decide(call: Call) -> decide.Decision | None:
     line, business = call.line, call.line.business
     number = phone.facts(call.from_number, business.country)
     contact = messaging.find_or_create_contact(business, number.e164) if number.e164 else None
-    known = messaging.caller_facts(business, contact) if contact else None
+    windows = caps.windows_for(business)
+    known = messaging.caller_facts(business, contact, windows) if contact else None
     decision = decide.decide(facts_for(call, number, contact, known), policy_for(line))
     call.contact = contact
     call.decision = Call.TEXT if decision.text else Call.SKIP
     call.decision_reason, call.decided_at = decision.reason, timezone.now()
     if decision.text:
         textback = _queue_textback(call, contact, first_text=not known.has_received_texts)
+        caps.do_count_text(business, windows, contact)
+        if contact.owner_id:
+            messaging.route_to_owner(textback.conversation_id, contact)
         if known.followups_on:
             rules.queue_followups(call, contact, textback, textback.outbox_due)
+    elif decision.reason in decide.CAPS:
+        caps.do_count_skip(call, decision.reason, windows)
     elif call.outcome == outcomes.ANSWERED and known is not None and known.followups_on:
         # Someone spoke with the caller: a follow-up to them would be out of place.
         messaging.cancel_pending(business, contact, purposes=[Message.FOLLOWUP], why="a call with them was answered")
@@ -346,7 +356,7 @@ def textback_body(call: Call, contact) -> str:
     template = line.voicemail_template if use_voicemail else line.textback_template
     values = {
         "business": line.business.name,
-        "staff": line.staff_name,
+        "staff": messaging.owner_first_name(contact) or line.staff_name,
         "first_name": contact.first_name,
         "line": phone.pretty(line.number),
     }

@@ -17,6 +17,8 @@ NOT_ENDED = "not_ended"
 ANONYMOUS = "anonymous"
 INVALID_NUMBER = "invalid_number"
 PREMIUM_NUMBER = "premium_number"
+TOLL_FREE_NUMBER = "toll_free_number"
+SHORT_NUMBER = "short_number"
 COUNTRY_NOT_ALLOWED = "country_not_allowed"
 OWN_NUMBER = "own_number"
 EXCLUDED = "excluded"
@@ -25,6 +27,9 @@ LANDLINE = "landline"
 COOLDOWN = "cooldown"
 STAFF_TALKING = "staff_talking"
 AUTOMATION_PAUSED = "automation_paused"
+HOURLY_CAP = "hourly_cap"
+DAILY_CAP = "daily_cap"
+CAPS = frozenset({HOURLY_CAP, DAILY_CAP})
 
 REASONS = {
     TEXT_MISSED_CALL: "Missed call: text-back queued",
@@ -34,6 +39,8 @@ REASONS = {
     ANONYMOUS: "The caller withheld their number",
     INVALID_NUMBER: "The caller ID is not a valid phone number",
     PREMIUM_NUMBER: "The caller ID is a premium-rate number",
+    TOLL_FREE_NUMBER: "The caller ID is a toll-free number (usually a company's outbound line, which cannot text)",
+    SHORT_NUMBER: "The caller ID is a short code or too short to be a phone",
     COUNTRY_NOT_ALLOWED: "The caller's country is not one the business texts",
     OWN_NUMBER: "The caller is one of the business's own numbers",
     EXCLUDED: "The caller is on the business's do-not-text list",
@@ -42,6 +49,8 @@ REASONS = {
     COOLDOWN: "The caller was already texted automatically within the cool-down",
     STAFF_TALKING: "A person on staff answered this caller within the cool-down; automation stays out of it",
     AUTOMATION_PAUSED: "Automatic texts to this caller are paused until a person resumes them",
+    HOURLY_CAP: "The business reached its cap on automatic texts this hour",
+    DAILY_CAP: "The business reached its cap on automatic texts today",
 }
 
 
@@ -53,6 +62,8 @@ class Policy:
     outcomes: frozenset[str]
     countries: frozenset[str]
     cooldown: timedelta
+    texts_per_hour: int = 0  # caps on automatic texts across the business; 0: no cap
+    texts_per_day: int = 0
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,8 @@ class CallFacts:
     last_auto_text_at: datetime | None = None
     last_staff_reply_at: datetime | None = None
     now: datetime | None = None
+    texts_this_hour: int = 0  # automatic texts the business sent in this clock hour…
+    texts_today: int = 0  # …and this day (its own time zone): see textback/rules/caps.py
 
 
 @dataclass(frozen=True)
@@ -89,8 +102,10 @@ def _skip_reason(facts: CallFacts, policy: Policy) -> str | None:
         (facts.outcome is None, NOT_ENDED),
         (facts.outcome not in policy.outcomes, OUTCOME_NOT_SELECTED),
         (number.anonymous, ANONYMOUS),
+        (number.short, SHORT_NUMBER),
         (not number.valid or facts.known_invalid, INVALID_NUMBER),
         (number.premium, PREMIUM_NUMBER),
+        (number.toll_free, TOLL_FREE_NUMBER),
         (number.region not in policy.countries, COUNTRY_NOT_ALLOWED),
         (facts.own_number, OWN_NUMBER),
         (facts.excluded, EXCLUDED),
@@ -99,6 +114,9 @@ def _skip_reason(facts: CallFacts, policy: Policy) -> str | None:
         (facts.automation_paused, AUTOMATION_PAUSED),
         (_within_cooldown(facts.last_auto_text_at, facts, policy), COOLDOWN),
         (_within_cooldown(facts.last_staff_reply_at, facts, policy), STAFF_TALKING),
+        # The caps come last: only a call that would be texted counts against them.
+        (_reached(facts.texts_this_hour, policy.texts_per_hour), HOURLY_CAP),
+        (_reached(facts.texts_today, policy.texts_per_day), DAILY_CAP),
     )
     return next((reason for failed, reason in checks if failed), None)
 
@@ -107,6 +125,10 @@ def _within_cooldown(at: datetime | None, facts: CallFacts, policy: Policy) -> b
     if at is None or facts.now is None:
         return False
     return facts.now - at < policy.cooldown
+
+
+def _reached(count: int, cap: int) -> bool:
+    return cap > 0 and count >= cap
 
 
 def decide(facts: CallFacts, policy: Policy) -> Decision:

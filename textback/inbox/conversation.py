@@ -41,7 +41,7 @@ from textback.calls.models import Call
 from textback.inbox import live as live_poll
 from textback.inbox import presence, timeline
 from textback.lib.text import MAX_ID, input_problem, whole_number
-from textback.messaging import revocations, templating
+from textback.messaging import autoresponders, revocations, templating
 from textback.messaging.conversations import (
     MAX_NOTE,
     Refused,
@@ -428,6 +428,17 @@ def outcome(request, slug: str, pk: int):
         return f"Outcome set: {timeline.describe_outcome(convo)}."
 
     return _act(request, slug, pk, "set_outcome", change)
+
+
+@login_required
+@require_POST
+def resume_automation(request, slug: str, pk: int):
+    def change(convo):
+        if not autoresponders.do_resume(convo, request.user):
+            raise Refused("automatic texts to this caller were not paused.")
+        return f"Automatic texts to {convo.contact} are on again."
+
+    return _act(request, slug, pk, "reply", change)
 
 
 @login_required

@@ -22,6 +22,11 @@ urlpatterns = [
     path("b/<slug:slug>/conversations/<int:pk>/reopen", conversation.reopen, name="conversation-reopen"),
     path("b/<slug:slug>/conversations/<int:pk>/assign", conversation.assign, name="conversation-assign"),
     path("b/<slug:slug>/conversations/<int:pk>/outcome", conversation.outcome, name="conversation-outcome"),
+    path(
+        "b/<slug:slug>/conversations/<int:pk>/resume-automation",
+        conversation.resume_automation,
+        name="conversation-resume-automation",
+    ),
     path("b/<slug:slug>/conversations/<int:pk>/presence", conversation.heartbeat, name="conversation-presence"),
     path("b/<slug:slug>/conversations/<int:pk>/acknowledge", rules.acknowledge, name="conversation-acknowledge"),
     path("b/<slug:slug>/media/<int:pk>/<int:n>", media.message_media, name="message-media"),

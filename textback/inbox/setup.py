@@ -56,7 +56,8 @@ SECTIONS = [
         "Business profile",
         "settings-profile",
         "manage_settings",
-        "Name, time zone, which missed calls get a text-back, and how fast callers should hear back.",
+        "Name, time zone, which missed calls get a text-back, caps on automatic texts, and how fast callers should "
+        "hear back.",
     ),
     Section("Opening hours", "settings-hours", "manage_settings", "When you are open, day by day."),
     Section(

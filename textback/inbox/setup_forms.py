@@ -43,6 +43,14 @@ def minutes_field(label: str, help_text: str, *, low: int = 1, high: int = 24 * 
     )
 
 
+CAP_MAX = 100_000
+
+
+def _cap_words(window: str) -> dict:
+    words = f"Give a whole number of texts per {window}, from 0 (no cap) to {CAP_MAX:,}."
+    return dict.fromkeys(("invalid", "min_value", "max_value", "required"), words)
+
+
 class BusinessProfileForm(PlainWords, forms.Form):
     name = forms.CharField(
         max_length=100,
@@ -107,6 +115,23 @@ class BusinessProfileForm(PlainWords, forms.Form):
         "wrote while you were closed come in one digest at opening time. 0: never alert anyone (the inbox still "
         "shows amber and red).",
         low=0,
+    )
+
+    texts_per_hour = forms.IntegerField(
+        label="Most automatic texts in an hour",
+        min_value=0,
+        max_value=CAP_MAX,
+        help_text="Default 200. Past it, missed calls are not texted back until the next clock hour, and owners get "
+        "one alert. It stops a flood of robocalls from texting strangers on your account. 0: no cap.",
+        error_messages=_cap_words("hour"),
+    )
+    texts_per_day = forms.IntegerField(
+        label="Most automatic texts in a day",
+        min_value=0,
+        max_value=CAP_MAX,
+        help_text="Default 1000, counted from your midnight. Past it, missed calls are not texted back until "
+        "tomorrow, and owners get one alert. 0: no cap.",
+        error_messages=_cap_words("day"),
     )
 
     def clean_allowed_countries(self) -> str:

@@ -22,6 +22,8 @@ from textback.calls.decide import REASONS
 from textback.calls.models import Call
 from textback.calls.outcomes import ANSWERED, LABELS
 from textback.inbox.presence import display_name
+from textback.messaging.actions import ROUTED_TO_OWNER
+from textback.messaging.autoresponders import AUTOMATION_PAUSED, AUTOMATION_RESUMED
 from textback.messaging.models import (
     ConsentEvent,
     Conversation,
@@ -258,6 +260,12 @@ def describe(event: ConversationEvent) -> str:
     kind = event.kind
     if kind == ConversationEvent.NOTE:
         return f"Internal note by {actor}"
+    if kind == ConversationEvent.ASSIGNED and event.actor_id is None and event.body == ROUTED_TO_OWNER:
+        return f"Assigned to {_name(event.subject)}, the caller's owner"
+    if kind == AUTOMATION_PAUSED:
+        return f"Automatic texts paused: {event.body}"
+    if kind == AUTOMATION_RESUMED:
+        return f"{actor} resumed automatic texts to this caller"
     if kind == ConversationEvent.ASSIGNED:
         if event.subject_id and event.subject_id == event.actor_id:
             return f"{actor} took the conversation"

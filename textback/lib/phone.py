@@ -1,5 +1,6 @@
 """Phone numbers: parsing to E.164 and the facts the text-back decision needs."""
 
+import re
 from dataclasses import dataclass
 
 import phonenumbers
@@ -27,6 +28,8 @@ ANONYMOUS_CALLER_IDS = frozenset(
     }
 )
 PREMIUM_TYPES = frozenset({PhoneNumberType.PREMIUM_RATE, PhoneNumberType.SHARED_COST})
+# Short codes (5-6 digits in North America, 3-8 elsewhere) are machines: they send texts, never answer them.
+SHORT_NUMBER = re.compile(r"\+?\d{3,8}")
 
 
 class InvalidNumber(ValueError):
@@ -43,6 +46,8 @@ class NumberFacts:
     valid: bool
     region: str | None  # ISO 3166 code, e.g. "US"
     premium: bool
+    toll_free: bool = False  # 800/888…: in caller ID nearly always a company's outbound trunk
+    short: bool = False  # a short code or a too-short caller ID, not a person's phone
 
 
 def is_anonymous(raw: str | None) -> bool:
@@ -84,14 +89,17 @@ def facts(raw: str | None, region: str = "US") -> NumberFacts:
     try:
         number = parse(raw, region)
     except InvalidNumber:
-        return NumberFacts(raw, None, anonymous=False, valid=False, region=None, premium=False)
+        short = bool(SHORT_NUMBER.fullmatch(raw.strip()))
+        return NumberFacts(raw, None, anonymous=False, valid=False, region=None, premium=False, short=short)
+    kind = phonenumbers.number_type(number)
     return NumberFacts(
         raw=raw,
         e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
         anonymous=False,
         valid=True,
         region=phonenumbers.region_code_for_number(number),
-        premium=phonenumbers.number_type(number) in PREMIUM_TYPES,
+        premium=kind in PREMIUM_TYPES,
+        toll_free=kind == PhoneNumberType.TOLL_FREE,
     )
 
 

@@ -16,12 +16,21 @@ from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from textback.accounts import staff_numbers
+from textback.accounts import alerting, staff_numbers
+from textback.accounts.models import AutoTextTally
 from textback.alerts import hooks as alerts
 from textback.lib import gsm7, phone, sql
 from textback.lib.text import normalise_sms_text
-from textback.messaging import keywords, records, templating
-from textback.messaging.models import ConsentEvent, Contact, Conversation, Message, MessageStatus, MessageStatusEvent
+from textback.messaging import autoresponders, keywords, records, templating
+from textback.messaging.models import (
+    ConsentEvent,
+    Contact,
+    Conversation,
+    ConversationEvent,
+    Message,
+    MessageStatus,
+    MessageStatusEvent,
+)
 from textback.outbox import wake
 from textback.outbox.models import OutboxItem
 from textback.rules import hooks as rules
@@ -83,6 +92,29 @@ def conversation_for(line, contact: Contact, *, touch: bool = False) -> int:
     return sql.insert(Conversation, values, conflict=("line", "contact"), update=update)[0]
 
 
+def owner_first_name(contact: Contact | None) -> str:
+    """The first name of the caller's owner (their technician), for {staff} in automatic texts; '' when none."""
+    owner = alerting.owner_of(contact) if contact is not None else None
+    return owner.user.first_name if owner else ""
+
+
+def route_to_owner(conversation_id: int, contact: Contact) -> bool:
+    """A caller with an owner is the owner's: an unassigned conversation of theirs is assigned to the owner, with
+    an event in its timeline, so the owner's "mine" filter and alerts have it. False when nothing changed."""
+    if alerting.owner_of(contact) is None:
+        return False
+    if not Conversation.objects.filter(pk=conversation_id, assignee__isnull=True).update(assignee_id=contact.owner_id):
+        return False
+    ConversationEvent.objects.create(
+        business_id=contact.business_id, conversation_id=conversation_id, kind=ConversationEvent.ASSIGNED,
+        subject_id=contact.owner_id, body=ROUTED_TO_OWNER, at=timezone.now(),
+    )  # fmt: skip
+    return True
+
+
+ROUTED_TO_OWNER = "owner"  # the body of an assignment automation made (timeline.describe)
+
+
 @dataclass(frozen=True)
 class CallerFacts:
     """What the business's records say about a number, read in one query for the text-back decision."""
@@ -94,6 +126,15 @@ class CallerFacts:
     has_received_texts: bool
     last_staff_reply_at: datetime | None = None
     followups_on: bool = False  # the business switched follow-ups on (rules/followups.py)
+    texts_this_hour: int = 0  # the business's automatic texts in the caps' windows (textback/rules/caps.py)
+    texts_today: int = 0
+
+
+# The caps' counters: a window's rows (accounts.AutoTextTally.SLOTS at most), found by their unique key.
+_TALLY = (
+    "COALESCE((SELECT SUM(texts) FROM accounts_autotexttally WHERE business_id = %s AND period = %s "
+    "AND starts_at = %s), 0)"
+)
 
 
 @functools.cache
@@ -112,20 +153,24 @@ def _facts_sql(vendor: str) -> str:
         (SELECT MAX(created_at) FROM messaging_message WHERE business_id = %s AND contact_id = %s
             AND purpose = %s AND sender_kind = %s),
         EXISTS (SELECT 1 FROM rules_followupplan WHERE business_id = %s AND enabled),
-        EXISTS (SELECT 1 FROM messaging_suppression WHERE business_id = %s AND number_hash = %s)"""
+        EXISTS (SELECT 1 FROM messaging_suppression WHERE business_id = %s AND number_hash = %s),
+        {_TALLY}, {_TALLY}"""
 
 
-def caller_facts(business, contact: Contact) -> CallerFacts:
+def caller_facts(business, contact: Contact, windows=None) -> CallerFacts:
     """The exclusion list, the consent ledger (by number: it outlives any contact row; an erased contact's
     opt-out by its hash, records.py), whether the number is
     the business's own (accounts/staff_numbers.py: its lines, the phones they ring, its people's phones), the
-    contact's automatic texts and the last answer a person sent them, in one round trip."""
+    contact's automatic texts, the last answer a person sent them, and the business's automatic texts in the
+    caps' `windows` (rules/caps.Windows; None: not counted), in one round trip."""
     b, n, c = business.pk, contact.number, contact.pk
+    adapt = connection.ops.adapt_datetimefield_value
+    hour, day = (adapt(windows.hour), adapt(windows.day)) if windows else (None, None)
     args = [b, n, b, n, ConsentEvent.OPT_OUT, ConsentEvent.OPT_IN, *staff_numbers.own_number_args(b, n),
             b, c, *Message.AUTOMATIC, *NOT_COUNTED, b, c, *NEVER_RECEIVED, b, c, Message.REPLY, Message.STAFF, b,
-            b, records.number_hash(n)]  # fmt: skip
+            b, records.number_hash(n), b, AutoTextTally.HOUR, hour, b, AutoTextTally.DAY, day]  # fmt: skip
     row = sql.fetchone(_facts_sql(connection.vendor), args)
-    excluded, consent, own, last_auto, received, last_staff, followups_on, suppressed = row
+    excluded, consent, own, last_auto, received, last_staff, followups_on, suppressed, this_hour, today = row
     return CallerFacts(
         excluded=sql.as_bool(excluded),
         opted_out=consent == ConsentEvent.OPT_OUT or (consent is None and sql.as_bool(suppressed)),
@@ -134,6 +179,8 @@ def caller_facts(business, contact: Contact) -> CallerFacts:
         has_received_texts=sql.as_bool(received),
         last_staff_reply_at=sql.as_datetime(last_staff),
         followups_on=sql.as_bool(followups_on),
+        texts_this_hour=int(this_hour),
+        texts_today=int(today),
     )
 
 
@@ -372,8 +419,12 @@ def do_inbound_sms(inbound: Inbound) -> Message | None:
         provider_message_id=inbound.provider_message_id or None,
         created_at=now,
     )
+    if contact.owner_id:
+        route_to_owner(conversation_id, contact)
     keyword = keywords.classify(body, inbound.provider_type)
     handled = _act_on_keyword(keyword, line, contact, message) if keyword else False
+    if not handled and autoresponders.check_autoresponder(message):
+        handled = True  # a machine answering ours: automation paused, and nobody is alerted about it
     if handled:  # STOP, START and HELP are answered by us (or the carrier): nobody on staff owes an answer
         Conversation.objects.filter(pk=conversation_id).update(last_message_at=now, last_inbound_at=now)
     else:

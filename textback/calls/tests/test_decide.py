@@ -76,13 +76,59 @@ def test_an_anonymous_caller_is_not_texted(caller_id):
     assert reason(call(caller_id)) == decide.ANONYMOUS
 
 
-@pytest.mark.parametrize("caller_id", ["12345", "+1512555", "not a number", "+15125550147999"])
+@pytest.mark.parametrize("caller_id", ["+1512555014", "not a number", "+15125550147999", "512-555"])
 def test_an_invalid_caller_id_is_not_texted(caller_id):
     assert reason(call(caller_id)) == decide.INVALID_NUMBER
 
 
+@pytest.mark.parametrize("caller_id", ["22395", "+1512555", "12345678", "411", "898211"])
+def test_a_short_code_or_a_too_short_caller_id_is_not_texted(caller_id):
+    assert reason(call(caller_id)) == decide.SHORT_NUMBER
+
+
 def test_a_premium_rate_caller_id_is_not_texted():
     assert reason(call("+19005550123")) == decide.PREMIUM_NUMBER
+
+
+@pytest.mark.parametrize("caller_id", ["+18005550123", "+18885551234", "+18775550100", "+18665550100"])
+def test_a_toll_free_caller_id_is_not_texted(caller_id):
+    """A toll-free caller ID is a company's outbound trunk (a supplier, a call centre): it cannot take a text."""
+    assert reason(call(caller_id)) == decide.TOLL_FREE_NUMBER
+
+
+def test_a_toll_free_caller_id_is_not_texted_even_from_a_country_the_business_texts():
+    assert reason(call("+448000151234"), policy(countries=frozenset({"GB"}))) == decide.TOLL_FREE_NUMBER
+
+
+def test_a_call_under_both_caps_is_texted():
+    assert reason(call(texts_this_hour=199, texts_today=999), policy(texts_per_hour=200, texts_per_day=1000)) is None
+
+
+def test_a_call_at_the_hourly_cap_is_not_texted():
+    capped = policy(texts_per_hour=200, texts_per_day=1000)
+
+    assert reason(call(texts_this_hour=200, texts_today=500), capped) == decide.HOURLY_CAP
+    assert decide.decide(call(texts_this_hour=200), capped).explanation == (
+        "The business reached its cap on automatic texts this hour"
+    )
+
+
+def test_a_call_at_the_daily_cap_is_not_texted_whatever_the_hour():
+    assert reason(call(texts_this_hour=3, texts_today=1000), policy(texts_per_hour=200, texts_per_day=1000)) == (
+        decide.DAILY_CAP
+    )
+
+
+def test_a_cap_of_zero_means_no_cap():
+    assert reason(call(texts_this_hour=10**6, texts_today=10**6), policy(texts_per_hour=0, texts_per_day=0)) is None
+
+
+def test_a_call_that_would_not_be_texted_anyway_keeps_its_own_reason_over_the_cap():
+    """Only a call that would be texted counts as stopped by the cap (and alerts the owner)."""
+    capped = policy(texts_per_hour=1)
+
+    assert reason(call(last_auto_text_at=NOW, texts_this_hour=5), capped) == decide.COOLDOWN
+    assert reason(call("+18005550123", texts_this_hour=5), capped) == decide.TOLL_FREE_NUMBER
 
 
 @pytest.mark.parametrize("caller_id", ["+18762345678", "+442079460123"])
@@ -161,30 +207,36 @@ EVERYTHING_WRONG = dict(
         (call("anonymous", outcome=None, **EVERYTHING_WRONG), policy(), decide.NOT_ENDED),
         (call("anonymous", outcome=outcomes.ANSWERED, **EVERYTHING_WRONG), policy(), decide.OUTCOME_NOT_SELECTED),
         (call("anonymous", known_invalid=True, **EVERYTHING_WRONG), policy(), decide.ANONYMOUS),
-        (call("12345", **EVERYTHING_WRONG), policy(), decide.INVALID_NUMBER),
+        (call("12345", **EVERYTHING_WRONG), policy(), decide.SHORT_NUMBER),
+        (call("not a number", **EVERYTHING_WRONG), policy(), decide.INVALID_NUMBER),
         (call("+18762345678", known_invalid=True, **EVERYTHING_WRONG), policy(), decide.INVALID_NUMBER),
         (call("+19005550123", **EVERYTHING_WRONG), policy(countries=frozenset({"GB"})), decide.PREMIUM_NUMBER),
+        (call("+18005550123", **EVERYTHING_WRONG), policy(countries=frozenset({"GB"})), decide.TOLL_FREE_NUMBER),
         (call("+442079460123", **EVERYTHING_WRONG), policy(), decide.COUNTRY_NOT_ALLOWED),
         (call(**EVERYTHING_WRONG), policy(), decide.OWN_NUMBER),
         (call(**{**EVERYTHING_WRONG, "own_number": False}), policy(), decide.EXCLUDED),
         (call(opted_out=True, landline=True, last_auto_text_at=NOW), policy(), decide.OPTED_OUT),
         (call(landline=True, last_auto_text_at=NOW), policy(), decide.LANDLINE),
-        (call(last_auto_text_at=NOW), policy(), decide.COOLDOWN),
+        (call(last_auto_text_at=NOW, texts_this_hour=9), policy(texts_per_hour=1), decide.COOLDOWN),
+        (call(texts_this_hour=9, texts_today=9), policy(texts_per_hour=1, texts_per_day=1), decide.HOURLY_CAP),
     ],
     ids=[
         "disabled-first",
         "not-ended-before-outcome",
         "outcome-before-number",
         "anonymous-before-invalid",
+        "short-before-invalid",
         "invalid-before-premium",
         "known-invalid-before-country",
         "premium-before-country",
+        "toll-free-before-country",
         "country-before-own",
         "own-before-excluded",
         "excluded-before-opted-out",
         "opted-out-before-landline",
         "landline-before-cooldown",
-        "cooldown-last",
+        "cooldown-before-caps",
+        "hourly-cap-before-daily",
     ],
 )
 def test_when_several_rules_apply_the_most_fundamental_reason_is_kept(facts_, policy_, expected):
@@ -194,7 +246,20 @@ def test_when_several_rules_apply_the_most_fundamental_reason_is_kept(facts_, po
 # --- properties ------------------------------------------------------------------------------
 
 NUMBERS = st.sampled_from(
-    [CALLER, "+14165550123", "+18762345678", "+442079460123", "+19005550123", "12345", "anonymous", "", "+8656696"]
+    [
+        CALLER,
+        "+14165550123",
+        "+18762345678",
+        "+442079460123",
+        "+19005550123",
+        "12345",
+        "anonymous",
+        "",
+        "+8656696",
+        "+18005550123",
+        "22395",
+        "+448000151234",
+    ]
 )
 OUTCOME_OR_NONE = st.one_of(st.none(), st.sampled_from(outcomes.OUTCOMES))
 OFFSETS = st.one_of(
@@ -212,6 +277,8 @@ call_facts = st.builds(
     known_invalid=st.booleans(),
     last_auto_text_at=OFFSETS,
     now=st.just(NOW),
+    texts_this_hour=st.integers(min_value=0, max_value=300),
+    texts_today=st.integers(min_value=0, max_value=1500),
 )
 policies = st.builds(
     Policy,
@@ -219,6 +286,8 @@ policies = st.builds(
     outcomes=st.frozensets(st.sampled_from(outcomes.OUTCOMES)),
     countries=st.frozensets(st.sampled_from(["US", "CA", "GB", "JM", "MX"])),
     cooldown=st.integers(min_value=0, max_value=48).map(lambda h: timedelta(hours=h)),
+    texts_per_hour=st.integers(min_value=0, max_value=300),
+    texts_per_day=st.integers(min_value=0, max_value=1500),
 )
 
 
@@ -234,12 +303,15 @@ def any_rule_applies(f: CallFacts, p: Policy) -> bool:
         or not n.valid
         or f.known_invalid
         or n.premium
+        or n.toll_free
         or n.region not in p.countries
         or f.own_number
         or f.excluded
         or f.opted_out
         or f.landline
         or in_cooldown
+        or 0 < p.texts_per_hour <= f.texts_this_hour
+        or 0 < p.texts_per_day <= f.texts_today
     )
 
 

@@ -223,10 +223,10 @@ def test_a_known_landline_is_not_texted(alpha, alpha_line):
 
 
 def test_an_invalid_caller_id_is_not_texted_and_makes_no_contact(alpha_line):
-    call = missed_call(alpha_line, caller="12345")
+    call = missed_call(alpha_line, caller="+1512555014")  # a digit short
 
     assert (call.decision, call.decision_reason, call.contact) == (Call.SKIP, decide.INVALID_NUMBER, None)
-    assert call.from_number == "12345"
+    assert call.from_number == "+1512555014"
     assert Contact.objects.count() == 0
     assert textbacks() == []
 

@@ -57,6 +57,8 @@ def profile(**changes) -> dict:
         "sla_amber_minutes": "3",
         "sla_red_minutes": "10",
         "escalate_after_minutes": "8",
+        "texts_per_hour": "200",
+        "texts_per_day": "1000",
     }
     return {**data, **changes}
 
@@ -88,6 +90,30 @@ def test_an_owner_switches_escalation_off_with_0(client, alice, alpha):
     assert response.status_code == 302
     alpha.refresh_from_db()
     assert alpha.escalate_after_minutes == 0
+
+
+def test_an_owner_sees_and_sets_the_caps_on_automatic_texts(client, alice, alpha):
+    page = page_text(signed_in(client, alice).get("/b/alpha/settings/profile"))
+    assert "Caps on automatic texts" in page and "Default 200" in page and "Default 1000" in page
+    assert 'name="texts_per_hour" value="200"' in page
+
+    response = signed_in(client, alice).post(
+        "/b/alpha/settings/profile", profile(texts_per_hour="50", texts_per_day="0")
+    )
+
+    assert response.status_code == 302
+    alpha.refresh_from_db()
+    assert (alpha.texts_per_hour, alpha.texts_per_day) == (50, 0)
+
+
+@pytest.mark.parametrize("typed", ["-1", "lots", "", "100001"])
+def test_a_cap_that_is_not_a_count_is_refused_next_to_the_field(client, alice, alpha, typed):
+    response = signed_in(client, alice).post("/b/alpha/settings/profile", profile(texts_per_hour=typed))
+
+    assert response.status_code == 200
+    assert "Give a whole number of texts per hour, from 0 (no cap) to 100,000." in page_text(response)
+    alpha.refresh_from_db()
+    assert alpha.texts_per_hour == 200
 
 
 def test_the_profile_form_shows_what_is_saved(client, alice, alpha):

@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from textback.accounts.models import Business
 from textback.messaging.models import ExcludedNumber
 
@@ -66,7 +68,18 @@ def test_it_says_which_business_does_not_exist(textback):
 
 def test_it_lists_businesses(textback, acme, bolt):
     lines = textback("business", "list").out.splitlines()
-    assert lines[0].split() == ["SLUG", "NAME", "TIME", "ZONE", "COUNTRY", "LINES", "MEMBERS"]
+    assert lines[0].split() == [
+        "SLUG",
+        "NAME",
+        "TIME",
+        "ZONE",
+        "COUNTRY",
+        "LINES",
+        "MEMBERS",
+        "TEXTS/HOUR",
+        "TEXTS/DAY",
+    ]
+    assert lines[1].split()[-2:] == ["200", "1000"]
     assert lines[1].split()[:3] == ["acme", "Acme", "Plumbing"]
     assert lines[2].split()[0] == "bolt"
 
@@ -112,6 +125,24 @@ def test_escalation_can_be_switched_off_from_the_shell(textback, acme):
     assert textback("business", "set", "acme", "--escalate-after-minutes", "15").code == 0
     acme.refresh_from_db()
     assert acme.escalate_after_minutes == 15
+
+
+def test_the_caps_on_automatic_texts_are_set_from_the_shell(textback, acme):
+    result = textback("business", "set", "acme", "--texts-per-hour", "50", "--texts-per-day", "0")
+
+    assert result.code == 0
+    assert "--texts-per-day 0: no cap" in result.out
+    acme.refresh_from_db()
+    assert (acme.texts_per_hour, acme.texts_per_day) == (50, 0)
+    assert textback("business", "list").out.splitlines()[1].split()[-3:] == ["50", "no", "cap"]
+
+
+@pytest.mark.parametrize("count", ["-5", "100001"])
+def test_it_refuses_a_cap_that_is_not_a_count(textback, acme, count):
+    result = textback("business", "set", "acme", "--texts-per-hour", count)
+
+    assert result.code == 2
+    assert result.err.startswith("--texts-per-hour: give a whole number of texts")
 
 
 def test_it_refuses_an_escalation_longer_than_a_day(textback, acme):

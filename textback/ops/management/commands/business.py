@@ -27,7 +27,10 @@ FLAGS = {
     "cooldown_hours": "--cooldown-hours",
     "staleness_minutes": "--staleness-minutes",
     "escalate_after_minutes": "--escalate-after-minutes",
+    "texts_per_hour": "--texts-per-hour",
+    "texts_per_day": "--texts-per-day",
 }
+CAP_MAX = 100_000
 ESCALATION_MAX = 24 * 60
 
 
@@ -75,6 +78,15 @@ def _set_retention(business, text: str | None) -> None:
         retention.do_set_retention(business, consent.read_days(text, "--retention-days"))
 
 
+def _cap(flag: str):
+    def read(count: int) -> int:
+        if not 0 <= count <= CAP_MAX:
+            raise cli.fail(f"{flag}: give a whole number of texts from 1 to {CAP_MAX}, or 0 for no cap")
+        return count
+
+    return read
+
+
 # option → (model field, how to read it)
 READERS = {
     "name": ("name", str.strip),
@@ -86,6 +98,8 @@ READERS = {
     "cooldown_hours": ("cooldown_hours", int),
     "staleness_minutes": ("staleness_minutes", int),
     "escalate_after_minutes": ("escalate_after_minutes", _escalation_minutes),
+    "texts_per_hour": ("texts_per_hour", _cap("--texts-per-hour")),
+    "texts_per_day": ("texts_per_day", _cap("--texts-per-day")),
 }
 
 
@@ -125,6 +139,23 @@ def add_settings_arguments(parser, *, name_required: bool) -> None:
         "'forever' (the default) keeps them. Rows and counts always stay.",
     )
     rules_cli.add_arguments(parser)
+    add_cap_arguments(parser)
+
+
+def add_cap_arguments(parser) -> None:
+    parser.add_argument(
+        "--texts-per-hour",
+        type=int,
+        metavar="N",
+        help="at most N automatic texts in a clock hour (default 200); past it missed calls are not texted and "
+        "the owners get one alert; 0: no cap",
+    )
+    parser.add_argument(
+        "--texts-per-day",
+        type=int,
+        metavar="N",
+        help="at most N automatic texts in a day, from the business's midnight (default 1000); 0: no cap",
+    )
 
 
 class Command(cli.VerbCommand):
@@ -223,8 +254,20 @@ class Command(cli.VerbCommand):
         ).order_by("slug")
         cli.table(
             self.stdout,
-            ["SLUG", "NAME", "TIME ZONE", "COUNTRY", "LINES", "MEMBERS"],
-            [(b.slug, b.name, b.time_zone, b.country, b.line_count, b.member_count) for b in rows],
+            ["SLUG", "NAME", "TIME ZONE", "COUNTRY", "LINES", "MEMBERS", "TEXTS/HOUR", "TEXTS/DAY"],
+            [
+                (
+                    b.slug,
+                    b.name,
+                    b.time_zone,
+                    b.country,
+                    b.line_count,
+                    b.member_count,
+                    b.texts_per_hour or "no cap",
+                    b.texts_per_day or "no cap",
+                )
+                for b in rows
+            ],  # fmt: skip
         )
 
     def do_set(self, *, slug, **options):
@@ -242,6 +285,9 @@ class Command(cli.VerbCommand):
             applied = rules_cli.apply(business, options)
         changed = [*(FLAGS[f] for f in fields), *(["--retention-days"] if retention_days is not None else []), *applied]
         self.stdout.write(f"Updated {business.slug}: {', '.join(changed)}.")
+        for cap in ("texts_per_hour", "texts_per_day"):
+            if fields.get(cap) == 0:
+                self.stdout.write(f"{FLAGS[cap]} 0: no cap; a flood of calls is texted back without limit.")
         if fields.get("escalate_after_minutes") == 0:
             self.stdout.write("Escalation is off: nobody is alerted when a caller waits too long for an answer.")
 

@@ -124,10 +124,10 @@ def test_a_caller_typed_nationally_is_recorded_in_e164(simulator, alpha_sandbox_
 
 
 def test_a_garbage_caller_id_is_passed_on_as_a_carrier_would(simulator, alpha_sandbox_line):
-    place(simulator, alpha_sandbox_line, caller="12345")
+    place(simulator, alpha_sandbox_line, caller="+1512555014")
 
     call = Call.objects.get()
-    assert (call.from_number, call.decision_reason, call.contact) == ("12345", decide.INVALID_NUMBER, None)
+    assert (call.from_number, call.decision_reason, call.contact) == ("+1512555014", decide.INVALID_NUMBER, None)
 
 
 def test_a_staff_phone_calling_the_line_is_not_texted(simulator, alpha_sandbox_line):
