@@ -75,6 +75,15 @@ class Business(models.Model):
     escalate_after_minutes = models.PositiveIntegerField(
         default=5, help_text="A caller's message unanswered this long in opening hours alerts the managers."
     )
+    public_holidays = models.BooleanField(
+        default=True, help_text="Closed on public holidays (of holiday_country, or the business's country)."
+    )
+    holiday_country = models.CharField(
+        max_length=2, blank=True, help_text="Whose public holidays; blank: the business's country."
+    )
+    holiday_subdivision = models.CharField(
+        max_length=10, blank=True, help_text="A state or region code for regional holidays, e.g. TX, ON, SCT."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -86,6 +95,13 @@ class Business(models.Model):
     @property
     def outcome_set(self) -> frozenset[str]:
         return frozenset(o.strip() for o in self.textback_outcomes.split(",") if o.strip())
+
+    @property
+    def holiday_region(self) -> tuple[str, str]:
+        """(country, subdivision) of the public holidays that close it; ("", "") when switched off."""
+        if not self.public_holidays:
+            return "", ""
+        return (self.holiday_country or self.country).upper(), self.holiday_subdivision.upper()
 
     @property
     def country_set(self) -> frozenset[str]:

@@ -39,6 +39,8 @@ class Call(models.Model):
     decision = models.CharField(max_length=4, choices=[(TEXT, "Text back"), (SKIP, "Do not text")], blank=True)
     decision_reason = models.CharField(max_length=40, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    variant = models.CharField(max_length=20, blank=True, help_text="Which text-back was chosen (rules/situation.py).")
+    variant_reason = models.CharField(max_length=120, blank=True, help_text="Why, e.g. 'closed Sundays'.")
     decide_by = models.DateTimeField(
         null=True, blank=True, help_text="A durable reminder decides the call then, if no report has by that time."
     )
