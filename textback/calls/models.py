@@ -54,6 +54,18 @@ class Call(models.Model):
     def __str__(self) -> str:
         return f"{self.from_number} → {self.to_number} ({self.outcome or self.state})"
 
+    @property
+    def variant_shown(self) -> str:
+        """ "after hours — closed Sundays": the chosen text-back and why, for the call's page."""
+        from textback.rules.situation import LABELS
+
+        if not self.variant:
+            return ""
+        label = LABELS.get(self.variant, self.variant)
+        why = self.variant_reason.removeprefix(f"{label}: ")
+        return f"{label} — {why}" if why else label
+
+
 
 class WebhookEvent(models.Model):
     """Every provider request we accepted, unique by its natural key so a retry is recognised."""
