@@ -40,9 +40,7 @@ def schedule_of(business, line=None) -> Schedule:
     """The schedule that says when `line` (or the business as a whole) is open: two small queries."""
     spans = line_spans(line) if line is not None and line.own_hours else spans_of(business)
     country, subdivision = business.holiday_region
-    return Schedule(
-        tuple(spans), business.time_zone, tuple(closures_of(business, line)), country, subdivision
-    )
+    return Schedule(tuple(spans), business.time_zone, tuple(closures_of(business, line)), country, subdivision)
 
 
 def _plain(spans: list[Span], time_zone: str) -> Schedule:

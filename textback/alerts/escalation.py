@@ -21,9 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from textback.accounts import hours
-from textback.lib import hours as lib_hours
 from textback.alerts import channels, compose, events, recipients
 from textback.alerts.models import Alert
+from textback.lib import hours as lib_hours
 from textback.messaging import actions as messaging
 from textback.messaging.models import Conversation, Message
 from textback.outbox import wake, worker
@@ -37,9 +37,7 @@ def _key(conversation_id: int, started: datetime) -> str:
 
 
 def breach_at(business, started: datetime) -> datetime:
-    return lib_hours.after_open_time(
-        hours.schedule_of(business), started, business.escalate_after_minutes * 60
-    )
+    return lib_hours.after_open_time(hours.schedule_of(business), started, business.escalate_after_minutes * 60)
 
 
 def schedule(conversation: Conversation) -> OutboxItem | None:

@@ -23,15 +23,15 @@ from datetime import UTC, datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from textback.alerts import hooks as alerts
 from textback.accounts import hours
+from textback.alerts import hooks as alerts
 from textback.calls import decide, outcomes, timing
 from textback.calls.models import Call
 from textback.lib import hours as lib_hours
 from textback.lib import phone, sql
 from textback.messaging import actions as messaging
-from textback.messaging.models import Message
 from textback.messaging import templating
+from textback.messaging.models import Message
 from textback.messaging.templating import render
 from textback.outbox import wake, worker
 from textback.outbox.models import OutboxItem

@@ -66,7 +66,6 @@ class Call(models.Model):
         return f"{label} — {why}" if why else label
 
 
-
 class WebhookEvent(models.Model):
     """Every provider request we accepted, unique by its natural key so a retry is recognised."""
 

@@ -28,6 +28,8 @@ DEFAULT_VOICEMAIL_TEMPLATE = (
 def validate_e164(value: str) -> None:
     if not phone.is_e164(value):
         raise ValidationError(f"{value!r} is not a valid number in E.164 form, such as +15125550147")
+
+
 # The situations' default copy (rules/situation.py picks the situation; tests/…/test_default_copy.py holds
 # each to the rules: business named in the first six words, a question, no promise to call back, how to stop).
 DEFAULT_AFTER_HOURS_TEMPLATE = (
@@ -39,8 +41,7 @@ DEFAULT_HOLIDAY_TEMPLATE = (
     "What do you need? Reply STOP to opt out."
 )
 DEFAULT_REPEAT_CALLER_TEMPLATE = (
-    "Hi {first_name|there}, {business} here again, sorry we missed you. What can we do for you? "
-    "Reply STOP to opt out."
+    "Hi {first_name|there}, {business} here again, sorry we missed you. What can we do for you? Reply STOP to opt out."
 )
 DEFAULT_EMERGENCY_TEMPLATE = (
     "{business} here, we're closed. Is this an emergency or can it wait until {next_open}? "

@@ -4,25 +4,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_business_booking_link'),
+        ("accounts", "0006_business_booking_link"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='business',
-            name='holiday_country',
-            field=models.CharField(blank=True, help_text="Whose public holidays; blank: the business's country.", max_length=2),
+            model_name="business",
+            name="holiday_country",
+            field=models.CharField(
+                blank=True, help_text="Whose public holidays; blank: the business's country.", max_length=2
+            ),
         ),
         migrations.AddField(
-            model_name='business',
-            name='holiday_subdivision',
-            field=models.CharField(blank=True, help_text='A state or region code for regional holidays, e.g. TX, ON, SCT.', max_length=10),
+            model_name="business",
+            name="holiday_subdivision",
+            field=models.CharField(
+                blank=True, help_text="A state or region code for regional holidays, e.g. TX, ON, SCT.", max_length=10
+            ),
         ),
         migrations.AddField(
-            model_name='business',
-            name='public_holidays',
-            field=models.BooleanField(default=True, help_text="Closed on public holidays (of holiday_country, or the business's country)."),
+            model_name="business",
+            name="public_holidays",
+            field=models.BooleanField(
+                default=True, help_text="Closed on public holidays (of holiday_country, or the business's country)."
+            ),
         ),
     ]

@@ -4,20 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('calls', '0003_call_evidence'),
+        ("calls", "0003_call_evidence"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='call',
-            name='variant',
-            field=models.CharField(blank=True, help_text='Which text-back was chosen (rules/situation.py).', max_length=20),
+            model_name="call",
+            name="variant",
+            field=models.CharField(
+                blank=True, help_text="Which text-back was chosen (rules/situation.py).", max_length=20
+            ),
         ),
         migrations.AddField(
-            model_name='call',
-            name='variant_reason',
+            model_name="call",
+            name="variant_reason",
             field=models.CharField(blank=True, help_text="Why, e.g. 'closed Sundays'.", max_length=120),
         ),
     ]

@@ -134,9 +134,7 @@ def schedules(draw) -> Schedule:
         first = draw(st.sampled_from(CHANGES)) + timedelta(days=draw(st.integers(-3, 3)))
         closures.append(Closure(first, first + timedelta(days=draw(st.integers(0, 2))), "closed"))
     holidays = draw(st.booleans())
-    return Schedule(
-        tuple(draw(spans)), zone, tuple(closures), country if holidays else "", region if holidays else ""
-    )
+    return Schedule(tuple(draw(spans)), zone, tuple(closures), country if holidays else "", region if holidays else "")
 
 
 @st.composite

@@ -5,45 +5,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('providers', '0003_line_active'),
+        ("providers", "0003_line_active"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='line',
-            name='after_hours_template',
-            field=models.TextField(blank=True, default="{business} here, sorry we missed your call. We're closed now and open {next_open}. What can we help with? Reply STOP to opt out.", help_text='Sent when the call comes while closed; blank: the text-back template.', validators=[textback.providers.models.validate_template]),
+            model_name="line",
+            name="after_hours_template",
+            field=models.TextField(
+                blank=True,
+                default="{business} here, sorry we missed your call. We're closed now and open {next_open}. What can we help with? Reply STOP to opt out.",
+                help_text="Sent when the call comes while closed; blank: the text-back template.",
+                validators=[textback.providers.models.validate_template],
+            ),
         ),
         migrations.AddField(
-            model_name='line',
-            name='emergency_template',
-            field=models.TextField(blank=True, default="{business} here, we're closed. Is this an emergency or can it wait until {next_open}? Reply EMERGENCY for after-hours dispatch. Reply STOP to opt out.", help_text='Sent after hours when emergency triage is on; blank: the after-hours template.', validators=[textback.providers.models.validate_template]),
+            model_name="line",
+            name="emergency_template",
+            field=models.TextField(
+                blank=True,
+                default="{business} here, we're closed. Is this an emergency or can it wait until {next_open}? Reply EMERGENCY for after-hours dispatch. Reply STOP to opt out.",
+                help_text="Sent after hours when emergency triage is on; blank: the after-hours template.",
+                validators=[textback.providers.models.validate_template],
+            ),
         ),
         migrations.AddField(
-            model_name='line',
-            name='emergency_triage',
-            field=models.BooleanField(default=False, help_text='After hours, ask whether it is an emergency (trades with after-hours dispatch).'),
+            model_name="line",
+            name="emergency_triage",
+            field=models.BooleanField(
+                default=False,
+                help_text="After hours, ask whether it is an emergency (trades with after-hours dispatch).",
+            ),
         ),
         migrations.AddField(
-            model_name='line',
-            name='holiday_template',
-            field=models.TextField(blank=True, default="{business} here, sorry we missed your call. We're closed today and back {next_open}. What do you need? Reply STOP to opt out.", help_text='Sent on a public holiday or a closure; blank: the after-hours template.', validators=[textback.providers.models.validate_template]),
+            model_name="line",
+            name="holiday_template",
+            field=models.TextField(
+                blank=True,
+                default="{business} here, sorry we missed your call. We're closed today and back {next_open}. What do you need? Reply STOP to opt out.",
+                help_text="Sent on a public holiday or a closure; blank: the after-hours template.",
+                validators=[textback.providers.models.validate_template],
+            ),
         ),
         migrations.AddField(
-            model_name='line',
-            name='hours',
-            field=models.JSONField(blank=True, default=list, help_text='The line\'s own weekly spans: [[weekday 0=Mon, "08:00", "17:00"], …].'),
+            model_name="line",
+            name="hours",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text='The line\'s own weekly spans: [[weekday 0=Mon, "08:00", "17:00"], …].',
+            ),
         ),
         migrations.AddField(
-            model_name='line',
-            name='own_hours',
-            field=models.BooleanField(default=False, help_text="On: this line keeps its own weekly hours (another location); off: the business's."),
+            model_name="line",
+            name="own_hours",
+            field=models.BooleanField(
+                default=False,
+                help_text="On: this line keeps its own weekly hours (another location); off: the business's.",
+            ),
         ),
         migrations.AddField(
-            model_name='line',
-            name='repeat_caller_template',
-            field=models.TextField(blank=True, default='Hi {first_name|there}, {business} here again, sorry we missed you. What can we do for you? Reply STOP to opt out.', help_text='Sent in opening hours to a caller you called or texted before; blank: the text-back template.', validators=[textback.providers.models.validate_template]),
+            model_name="line",
+            name="repeat_caller_template",
+            field=models.TextField(
+                blank=True,
+                default="Hi {first_name|there}, {business} here again, sorry we missed you. What can we do for you? Reply STOP to opt out.",
+                help_text="Sent in opening hours to a caller you called or texted before; blank: the text-back template.",
+                validators=[textback.providers.models.validate_template],
+            ),
         ),
     ]

@@ -5,29 +5,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0007_hours_holidays'),
-        ('providers', '0003_line_active'),
+        ("accounts", "0007_hours_holidays"),
+        ("providers", "0003_line_active"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Closure',
+            name="Closure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_day', models.DateField()),
-                ('last_day', models.DateField()),
-                ('label', models.CharField(blank=True, max_length=60)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('business', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='closures', to='accounts.business')),
-                ('line', models.ForeignKey(blank=True, help_text='Blank: every line of the business is closed.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='closures', to='providers.line')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("first_day", models.DateField()),
+                ("last_day", models.DateField()),
+                ("label", models.CharField(blank=True, max_length=60)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "business",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="closures", to="accounts.business"
+                    ),
+                ),
+                (
+                    "line",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Blank: every line of the business is closed.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="closures",
+                        to="providers.line",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['business', 'last_day'], name='rules_closu_busines_718298_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('last_day__gte', models.F('first_day'))), name='closure_in_order')],
+                "indexes": [models.Index(fields=["business", "last_day"], name="rules_closu_busines_718298_idx")],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("last_day__gte", models.F("first_day"))), name="closure_in_order"
+                    )
+                ],
             },
         ),
     ]

@@ -79,7 +79,9 @@ def test_without_hours_every_call_is_in_business_hours():
 
 @pytest.fixture
 def weekday_hours(alpha):
-    OpeningHours.objects.bulk_create(OpeningHours(business=alpha, weekday=d, opens=time(8), closes=time(17)) for d in range(5))
+    OpeningHours.objects.bulk_create(
+        OpeningHours(business=alpha, weekday=d, opens=time(8), closes=time(17)) for d in range(5)
+    )
 
 
 def textback() -> Message:
