@@ -20,8 +20,8 @@ DEFAULT_TEXTBACK_TEMPLATE = (
     "What's going on? Reply STOP to opt out."
 )
 DEFAULT_VOICEMAIL_TEMPLATE = (
-    "Hi {first_name|there}, this is {staff|the team} at {business}. We got your voicemail and will get back to you "
-    "shortly. Anything to add? Just reply here. Reply STOP to opt out."
+    "Hi {first_name|there}, {business} here. We got your voicemail, thanks. Anything to add before we get "
+    "back to you? Reply STOP to opt out."
 )
 
 
@@ -44,8 +44,8 @@ DEFAULT_REPEAT_CALLER_TEMPLATE = (
     "Hi {first_name|there}, {business} here again, sorry we missed you. What can we do for you? Reply STOP to opt out."
 )
 DEFAULT_EMERGENCY_TEMPLATE = (
-    "{business} here, we're closed. Is this an emergency or can it wait until {next_open}? "
-    "Reply EMERGENCY for after-hours dispatch. Reply STOP to opt out."
+    "{business}: is it an emergency or can it wait until {next_open}? Reply EMERGENCY for after-hours dispatch. "
+    "Reply STOP to opt out."
 )
 
 
