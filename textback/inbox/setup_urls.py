@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from textback.inbox import setup
+from textback.inbox import setup, setup_hours
 
 urlpatterns = [
     path("", setup.hub, name="settings"),
     path("profile", setup.profile, name="settings-profile"),
     path("hours", setup.hours, name="settings-hours"),
+    path("hours/holidays", setup_hours.holidays, name="settings-holidays"),
+    path("hours/closures", setup_hours.closures, name="settings-closures"),
     path("lines/", setup.lines, name="settings-lines"),
     path("lines/new", setup.line_new, name="settings-line-new"),
     path("lines/<int:pk>", setup.line, name="settings-line"),

@@ -231,3 +231,53 @@ def call_time_words(at: datetime, time_zone: str) -> str:
     if hour < 17:
         return "this afternoon"
     return "this evening" if hour < 22 else "tonight"
+
+
+# --- weekly spans as people type them ----------------------------------------------------------------
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class SpanSyntaxError(ValueError):
+    """A line of typed hours that cannot be read; the message says which and how to write it."""
+
+
+def _day(word: str, line: str) -> int:
+    key = word.strip().lower()[:3]
+    if key not in DAY_NAMES:
+        raise SpanSyntaxError(f"“{line}”: “{word.strip()}” is not a day; write Mon, Tue, Wed, Thu, Fri, Sat or Sun")
+    return DAY_NAMES.index(key)
+
+
+def _clock_time(word: str, line: str) -> time:
+    try:
+        return time.fromisoformat(word.strip().zfill(5))
+    except ValueError:
+        raise SpanSyntaxError(f"“{line}”: “{word.strip()}” is not a time; write 24-hour times such as 08:00") from None
+
+
+def parse_spans(text: str) -> list[Span]:
+    """ "Mon-Fri 08:00-17:00" and "Sat 09:00-12:00", one a line (or separated by ";"), into spans."""
+    found = []
+    for raw in text.replace(";", "\n").splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        days_part, _, times_part = line.partition(" ")
+        opens, dash, closes = times_part.strip().partition("-")
+        if not dash:
+            raise SpanSyntaxError(f"“{line}”: write a day or days, then opening-closing, e.g. Mon-Fri 08:00-17:00")
+        first, _, last = days_part.partition("-")
+        lo, hi = _day(first, line), _day(last or first, line)
+        days = range(lo, hi + 1) if lo <= hi else [*range(lo, 7), *range(0, hi + 1)]
+        a, b = _clock_time(opens, line), _clock_time(closes, line)
+        found += [Span(d, a, b) for d in days]
+    return found
+
+
+def format_spans(spans) -> str:
+    """The spans one a line, as parse_spans reads them back."""
+    return "\n".join(
+        f"{DAY_NAMES[s.weekday].title()} {s.opens:%H:%M}-{s.closes:%H:%M}"
+        for s in sorted(spans, key=lambda s: (s.weekday, s.opens))
+    )
