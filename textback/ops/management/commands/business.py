@@ -1,4 +1,7 @@
-"""textback business create|list|set|secret: the businesses (tenants), their text-back rules and escalation."""
+"""textback business create|list|set|secret|closures: the businesses (tenants), their text-back rules and escalation."""
+
+import argparse
+from datetime import date
 
 from django.db import transaction
 from django.db.models import Count
@@ -7,6 +10,9 @@ from django.utils.text import slugify
 from textback.accounts.models import Business, new_signing_secret
 from textback.calls.outcomes import OUTCOMES
 from textback.ops import cli
+from textback.ops.management.commands.line import find_line
+from textback.rules import actions as rules
+from textback.rules.models import Closure
 
 FLAGS = {
     "name": "--name",
@@ -19,6 +25,9 @@ FLAGS = {
     "cooldown_hours": "--cooldown-hours",
     "staleness_minutes": "--staleness-minutes",
     "escalate_after_minutes": "--escalate-after-minutes",
+    "public_holidays": "--holidays",
+    "holiday_country": "--holiday-country",
+    "holiday_subdivision": "--holiday-region",
 }
 ESCALATION_MAX = 24 * 60
 
@@ -48,6 +57,9 @@ READERS = {
     "cooldown_hours": ("cooldown_hours", int),
     "staleness_minutes": ("staleness_minutes", int),
     "escalate_after_minutes": ("escalate_after_minutes", _escalation_minutes),
+    "holidays": ("public_holidays", bool),
+    "holiday_country": ("holiday_country", lambda code: code.strip().upper()),
+    "holiday_region": ("holiday_subdivision", lambda code: code.strip().upper()),
 }
 
 
@@ -80,6 +92,26 @@ def add_settings_arguments(parser, *, name_required: bool) -> None:
         help="alert managers and owners when a caller has waited N minutes of opening time for an answer "
         "(default 5); 0: never",
     )
+    parser.add_argument(
+        "--holidays", action=argparse.BooleanOptionalAction,
+        help="closed on public holidays (default on; applies once opening hours are set)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--holiday-country", metavar="CC", help="whose public holidays: a two-letter code ('' = the business's country)"
+    )
+    parser.add_argument("--holiday-region", metavar="CODE", help="a state or region for its own holidays: TX, ON, SCT")
+
+
+def _check_holidays(business, fields: dict) -> None:
+    if "holiday_country" not in fields and "holiday_subdivision" not in fields:
+        return
+    country = fields.get("holiday_country", business.holiday_country)
+    region = fields.get("holiday_subdivision", business.holiday_subdivision)
+    try:
+        rules.check_holidays(country or business.country, region)
+    except rules.Invalid as exc:
+        flag = "--holiday-region" if exc.field == "holiday_subdivision" else "--holiday-country"
+        raise cli.fail(f"{flag}: {exc}") from None
 
 
 class Command(cli.VerbCommand):
@@ -89,7 +121,49 @@ class Command(cli.VerbCommand):
         "list": "List the businesses.",
         "set": "Change a business's settings.",
         "secret": "Print the HMAC secret that signs calls posted to /hooks/generic/call.",
+        "closures": "Days a business (or one line) is closed besides its weekly hours: add, list or remove them.",
     }
+
+    def add_closures_arguments(self, parser):
+        parser.add_argument("what", choices=["add", "list", "remove"], help="add, list or remove closures")
+        parser.add_argument("slug")
+        parser.add_argument("--first", metavar="YYYY-MM-DD", help="add: the first day closed")
+        parser.add_argument("--last", metavar="YYYY-MM-DD", help="add: the last day closed (default: --first)")
+        parser.add_argument("--label", default="", help="add: why, e.g. 'Staff training' (callers may read it)")
+        parser.add_argument("--line", metavar="NUMBER", help="add: only this line is closed (default: every line)")
+        parser.add_argument("--id", type=int, help="remove: the closure's id, as `closures list` shows it")
+
+    def do_closures(self, *, what, slug, **options):
+        business = cli.business(slug)
+        if what == "list":
+            rows = Closure.objects.filter(business=business).select_related("line").order_by("first_day")
+            cli.table(self.stdout, ["ID", "FIRST", "LAST", "LINE", "LABEL"],
+                      [(c.pk, c.first_day, c.last_day, c.line.number if c.line else "all", c.label) for c in rows])  # fmt: skip
+        elif what == "add":
+            self._add_closure(business, **options)
+        else:
+            closure = Closure.objects.filter(business=business, pk=options["id"]).first() if options["id"] else None
+            if closure is None:
+                raise cli.fail("--id: give the id of one of this business's closures; `closures list` shows them")
+            with transaction.atomic():
+                rules.do_remove_closure(closure)
+            self.stdout.write(f"Removed the closure {closure}.")
+
+    def _add_closure(self, business, *, first, last, label, line, **options):
+        line_row = None
+        if line:
+            line_row = find_line(line)
+            if line_row.business_id != business.pk:
+                raise cli.fail(f"--line: {line_row.number} is not a line of {business.slug}")
+        try:
+            first_day = date.fromisoformat(first or "")
+            last_day = date.fromisoformat(last) if last else None
+            first_day, last_day = rules.check_closure(business, first_day, last_day, line_row)
+        except ValueError as exc:
+            raise cli.fail(f"--first/--last: {exc}; give dates as YYYY-MM-DD") from None
+        with transaction.atomic():
+            closure = rules.do_add_closure(business, first_day, last_day, label.strip(), line_row)
+        self.stdout.write(f"Added closure {closure.pk}: {closure}.")
 
     def add_create_arguments(self, parser):
         add_settings_arguments(parser, name_required=True)
@@ -132,6 +206,7 @@ class Command(cli.VerbCommand):
     def do_set(self, *, slug, **options):
         business = cli.business(slug)
         fields = changes(options)
+        _check_holidays(business, fields)
         if not fields:
             raise cli.fail("nothing to change: give at least one option, such as --help-contact or --time-zone")
         for field, value in fields.items():
