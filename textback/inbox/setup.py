@@ -33,7 +33,7 @@ from textback.inbox.setup_forms import (
 )
 from textback.lib import gsm7, phone
 from textback.messaging import contacts, templating
-from textback.messaging.actions import with_first_text_additions
+from textback.messaging.actions import OPT_OUT_LINE, with_first_text_additions
 from textback.messaging.models import CannedReply, ExcludedNumber
 from textback.providers import line_actions
 from textback.providers.models import TWILIO, Line, ProviderAccount
@@ -187,6 +187,7 @@ class Preview:
 
 
 EXAMPLE_NAME = "Jane"
+EXAMPLE_SEGMENTS = 2  # the editor warns above this many segments for the example
 EXAMPLE_TIMES = {"hours_today": "8 AM-5 PM", "next_open": "tomorrow at 8 AM", "call_time": "this afternoon"}
 # The line's templates, by situation, with what a blank one means (rules/situation.py falls back so).
 VARIANT_PREVIEWS = [
@@ -212,7 +213,14 @@ def preview(business, title: str, template: str, *, staff_name: str, number: str
     text = with_first_text_additions(business, None, body, first_text=True)
     longest = longest_first_text(business, template[:MAX_PREVIEWED])
     refusal = too_long_to_send(longest)
-    return Preview(title, text=text, shape=gsm7.shape(text), error=refusal, warning=segment_warning(longest))
+    shape = gsm7.shape(text)
+    return Preview(title, text=text, shape=shape, error=refusal, warning=segment_warning(longest) or _over_two(shape))
+
+
+def _over_two(shape: gsm7.SmsShape) -> str:
+    if shape.segments <= EXAMPLE_SEGMENTS:
+        return ""
+    return f"This example takes {shape.segments} segments; each is charged as one text. Keep it to {EXAMPLE_SEGMENTS}."
 
 
 def line_previews(business, *, staff_name: str, number: str, templates: dict[str, str]) -> list[Preview]:
@@ -269,8 +277,23 @@ def line(request, slug: str, pk: int):
     previews = line_previews(
         biz, staff_name=values.get("staff_name", shown.staff_name), number=shown.number, templates=templates
     )
-    context = {"business": biz, "line": shown, "form": form, "previews": previews, "twilio": shown.provider == TWILIO}
+    context = {"business": biz, "line": shown, "form": form, "previews": previews, "twilio": shown.provider == TWILIO,
+               "editor": editor_samples(biz, shown)}  # fmt: skip
     return render(request, "inbox/settings/line.html", context)
+
+
+def editor_samples(business, line: Line) -> dict:
+    """What the template editor's script needs to render an example as the server does (template-editor.js)."""
+    return {
+        "values": {"business": business.name, "staff": line.staff_name, "first_name": EXAMPLE_NAME,
+                   "line": phone.pretty(line.number), "booking_link": business.booking_link, **EXAMPLE_TIMES},
+        "fields": templating.FIELDS,
+        "fallbacks": templating.BUILT_IN_FALLBACKS,
+        "long_values": templating.LONG_VALUES,
+        "max_value": templating.MAX_VALUE,
+        "opt_out_line": OPT_OUT_LINE,
+        "blank": {name: blank or "write the text a missed caller gets." for name, _, blank in VARIANT_PREVIEWS},
+    }  # fmt: skip
 
 
 def _saved_line_message(before: Line, after: Line) -> str:
