@@ -11,7 +11,7 @@ from django import forms
 from textback.accounts.hours import Span
 from textback.accounts.models import OpeningHours
 from textback.accounts.plain_forms import PlainWords
-from textback.accounts.settings_actions import check_opening_hours
+from textback.accounts.settings_actions import check_opening_hours, opening_hours_problem
 from textback.calls.outcomes import LABELS, OUTCOMES
 from textback.lib import gsm7, phone
 from textback.lib import hours as lib_hours
@@ -351,6 +351,8 @@ class OwnHoursField(forms.CharField):
             spans = lib_hours.parse_spans(str(value or ""))
         except lib_hours.SpanSyntaxError as exc:
             raise forms.ValidationError(str(exc)) from None
+        if problem := opening_hours_problem(spans):
+            raise forms.ValidationError(problem)
         return [[s.weekday, f"{s.opens:%H:%M}", f"{s.closes:%H:%M}"] for s in spans]
 
 

@@ -99,3 +99,21 @@ def test_the_help_documents_the_new_flags(textback, capsys):
             textback(*verb.split(), "--help")
         out = capsys.readouterr().out
         assert all(flag in out for flag in flags), verb
+
+
+def test_the_weekly_hours_are_set_and_removed(textback, acme):
+    result = textback("business", "set", "acme", "--hours", "Mon-Fri 08:00-17:00; Sat 09:00-12:00")
+    assert result.code == 0 and "Mon 08:00-17:00" in result.out
+    assert acme.opening_hours.count() == 6
+    assert textback("business", "set", "acme", "--always-open").code == 0
+    assert acme.opening_hours.count() == 0
+
+
+@pytest.mark.parametrize(
+    "spans, message",
+    [("Mon 08:00-08:00", "Opens and closes at the same time"), ("Mon 08:00-12:00; Mon 11:00-13:00", "Overlaps")],
+)
+def test_hours_that_cannot_be_saved_are_refused(textback, acme, spans, message):
+    result = textback("business", "set", "acme", "--hours", spans)
+    assert result.code == 2 and message in result.output
+    assert acme.opening_hours.count() == 0

@@ -7,8 +7,10 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.text import slugify
 
+from textback.accounts import settings_actions
 from textback.accounts.models import Business, new_signing_secret
 from textback.calls.outcomes import OUTCOMES
+from textback.lib import hours as lib_hours
 from textback.ops import cli
 from textback.ops.management.commands.line import find_line
 from textback.rules import actions as rules
@@ -100,6 +102,31 @@ def add_settings_arguments(parser, *, name_required: bool) -> None:
         "--holiday-country", metavar="CC", help="whose public holidays: a two-letter code ('' = the business's country)"
     )
     parser.add_argument("--holiday-region", metavar="CODE", help="a state or region for its own holidays: TX, ON, SCT")
+    hours = parser.add_mutually_exclusive_group()
+    hours.add_argument(
+        "--hours", metavar="SPANS", help="weekly opening hours in the business's time zone, e.g. "
+        "'Mon-Fri 08:00-17:00; Sat 09:00-12:00' (default: none set, always open)",
+    )  # fmt: skip
+    hours.add_argument("--always-open", action="store_true", help="remove the opening hours: always open")
+
+
+def _opening_hours(options: dict) -> list | None:
+    """The weekly spans --hours gives ([] for --always-open), or None when neither was given."""
+    if options.get("always_open"):
+        return []
+    if options.get("hours") is None:
+        return None
+    try:
+        spans = lib_hours.parse_spans(options["hours"])
+    except lib_hours.SpanSyntaxError as exc:
+        raise cli.fail(f"--hours: {exc}") from None
+    if not spans or (problem := settings_actions.opening_hours_problem(spans)):
+        raise cli.fail(f"--hours: {problem if spans else 'give at least one span, or --always-open'}")
+    return spans
+
+
+def _hours_words(spans: list) -> str:
+    return "; ".join(lib_hours.format_spans(spans).splitlines()) if spans else "none, always open"
 
 
 def _check_holidays(business, fields: dict) -> None:
@@ -189,8 +216,12 @@ class Command(cli.VerbCommand):
         if Business.objects.filter(slug=slug).exists():
             raise cli.fail(f"a business with the slug {slug!r} exists already; choose another with --slug")
         business = Business(slug=slug, **changes(options))
+        _check_holidays(business, changes(options))
+        spans = _opening_hours(options)
         with transaction.atomic():
             cli.save(business, FLAGS)
+            if spans:
+                settings_actions.do_set_opening_hours(business, spans)
         self.stdout.write(business.slug)
 
     def do_list(self, **options):
@@ -207,6 +238,13 @@ class Command(cli.VerbCommand):
         business = cli.business(slug)
         fields = changes(options)
         _check_holidays(business, fields)
+        spans = _opening_hours(options)
+        if spans is not None:
+            with transaction.atomic():
+                settings_actions.do_set_opening_hours(business, spans)
+            self.stdout.write(f"Set the opening hours of {business.slug}: {_hours_words(spans)}.")
+            if not fields:
+                return
         if not fields:
             raise cli.fail("nothing to change: give at least one option, such as --help-contact or --time-zone")
         for field, value in fields.items():

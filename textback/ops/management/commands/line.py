@@ -7,6 +7,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 
 from textback.accounts.models import Business
+from textback.accounts.settings_actions import opening_hours_problem
 from textback.lib import hours as lib_hours
 from textback.lib import phone
 from textback.lib.urls import is_local
@@ -166,6 +167,8 @@ def apply(line: Line, options: dict) -> list[str]:
             raise cli.fail(f"--own-hours: {exc}") from None
         if not spans:
             raise cli.fail("--own-hours: give at least one span, e.g. 'Mon-Fri 08:00-17:00'; or --business-hours")
+        if problem := opening_hours_problem(spans):
+            raise cli.fail(f"--own-hours: {problem}")
         line.own_hours, line.hours = True, [[s.weekday, f"{s.opens:%H:%M}", f"{s.closes:%H:%M}"] for s in spans]
         changed.append("--own-hours")
     if options.get("business_hours"):
