@@ -6,11 +6,12 @@ apply (the business's, and the line's), and the business's public holidays. The 
 functions stay for their callers (the hours settings form works on spans).
 """
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
 from textback.lib import hours as rules
+from textback.lib import sql
 from textback.lib.hours import Closure, Schedule, Span
 
 __all__ = ["Closure", "Schedule", "Span", "after_open_time", "is_open", "next_opening", "schedule_of", "spans_of"]
@@ -25,22 +26,45 @@ def line_spans(line) -> list[Span]:
     return [Span(int(d), time.fromisoformat(a), time.fromisoformat(b)) for d, a, b in line.hours or []]
 
 
-def closures_of(business, line=None, *, since: date | None = None) -> list[Closure]:
-    from django.db.models import Q
-
-    from textback.rules.models import Closure as ClosureRow
-
-    since = since or (timezone.now().date().replace(day=1))  # a month back covers every zone's "today"
-    rows = ClosureRow.objects.filter(business=business, last_day__gte=since)
-    rows = rows.filter(Q(line=None) | Q(line=line)) if line is not None else rows.filter(line=None)
-    return [Closure(r.first_day, r.last_day, r.label) for r in rows.order_by("first_day")]
+# The weekly spans (unless the line keeps its own) and the closures that apply, in one round trip: this
+# runs for most missed calls, so it stays raw SQL (calls/actions.py, ARCHITECTURE's CPU budget per call).
+_SPANS = (
+    "SELECT 0, weekday, opens, closes, CAST(NULL AS DATE), CAST(NULL AS DATE), '' "
+    "FROM accounts_openinghours WHERE business_id = %s"
+)
+_CLOSURES = (
+    "SELECT 1, 0, CAST(NULL AS TIME), CAST(NULL AS TIME), first_day, last_day, label FROM rules_closure "
+    "WHERE business_id = %s AND last_day >= %s AND (line_id IS NULL OR line_id = %s)"
+)
 
 
 def schedule_of(business, line=None) -> Schedule:
-    """The schedule that says when `line` (or the business as a whole) is open: two small queries."""
-    spans = line_spans(line) if line is not None and line.own_hours else spans_of(business)
+    """The schedule that says when `line` (or the business as a whole) is open: one query."""
+    own = line is not None and line.own_hours
+    since = timezone.now().date() - timedelta(days=2)  # "today" in every zone, and yesterday's late spans
+    closures_args = [business.pk, since, line.pk if line is not None else None]
+    query, args = (
+        (_CLOSURES, closures_args) if own else (f"{_SPANS} UNION ALL {_CLOSURES}", [business.pk, *closures_args])
+    )
+    spans, closures = [], []
+    for kind, weekday, opens, closes, first, last, label in sql.fetchall(query, args):
+        if kind == 0:
+            spans.append(Span(weekday, _time(opens), _time(closes)))
+        else:
+            closures.append(Closure(_date(first), _date(last), label))
     country, subdivision = business.holiday_region
-    return Schedule(tuple(spans), business.time_zone, tuple(closures_of(business, line)), country, subdivision)
+    spans = line_spans(line) if own else spans
+    return Schedule(
+        tuple(spans), business.time_zone, tuple(sorted(closures, key=lambda c: c.first)), country, subdivision
+    )
+
+
+def _time(value) -> time:
+    return value if isinstance(value, time) else time.fromisoformat(value)
+
+
+def _date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _plain(spans: list[Span], time_zone: str) -> Schedule:
