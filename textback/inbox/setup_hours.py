@@ -62,7 +62,7 @@ def holidays(request, slug: str):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            country, region = actions.check_holidays(data["holiday_country"], data["holiday_subdivision"])
+            country, region = actions.check_holidays(biz, data["holiday_country"], data["holiday_subdivision"])
         except actions.Invalid as exc:
             form.add_error(exc.field, str(exc))
         else:

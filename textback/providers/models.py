@@ -1,5 +1,7 @@
 """A business's provider accounts and the phone lines it receives calls on."""
 
+from datetime import time
+
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -47,6 +49,19 @@ DEFAULT_EMERGENCY_TEMPLATE = (
     "{business}: is it an emergency or can it wait until {next_open}? Reply EMERGENCY for after-hours dispatch. "
     "Reply STOP to opt out."
 )
+
+
+def validate_hours(value) -> None:
+    """A line's own weekly spans: [[weekday 0-6, "HH:MM", "HH:MM"], …] (the forms and CLI write them so)."""
+    for span in value if isinstance(value, list) else [value]:
+        try:
+            weekday, opens, closes = span
+            time.fromisoformat(opens), time.fromisoformat(closes)
+            ok = type(weekday) is int and 0 <= weekday <= 6
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValidationError(f'{span!r} is not a span such as [0, "08:00", "17:00"] (Monday 8 AM to 5 PM)')
 
 
 def validate_template(value: str) -> None:
@@ -146,7 +161,10 @@ class Line(models.Model):
         default=False, help_text="On: this line keeps its own weekly hours (another location); off: the business's."
     )
     hours = models.JSONField(
-        default=list, blank=True, help_text='The line\'s own weekly spans: [[weekday 0=Mon, "08:00", "17:00"], …].'
+        default=list,
+        blank=True,
+        validators=[validate_hours],
+        help_text='The line\'s own weekly spans: [[weekday 0=Mon, "08:00", "17:00"], …].',
     )
     record_voicemail = models.BooleanField(default=True)
     greeting = models.CharField(

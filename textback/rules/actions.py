@@ -17,13 +17,14 @@ class Invalid(ValueError):
         self.field = field
 
 
-def check_holidays(country: str, subdivision: str) -> tuple[str, str]:
-    """The country and region codes, upper-cased, when the holidays package knows them."""
+def check_holidays(business: Business, country: str, subdivision: str) -> tuple[str, str]:
+    """The country ("" = the business's own) and region codes, upper-cased, when the holidays package knows them."""
     country, subdivision = country.strip().upper(), subdivision.strip().upper()
     if country and not hours.is_known_region(country):
         raise Invalid("holiday_country", f"No public holidays are known for “{country}”; use a code such as US.")
-    if subdivision and not hours.is_known_region(country or "US", subdivision):
-        raise Invalid("holiday_subdivision", f"“{subdivision}” is not a region of {country or 'that country'}.")
+    whose = country or business.country.upper()
+    if subdivision and not hours.is_known_region(whose, subdivision):
+        raise Invalid("holiday_subdivision", f"“{subdivision}” is not a region of {whose}.")
     return country, subdivision
 
 

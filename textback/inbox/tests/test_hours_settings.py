@@ -151,3 +151,39 @@ def test_a_situation_text_with_an_unknown_field_is_refused(as_alice, alpha_line)
     )
     assert "unknown field {nope}" in page_text(response)
     assert Line.objects.get(pk=alpha_line.pk).holiday_template == alpha_line.holiday_template
+
+
+def test_the_summary_says_why_it_is_closed_today(alpha):
+    from datetime import UTC, datetime, time
+
+    from textback.inbox.setup_hours import summary
+    from textback.lib.hours import Closure as Day
+    from textback.lib.hours import Schedule, Span
+
+    weekdays = tuple(Span(d, time(8), time(17)) for d in range(5))
+    christmas = datetime(2026, 12, 25, 16, tzinfo=UTC)  # Friday 10 AM in Chicago
+    assert summary(Schedule(weekdays, "America/Chicago", (), "US"), christmas) == (
+        "Closed now (Christmas Day). Opens Monday at 8:00 AM."
+    )
+    training = Schedule(weekdays, "America/Chicago", (Day(date(2026, 12, 8), date(2026, 12, 8), "Training"),))
+    assert (
+        summary(training, datetime(2026, 12, 8, 16, tzinfo=UTC)) == "Closed now (Training). Opens tomorrow at 8:00 AM."
+    )
+
+
+def test_a_line_s_hours_in_the_database_are_checked_by_the_model(alpha_line):
+    from django.core.exceptions import ValidationError
+
+    alpha_line.hours = [[7, "08:00", "17:00"]]
+    with pytest.raises(ValidationError, match="is not a span such as"):
+        alpha_line.full_clean()
+    alpha_line.hours = [[0, "08:00", "17:00"], [6, "22:00", "02:00"]]
+    alpha_line.full_clean()
+
+
+def test_a_region_is_checked_against_the_business_s_own_country_when_none_is_chosen(as_alice, alpha):
+    alpha.country = "CA"
+    alpha.save()
+    assert as_alice.post(f"{HOURS}/holidays", {"public_holidays": "on", "holiday_subdivision": "ON"}).status_code == 302
+    alpha.refresh_from_db()
+    assert alpha.holiday_region == ("CA", "ON")

@@ -135,7 +135,7 @@ def _check_holidays(business, fields: dict) -> None:
     country = fields.get("holiday_country", business.holiday_country)
     region = fields.get("holiday_subdivision", business.holiday_subdivision)
     try:
-        rules.check_holidays(country or business.country, region)
+        rules.check_holidays(business, country, region)
     except rules.Invalid as exc:
         flag = "--holiday-region" if exc.field == "holiday_subdivision" else "--holiday-country"
         raise cli.fail(f"{flag}: {exc}") from None
