@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.test_phone_simulator import log_in
+from tests.browser.test_phone_simulator import log_in, place_call
 from textback.inbox.setup import EXAMPLE_NAME, EXAMPLE_TIMES
 from textback.lib import gsm7, phone
 from textback.messaging.actions import with_first_text_additions
@@ -102,9 +102,16 @@ def test_the_page_s_counter_and_the_server_s_preview_agree_on_tricky_templates(p
         expect(server).to_have_attribute("data-first", first)
 
 
-def test_screenshots_of_the_line_and_hours_pages(page, demo):
+def test_screenshots_of_the_line_hours_and_call_pages(page, demo):
     SHOTS.mkdir(exist_ok=True)
-    open_line(page, demo)
+    log_in(page, demo)
+    place_call(page, "(512) 555-0163", "Nobody answers")
+    page.goto(f"/b/{SLUG}/calls")
+    page.locator("table.calls a").first.click()
+    expect(page.locator("dd.variant")).not_to_be_empty()  # "business hours — open", "after hours — …", …
+    call = page.url
+    page.goto(f"/b/{SLUG}/settings/lines/")
+    page.get_by_role("link", name="Main line").click()
     page.get_by_label("Text on a public holiday or closure", exact=True).fill("{business}: closed today. Ça va? 🎄")
     line = page.url
     page.goto(f"/b/{SLUG}/settings/hours")
@@ -115,7 +122,7 @@ def test_screenshots_of_the_line_and_hours_pages(page, demo):
     expect(page.locator("#closures")).to_contain_text("Stocktake")
     for width in (375, 1280):
         page.set_viewport_size({"width": width, "height": 900})
-        for name, url in {"line": line, "hours": f"/b/{SLUG}/settings/hours"}.items():
+        for name, url in {"line": line, "hours": f"/b/{SLUG}/settings/hours", "call": call}.items():
             page.goto(url)
             if name == "line":
                 page.get_by_label("Text on a public holiday or closure", exact=True).fill("Closed today. Ça va? 🎄")
