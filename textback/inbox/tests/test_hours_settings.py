@@ -1,6 +1,6 @@
 """The opening hours page's public holidays and closures, and a line's own hours and situation texts."""
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 import pytest
 from django.forms.models import model_to_dict
@@ -187,3 +187,18 @@ def test_a_region_is_checked_against_the_business_s_own_country_when_none_is_cho
     assert as_alice.post(f"{HOURS}/holidays", {"public_holidays": "on", "holiday_subdivision": "ON"}).status_code == 302
     alpha.refresh_from_db()
     assert alpha.holiday_region == ("CA", "ON")
+
+
+def test_a_canned_reply_fills_in_the_booking_link_and_the_hours(as_bob, alpha, alpha_conversation):
+    import time_machine
+
+    from textback.accounts.models import OpeningHours
+    from textback.messaging.models import CannedReply
+
+    OpeningHours.objects.create(business=alpha, weekday=1, opens=time(8), closes=time(17))  # Tuesdays
+    alpha.booking_link = "https://alpha.example/book"
+    alpha.save()
+    reply = CannedReply.objects.create(business=alpha, title="Book", body="Book at {booking_link}; open {next_open}.")
+    with time_machine.travel(datetime(2026, 12, 7, 18, tzinfo=UTC), tick=False):  # Monday noon in Chicago
+        page = page_text(as_bob.get(f"/b/alpha/conversations/{alpha_conversation.pk}"))
+    assert f'<option value="{reply.pk}" data-text="Book at https://alpha.example/book; open tomorrow at 8 AM.">' in page
