@@ -400,6 +400,10 @@ PARAMETERS = {
     "settings": {"GET": {}},
     "settings-profile": {"POST": _PROFILE},
     "settings-hours": {"POST": _HOURS},
+    "settings-holidays": {"POST": {"public_holidays": "on", "holiday_country": "US", "holiday_subdivision": "TX"}},
+    "settings-closures": {
+        "POST": {"first_day": "2026-12-24", "last_day": "2026-12-26", "label": "Break", "line": lambda o: o.line.pk}
+    },  # fmt: skip
     "settings-lines": {"GET": {}},
     "settings-line-new": {"POST": {"number": "(512) 555-0177", "label": "Van", "forward_to": ALPHA_CELL}},
     "settings-line": {"POST": _LINE},

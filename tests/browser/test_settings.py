@@ -60,6 +60,8 @@ def test_an_owner_edits_the_text_back_watching_the_segment_counter_and_a_caller_
     template.fill("Hi {first_name|there}, Mike at {business} here. What can we do for you?")
     expect(counter).to_contain_text("GSM-7")
     expect(page.locator("#previews .sms").first).to_contain_text("Hi Jane, Mike at AlphaPlumbing here.")
+    for situation in ("Text after hours", "Text on a public holiday or closure"):  # blank: the text-back, at any hour
+        page.get_by_label(situation, exact=True).fill("")
     page.get_by_role("button", name="Save line").click()
 
     expect(page.locator(".flash")).to_contain_text("Saved the line (737) 555-0100.")

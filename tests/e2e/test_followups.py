@@ -50,7 +50,7 @@ def test_a_reply_cancels_the_pending_follow_up_which_never_reaches_twilio(embedd
         assert post(embedded, "voice", caller.fields("voice_incoming")).status_code == 200
         assert post(embedded, "dial", caller.fields("dial_no_answer")).status_code == 200
         [text_back] = twilio_stub.wait_for(1, to=caller.number)
-        assert text_back.form["Body"].startswith("Hi there, this is Mike at AlphaPlumbing")
+        assert text_back.form["Body"].startswith("Hi there, Mike at AlphaPlumbing here")
     assert statuses(embedded, replies)[1] == ("followup", "scheduled")
 
     assert post(embedded, "sms", replies.fields("sms_incoming", Body="Yes please, today if you can")).status_code == 200

@@ -61,7 +61,7 @@ def test_a_missed_call_is_texted_back_within_seconds(embedded, twilio_stub):
     assert request.path == f"/2010-04-01/Accounts/{ALPHA_SID}/Messages.json"
     form = request.form
     assert (form["From"], form["To"]) == (TWILIO_LINE, caller.number)
-    assert form["Body"].startswith("Hi there, this is Mike at AlphaPlumbing")
+    assert form["Body"].startswith("Hi there, Mike at AlphaPlumbing here")
     assert "Reply STOP to opt out." in form["Body"]
     assert form["StatusCallback"].startswith(f"{embedded.url}/hooks/twilio/sms-status?m=")
     assert decision(embedded, caller) == ("no_answer", "text", "missed_call")

@@ -1,77 +1,84 @@
-"""Opening hours: whether a business is open at a moment, and when it next opens.
+"""Opening hours as the rows keep them, turned into a `Schedule` (textback/lib/hours.py has the rules).
 
-Spans are weekday + local opening and closing times in the business's time zone; a span whose
-closing time is not after its opening time runs past midnight into the next day. A business with
-no spans at all has not said, and counts as always open. Times are computed on local wall clocks
-with zoneinfo, so a DST change moves opening time with the clock, as people expect.
+`schedule_of(business, line=None)` builds the one value every question about hours is asked of: the
+weekly spans (the line's own when it keeps its own hours, else the business's), the closures that
+apply (the business's, and the line's), and the business's public holidays. The older span-list
+functions stay for their callers (the hours settings form works on spans).
 """
 
-import zoneinfo
-from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
+from django.utils import timezone
 
-@dataclass(frozen=True)
-class Span:
-    weekday: int  # 0 = Monday
-    opens: time
-    closes: time
+from textback.lib import hours as rules
+from textback.lib import sql
+from textback.lib.hours import Closure, Schedule, Span
+
+__all__ = ["Closure", "Schedule", "Span", "after_open_time", "is_open", "next_opening", "schedule_of", "spans_of"]
 
 
 def spans_of(business) -> list[Span]:
     return [Span(h.weekday, h.opens, h.closes) for h in business.opening_hours.all()]
 
 
-def _intervals_around(spans: list[Span], tz: zoneinfo.ZoneInfo, day: datetime) -> list[tuple[datetime, datetime]]:
-    """The opening intervals that start on the local days from `day` - 1 to `day` + 7, in UTC (aware
-    datetimes sharing one zoneinfo subtract as wall clocks, which is wrong across a DST change)."""
-    found = []
-    start = day.astimezone(tz).date() - timedelta(days=1)
-    for offset in range(9):
-        date = start + timedelta(days=offset)
-        for span in spans:
-            if span.weekday != date.weekday():
-                continue
-            opens = datetime.combine(date, span.opens, tzinfo=tz)
-            closes_date = date if span.closes > span.opens else date + timedelta(days=1)
-            closes = datetime.combine(closes_date, span.closes, tzinfo=tz)
-            found.append((opens.astimezone(UTC), closes.astimezone(UTC)))
-    return sorted(found)
+def line_spans(line) -> list[Span]:
+    """A line's own weekly spans, from its JSON list of [weekday, "HH:MM", "HH:MM"]."""
+    return [Span(int(d), time.fromisoformat(a), time.fromisoformat(b)) for d, a, b in line.hours or []]
+
+
+# The weekly spans (unless the line keeps its own) and the closures that apply, in one round trip: this
+# runs for most missed calls, so it stays raw SQL (calls/actions.py, ARCHITECTURE's CPU budget per call).
+_SPANS = (
+    "SELECT 0, weekday, opens, closes, CAST(NULL AS DATE), CAST(NULL AS DATE), '' "
+    "FROM accounts_openinghours WHERE business_id = %s"
+)
+_CLOSURES = (
+    "SELECT 1, 0, CAST(NULL AS TIME), CAST(NULL AS TIME), first_day, last_day, label FROM rules_closure "
+    "WHERE business_id = %s AND last_day >= %s AND (line_id IS NULL OR line_id = %s)"
+)
+
+
+def schedule_of(business, line=None) -> Schedule:
+    """The schedule that says when `line` (or the business as a whole) is open: one query."""
+    own = line is not None and line.own_hours
+    since = timezone.now().date() - timedelta(days=2)  # "today" in every zone, and yesterday's late spans
+    closures_args = [business.pk, since, line.pk if line is not None else None]
+    query, args = (
+        (_CLOSURES, closures_args) if own else (f"{_SPANS} UNION ALL {_CLOSURES}", [business.pk, *closures_args])
+    )
+    spans, closures = [], []
+    for kind, weekday, opens, closes, first, last, label in sql.fetchall(query, args):
+        if kind == 0:
+            spans.append(Span(weekday, _time(opens), _time(closes)))
+        else:
+            closures.append(Closure(_date(first), _date(last), label))
+    country, subdivision = business.holiday_region
+    spans = line_spans(line) if own else spans
+    return Schedule(
+        tuple(spans), business.time_zone, tuple(sorted(closures, key=lambda c: c.first)), country, subdivision
+    )
+
+
+def _time(value) -> time:
+    return value if isinstance(value, time) else time.fromisoformat(value)
+
+
+def _date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _plain(spans: list[Span], time_zone: str) -> Schedule:
+    return Schedule(tuple(spans), time_zone)
 
 
 def is_open(spans: list[Span], time_zone: str, at: datetime) -> bool:
-    if not spans:
-        return True
-    tz = zoneinfo.ZoneInfo(time_zone)
-    return any(opens <= at < closes for opens, closes in _intervals_around(spans, tz, at))
+    return rules.is_open(_plain(spans, time_zone), at)
 
 
 def next_opening(spans: list[Span], time_zone: str, at: datetime) -> datetime:
-    """`at` itself when open then; else the next moment the business opens (within a week; `at` when it never does)."""
-    if not spans or is_open(spans, time_zone, at):
-        return at
-    tz = zoneinfo.ZoneInfo(time_zone)
-    later = [opens for opens, _ in _intervals_around(spans, tz, at) if opens > at]
-    return later[0] if later else at
+    """`at` itself when open then; else the next moment the weekly spans open (`at` when they never do)."""
+    return rules.next_opening(_plain(spans, time_zone), at) or at
 
 
 def after_open_time(spans: list[Span], time_zone: str, start: datetime, seconds: float) -> datetime:
-    """The moment `seconds` of opening time have passed since `start` (the clock stops while closed):
-    when an SLA clock started at `start` breaches. With no hours set, simply start + seconds."""
-    if not spans:
-        return start + timedelta(seconds=seconds)
-    tz = zoneinfo.ZoneInfo(time_zone)
-    cursor, left = start.astimezone(UTC), seconds
-    for _ in range(60):  # at most 60 weeks of looking; a business always open a few minutes a week gets there
-        for opens, closes in _intervals_around(spans, tz, cursor):
-            if closes <= cursor:
-                continue
-            lo = max(opens, cursor)
-            room = (closes - lo).total_seconds()
-            if room >= left:
-                return lo + timedelta(seconds=left)
-            left -= room
-            cursor = closes
-        next_day = (cursor.astimezone(tz) + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        cursor = max(cursor, next_day.astimezone(UTC))
-    return start + timedelta(seconds=seconds)
+    return rules.after_open_time(_plain(spans, time_zone), start, seconds)

@@ -81,6 +81,15 @@ class Business(models.Model):
     texts_per_day = models.PositiveIntegerField(
         default=1000, help_text="At most this many automatic texts in a day (the business's time zone); 0: no cap."
     )
+    public_holidays = models.BooleanField(
+        default=True, help_text="Closed on public holidays (of holiday_country, or the business's country)."
+    )
+    holiday_country = models.CharField(
+        max_length=2, blank=True, help_text="Whose public holidays; blank: the business's country."
+    )
+    holiday_subdivision = models.CharField(
+        max_length=10, blank=True, help_text="A state or region code for regional holidays, e.g. TX, ON, SCT."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -92,6 +101,13 @@ class Business(models.Model):
     @property
     def outcome_set(self) -> frozenset[str]:
         return frozenset(o.strip() for o in self.textback_outcomes.split(",") if o.strip())
+
+    @property
+    def holiday_region(self) -> tuple[str, str]:
+        """(country, subdivision) of the public holidays that close it; ("", "") when switched off."""
+        if not self.public_holidays:
+            return "", ""
+        return (self.holiday_country or self.country).upper(), self.holiday_subdivision.upper()
 
     @property
     def country_set(self) -> frozenset[str]:

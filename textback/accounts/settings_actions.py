@@ -79,6 +79,18 @@ def check_opening_hours(days: dict[int, list[Span]]) -> list[SpanProblem]:
     return problems
 
 
+def opening_hours_problem(spans: list[Span]) -> str:
+    """The first reason these spans (typed as text, in any order) cannot be saved, or ""."""
+    days: dict[int, list[Span]] = {}
+    for span in spans:
+        days.setdefault(span.weekday, []).append(span)
+    problems = check_opening_hours(days)
+    if not problems:
+        return ""
+    first = problems[0]
+    return f"{OpeningHours.WEEKDAYS[first.weekday][1]}: {first.message}"
+
+
 def _overlap(a: Span, b: Span) -> bool:
     return any(s1 < e2 and s2 < e1 for s1, e1 in _week_intervals(a) for s2, e2 in _week_intervals(b))
 

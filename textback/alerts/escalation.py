@@ -2,8 +2,8 @@
 managers and owners who asked for it, once per breach.
 
 When a caller's message starts the SLA clock (Conversation.awaiting_since), one outbox row is written
-for the moment the clock breaches (accounts/hours.py `after_open_time`: outside opening hours the
-clock waits for opening time). Its key is the conversation and the clock's start, so however many
+for the moment the clock breaches (lib/hours.py `after_open_time`: outside opening hours, on closures
+and public holidays the clock waits for opening time). Its key is the conversation and the clock's start, so however many
 times the caller writes meanwhile there is one row. When it falls due it does nothing if a person
 answered (the clock stopped, or restarted: awaiting_since changed), the conversation was closed, or the
 caller opted out (which also cancels the row at once: `cancel`).
@@ -23,6 +23,7 @@ from django.utils import timezone
 from textback.accounts import hours
 from textback.alerts import channels, compose, events, recipients
 from textback.alerts.models import Alert
+from textback.lib import hours as lib_hours
 from textback.messaging import actions as messaging
 from textback.messaging.models import Conversation, Message
 from textback.outbox import wake, worker
@@ -36,9 +37,7 @@ def _key(conversation_id: int, started: datetime) -> str:
 
 
 def breach_at(business, started: datetime) -> datetime:
-    return hours.after_open_time(
-        hours.spans_of(business), business.time_zone, started, business.escalate_after_minutes * 60
-    )
+    return lib_hours.after_open_time(hours.schedule_of(business), started, business.escalate_after_minutes * 60)
 
 
 def schedule(conversation: Conversation) -> OutboxItem | None:

@@ -18,21 +18,25 @@ queues commit together with the report that ended the call.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from textback.accounts import hours
 from textback.alerts import hooks as alerts
 from textback.calls import caps, decide, outcomes, timing
 from textback.calls.models import Call
+from textback.lib import hours as lib_hours
 from textback.lib import phone, sql
 from textback.messaging import actions as messaging
+from textback.messaging import templating
 from textback.messaging.models import Message
 from textback.messaging.templating import render
 from textback.outbox import wake, worker
 from textback.outbox.models import OutboxItem
 from textback.rules import actions as rules
+from textback.rules import situation
 
 DECIDE = "decide_call"
 
@@ -82,7 +86,7 @@ def start_call(start: CallStart, *, expect_new: bool = False) -> tuple[Call | No
         "caller_name": start.caller_name[:100], "state": Call.RINGING, "outcome": None, "accepted": False,
         "screened_legs": {}, "voicemail": False, "voicemail_seconds": None, "recording_url": "",
         "awaiting_voicemail": False, "started_at": timezone.now(), "ended_at": None, "decision": "",
-        "decision_reason": "", "decided_at": None, "decide_by": None,
+        "decision_reason": "", "decided_at": None, "decide_by": None, "variant": "", "variant_reason": "",
     }  # fmt: skip
     row = sql.insert(Call, values, conflict=("provider", "provider_call_id"))
     if row is None:  # a retry, a concurrent callback for the same call, or someone else's call
@@ -269,7 +273,7 @@ def _decide_and_save(call: Call, fields: list[str]) -> decide.Decision | None:
     """One UPDATE for the call's new state and its decision (a reminder still pending is dropped)."""
     decision = _decide(call)
     if decision:
-        fields = [*fields, "contact", "decision", "decision_reason", "decided_at"]
+        fields = [*fields, "contact", "decision", "decision_reason", "decided_at", "variant", "variant_reason"]
         if call.decide_by:
             _pending_reminder(call).update(status=OutboxItem.CANCELED, result="decided", finished_at=call.decided_at)
     if fields:
@@ -334,7 +338,7 @@ def _decide(call: Call) -> decide.Decision | None:
     call.decision = Call.TEXT if decision.text else Call.SKIP
     call.decision_reason, call.decided_at = decision.reason, timezone.now()
     if decision.text:
-        textback = _queue_textback(call, contact, first_text=not known.has_received_texts)
+        textback = _queue_textback(call, contact, known)
         caps.do_count_text(business, windows, contact)
         if contact.owner_id:
             messaging.route_to_owner(textback.conversation_id, contact)
@@ -350,26 +354,73 @@ def _decide(call: Call) -> decide.Decision | None:
     return decision
 
 
-def textback_body(call: Call, contact) -> str:
+def needs_schedule(line) -> bool:
+    """Whether choosing or filling this line's text reads the opening hours: a situation that depends on
+    them has a template (or the emergency switch is on), or a template uses an hours field. Most lines
+    answer yes; the check keeps a line that opted out of hours from paying two queries a call."""
+    if line.emergency_triage or line.after_hours_template.strip() or line.holiday_template.strip():
+        return True
+    templates = (line.textback_template, line.voicemail_template, line.repeat_caller_template)
+    return any(templating.HOURS_FIELDS & templating.fields_used(t) for t in templates)
+
+
+def situation_of(call: Call, contact, known: messaging.CallerFacts | None, schedule) -> situation.Situation:
+    started = call.started_at or timezone.now()
+    facts = situation.CallSituation(
+        ended_at=call.ended_at or timezone.now(),
+        voicemail=call.voicemail and bool(call.line.voicemail_template.strip()),
+        known_caller=bool(known and (known.has_received_texts or _aware(contact.created_at) < started)),
+        emergency_triage=call.line.emergency_triage,
+    )
+    return situation.choose(facts, schedule if schedule is not None and not _always_open(schedule) else None)
+
+
+def _aware(moment: datetime) -> datetime:
+    """A timestamp from a RETURNING clause: SQLite's comes back naive, in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _always_open(schedule) -> bool:
+    return not schedule.spans and not schedule.closures
+
+
+def textback_body(call: Call, contact, known: messaging.CallerFacts | None = None) -> str:
+    """The text-back for this call: its situation's template, filled in. Sets call.variant and
+    call.variant_reason (saved with the decision)."""
     line = call.line
-    use_voicemail = call.voicemail and line.voicemail_template.strip()
-    template = line.voicemail_template if use_voicemail else line.textback_template
+    schedule = hours.schedule_of(line.business, line) if needs_schedule(line) else None
+    chosen = situation_of(call, contact, known, schedule)
+    used, template = situation.template_for(line, chosen.variant)
+    call.variant = used
+    call.variant_reason = chosen.reason if used == chosen.variant else f"{chosen.reason} (no {chosen.label} text set)"
+    return render(template, merge_values(call, contact, schedule))
+
+
+def merge_values(call: Call, contact, schedule) -> dict[str, object]:
+    line, business = call.line, call.line.business
+    at = call.ended_at or timezone.now()
     values = {
-        "business": line.business.name,
+        "business": business.name,
         "staff": messaging.owner_first_name(contact) or line.staff_name,
         "first_name": contact.first_name,
         "line": phone.pretty(line.number),
+        "booking_link": business.booking_link,
+        "call_time": lambda: lib_hours.call_time_words(at, business.time_zone),
     }
-    return render(template, values)
+    if schedule is not None:
+        values["hours_today"] = lambda: lib_hours.hours_today(schedule, at)
+        values["next_open"] = lambda: lib_hours.next_open_words(schedule, at)
+    return values
 
 
-def _queue_textback(call: Call, contact, *, first_text: bool) -> Message:
+def _queue_textback(call: Call, contact, known: messaging.CallerFacts) -> Message:
     line = call.line
+    first_text = not known.has_received_texts
     due = (call.ended_at or timezone.now()) + timedelta(seconds=line.delay_seconds)
     message = messaging.queue_text(
         line=line,
         contact=contact,
-        body=textback_body(call, contact),
+        body=textback_body(call, contact, known),
         purpose=Message.TEXTBACK,
         key=f"textback:{call.pk}",
         due_at=due,

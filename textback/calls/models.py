@@ -39,6 +39,8 @@ class Call(models.Model):
     decision = models.CharField(max_length=4, choices=[(TEXT, "Text back"), (SKIP, "Do not text")], blank=True)
     decision_reason = models.CharField(max_length=40, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    variant = models.CharField(max_length=20, blank=True, help_text="Which text-back was chosen (rules/situation.py).")
+    variant_reason = models.CharField(max_length=120, blank=True, help_text="Why, e.g. 'closed Sundays'.")
     decide_by = models.DateTimeField(
         null=True, blank=True, help_text="A durable reminder decides the call then, if no report has by that time."
     )
@@ -51,6 +53,17 @@ class Call(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_number} → {self.to_number} ({self.outcome or self.state})"
+
+    @property
+    def variant_shown(self) -> str:
+        """ "after hours — closed Sundays": the chosen text-back and why, for the call's page."""
+        from textback.rules.situation import LABELS
+
+        if not self.variant:
+            return ""
+        label = LABELS.get(self.variant, self.variant)
+        why = self.variant_reason.removeprefix(f"{label}: ")
+        return f"{label} — {why}" if why else label
 
 
 class WebhookEvent(models.Model):

@@ -19,6 +19,7 @@ below and nothing shown goes missing, while the earlier entries loaded above sta
 whatever the thread's length. Presence ("Mary is typing…") is a heartbeat POST every few seconds.
 """
 
+import functools
 import hashlib
 import re
 import uuid
@@ -35,11 +36,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_POST
 
+from textback.accounts import hours
 from textback.accounts.access import business_or_404, can, sees_conversation, visible_conversations
 from textback.accounts.models import Membership
 from textback.calls.models import Call
 from textback.inbox import live as live_poll
 from textback.inbox import presence, timeline
+from textback.lib import hours as lib_hours
 from textback.lib.text import MAX_ID, input_problem, whole_number
 from textback.messaging import autoresponders, revocations, templating
 from textback.messaging.conversations import (
@@ -256,11 +259,16 @@ def _members(business) -> list[Membership]:
 
 def _merge_values(request, business, convo) -> dict:
     user = request.user
+    schedule = functools.cache(lambda: hours.schedule_of(business, convo.line))  # read only if a reply uses it
+    now = timezone.now()
     return {
         "first_name": convo.contact.first_name,
         "business": business.name,
         "staff": user.first_name or convo.line.staff_name or presence.display_name(user),
         "line": convo.line.number,
+        "booking_link": business.booking_link,
+        "hours_today": lambda: lib_hours.hours_today(schedule(), now),
+        "next_open": lambda: lib_hours.next_open_words(schedule(), now),
     }
 
 

@@ -6,9 +6,7 @@ from setup_forms.py, changes state in one `do_*` call inside `transaction.atomic
 with a message. Bad input re-renders the page with the message next to the field, nothing written.
 """
 
-import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +18,8 @@ from django.utils import timezone
 
 from textback.accounts import settings_actions
 from textback.accounts.access import ACTIONS, ROLE_NAMES, business_or_404, can
-from textback.accounts.hours import Span, is_open, next_opening, spans_of
+from textback.accounts.hours import Schedule, spans_of
+from textback.inbox import setup_hours
 from textback.inbox.setup_forms import (
     BusinessProfileForm,
     CannedReplyForm,
@@ -34,7 +33,7 @@ from textback.inbox.setup_forms import (
 )
 from textback.lib import gsm7, phone
 from textback.messaging import contacts, templating
-from textback.messaging.actions import with_first_text_additions
+from textback.messaging.actions import OPT_OUT_LINE, with_first_text_additions
 from textback.messaging.models import CannedReply, ExcludedNumber
 from textback.providers import line_actions
 from textback.providers.models import TWILIO, Line, ProviderAccount
@@ -150,26 +149,19 @@ def profile(request, slug: str):
 # --- opening hours ---------------------------------------------------------------------------------
 
 
-def _clock(moment) -> str:
-    return moment.strftime("%-I:%M %p")
+def opening_summary(spans, time_zone: str, now) -> str:
+    """One line saying whether the weekly hours are open now and, if not, when they open."""
+    return setup_hours.summary(Schedule(tuple(spans), time_zone), now)
 
 
-def opening_summary(spans: list[Span], time_zone: str, now: datetime) -> str:
-    """One line saying whether the business is open now and, if not, when it opens."""
-    if not spans:
-        return "No opening hours set: textback counts you as always open."
-    if is_open(spans, time_zone, now):
-        return "Open now."
-    zone = zoneinfo.ZoneInfo(time_zone)
-    opens = next_opening(spans, time_zone, now).astimezone(zone)
-    today = now.astimezone(zone).date()
-    if opens.date() == today:
-        day = "today"
-    elif opens.date() == today + timedelta(days=1):
-        day = "tomorrow"
-    else:
-        day = opens.strftime("%A")
-    return f"Closed now. Opens {day} at {_clock(opens)}."
+def hours_page(request, biz, *, form=None, status: int = 200, **forms):
+    """The opening hours page: the weekly hours, public holidays and closures, with whichever form was sent."""
+    if form is None:
+        spans = spans_of(biz)
+        form = HoursForm(rows=HoursForm.rows_for(spans), initial=HoursForm.initial_for(spans))
+    context = {"business": biz, "form": form, "summary": setup_hours.schedule_summary(biz, timezone.now())}
+    context.update(setup_hours.context(request, biz, **forms))
+    return render(request, "inbox/settings/hours.html", context, status=status)
 
 
 @login_required
@@ -183,8 +175,7 @@ def hours(request, slug: str):
             settings_actions.do_set_opening_hours(biz, form.cleaned_data["spans"])
         messages.success(request, "Saved the opening hours.")
         return redirect("settings-hours", slug)
-    summary = opening_summary(spans, biz.time_zone, timezone.now())
-    return render(request, "inbox/settings/hours.html", {"business": biz, "form": form, "summary": summary})
+    return hours_page(request, biz, form=form)
 
 
 # --- lines -----------------------------------------------------------------------------------------
@@ -215,13 +206,25 @@ class Preview:
 
 
 EXAMPLE_NAME = "Jane"
+EXAMPLE_SEGMENTS = 2  # the editor warns above this many segments for the example
+EXAMPLE_TIMES = {"hours_today": "8 AM-5 PM", "next_open": "tomorrow at 8 AM", "call_time": "this afternoon"}
+# The line's templates, by situation, with what a blank one means (rules/situation.py falls back so).
+VARIANT_PREVIEWS = [
+    ("textback_template", "Text-back (open, a new caller)", ""),
+    ("voicemail_template", "After a voicemail", "Blank: the text-back above is sent after a voicemail too."),
+    ("after_hours_template", "After hours", "Blank: the text-back above is sent after hours too."),
+    ("holiday_template", "Public holiday or closure", "Blank: the after-hours text is sent on those days."),
+    ("repeat_caller_template", "Repeat caller (open)", "Blank: repeat callers get the text-back above."),
+    ("emergency_template", "Emergency triage (after hours)", "Blank: the after-hours text is sent instead."),
+]
 MAX_PREVIEWED = 5000
 
 
 def preview(business, title: str, template: str, *, staff_name: str, number: str, blank: str = "") -> Preview:
     if not template.strip() and blank:
         return Preview(title, note=blank)
-    values = {"business": business.name, "staff": staff_name, "first_name": EXAMPLE_NAME, "line": phone.pretty(number)}
+    values = {"business": business.name, "staff": staff_name, "first_name": EXAMPLE_NAME, "line": phone.pretty(number),
+              "booking_link": business.booking_link, **EXAMPLE_TIMES}  # fmt: skip
     try:
         body = templating.render(template[:MAX_PREVIEWED], values)
     except templating.TemplateError as exc:
@@ -229,20 +232,21 @@ def preview(business, title: str, template: str, *, staff_name: str, number: str
     text = with_first_text_additions(business, None, body, first_text=True)
     longest = longest_first_text(business, template[:MAX_PREVIEWED])
     refusal = too_long_to_send(longest)
-    return Preview(title, text=text, shape=gsm7.shape(text), error=refusal, warning=segment_warning(longest))
+    shape = gsm7.shape(text)
+    return Preview(title, text=text, shape=shape, error=refusal, warning=segment_warning(longest) or _over_two(shape))
 
 
-def line_previews(business, *, staff_name: str, number: str, textback: str, voicemail: str) -> list[Preview]:
+def _over_two(shape: gsm7.SmsShape) -> str:
+    if shape.segments <= EXAMPLE_SEGMENTS:
+        return ""
+    return f"This example takes {shape.segments} segments; each is charged as one text. Keep it to {EXAMPLE_SEGMENTS}."
+
+
+def line_previews(business, *, staff_name: str, number: str, templates: dict[str, str]) -> list[Preview]:
+    """A preview per situation's template, for what is typed now (a template not sent is shown as saved)."""
     return [
-        preview(business, "Text-back", textback, staff_name=staff_name, number=number),
-        preview(
-            business,
-            "After a voicemail",
-            voicemail,
-            staff_name=staff_name,
-            number=number,
-            blank="Blank: the text-back above is sent after a voicemail too.",
-        ),
+        preview(business, title, templates.get(name, ""), staff_name=staff_name, number=number, blank=blank)
+        for name, title, blank in VARIANT_PREVIEWS
     ]
 
 
@@ -288,15 +292,27 @@ def line(request, slug: str, pk: int):
                 messages.warning(request, warning)
             return redirect("settings-line", slug, pk)
     values = form.data if form.is_bound else {}
+    templates = {name: values.get(name, getattr(shown, name)) for name, _, _ in VARIANT_PREVIEWS}
     previews = line_previews(
-        biz,
-        staff_name=values.get("staff_name", shown.staff_name),
-        number=shown.number,
-        textback=values.get("textback_template", shown.textback_template),
-        voicemail=values.get("voicemail_template", shown.voicemail_template),
+        biz, staff_name=values.get("staff_name", shown.staff_name), number=shown.number, templates=templates
     )
-    context = {"business": biz, "line": shown, "form": form, "previews": previews, "twilio": shown.provider == TWILIO}
+    context = {"business": biz, "line": shown, "form": form, "previews": previews, "twilio": shown.provider == TWILIO,
+               "editor": editor_samples(biz, shown)}  # fmt: skip
     return render(request, "inbox/settings/line.html", context)
+
+
+def editor_samples(business, line: Line) -> dict:
+    """What the template editor's script needs to render an example as the server does (template-editor.js)."""
+    return {
+        "values": {"business": business.name, "staff": line.staff_name, "first_name": EXAMPLE_NAME,
+                   "line": phone.pretty(line.number), "booking_link": business.booking_link, **EXAMPLE_TIMES},
+        "fields": templating.FIELDS,
+        "fallbacks": templating.BUILT_IN_FALLBACKS,
+        "long_values": templating.LONG_VALUES,
+        "max_value": templating.MAX_VALUE,
+        "opt_out_line": OPT_OUT_LINE,
+        "blank": {name: blank or "write the text a missed caller gets." for name, _, blank in VARIANT_PREVIEWS},
+    }  # fmt: skip
 
 
 def _saved_line_message(before: Line, after: Line) -> str:
@@ -316,12 +332,9 @@ def line_preview(request, slug: str, pk: int):
     shown = get_object_or_404(Line, business=biz, pk=pk)
     if refused := post_only(request):
         return refused
+    templates = {name: request.POST.get(name, getattr(shown, name)) for name, _, _ in VARIANT_PREVIEWS}
     previews = line_previews(
-        biz,
-        staff_name=request.POST.get("staff_name", "")[:60],
-        number=shown.number,
-        textback=request.POST.get("textback_template", ""),
-        voicemail=request.POST.get("voicemail_template", ""),
+        biz, staff_name=request.POST.get("staff_name", "")[:60], number=shown.number, templates=templates
     )
     return render(request, "inbox/settings/_previews.html", {"previews": previews})
 

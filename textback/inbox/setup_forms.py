@@ -3,6 +3,7 @@
 import functools
 import re
 import zoneinfo
+from datetime import time
 
 import phonenumbers
 from django import forms
@@ -10,9 +11,10 @@ from django import forms
 from textback.accounts.hours import Span
 from textback.accounts.models import OpeningHours
 from textback.accounts.plain_forms import PlainWords
-from textback.accounts.settings_actions import check_opening_hours
+from textback.accounts.settings_actions import check_opening_hours, opening_hours_problem
 from textback.calls.outcomes import LABELS, OUTCOMES
 from textback.lib import gsm7, phone
+from textback.lib import hours as lib_hours
 from textback.messaging import templating
 from textback.messaging.actions import with_first_text_additions
 from textback.providers.models import MAX_PHONES, Line
@@ -359,6 +361,33 @@ CALL_MODE_HELP = (
 )
 
 
+class OwnHoursField(forms.CharField):
+    """A line's own weekly hours typed as "Mon-Fri 08:00-17:00", one span a line."""
+
+    widget = forms.Textarea(attrs={"rows": 3, "placeholder": "Mon-Fri 08:00-17:00\nSat 09:00-12:00"})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return lib_hours.format_spans(_spans(value))
+        return value
+
+    def to_python(self, value) -> list:
+        try:
+            spans = lib_hours.parse_spans(str(value or ""))
+        except lib_hours.SpanSyntaxError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        if problem := opening_hours_problem(spans):
+            raise forms.ValidationError(problem)
+        return [[s.weekday, f"{s.opens:%H:%M}", f"{s.closes:%H:%M}"] for s in spans]
+
+
+def _spans(rows: list) -> list[lib_hours.Span]:
+    return [lib_hours.Span(int(d), time.fromisoformat(a), time.fromisoformat(b)) for d, a, b in rows]
+
+
+VARIANT_TEMPLATES = ("after_hours_template", "holiday_template", "repeat_caller_template", "emergency_template")
+
+
 class LineForm(PlainWords, forms.ModelForm):
     """Every setting of a line; `Line.clean()` (the rules the CLI and the admin use) runs on top."""
 
@@ -381,8 +410,9 @@ class LineForm(PlainWords, forms.ModelForm):
         model = Line
         fields = [
             "number", "label", "active", "call_mode", "forward_to", "ring_seconds", "delay_seconds", "staff_name",
-            "textback_enabled", "textback_template", "voicemail_template", "record_voicemail", "greeting",
-            "keyword_replies",
+            "textback_enabled", "textback_template", "voicemail_template", "after_hours_template", "holiday_template",
+            "repeat_caller_template", "emergency_triage", "emergency_template", "own_hours", "hours",
+            "record_voicemail", "greeting", "keyword_replies",
         ]  # fmt: skip
         labels = {
             "label": "Label or location",
@@ -393,6 +423,13 @@ class LineForm(PlainWords, forms.ModelForm):
             "textback_enabled": "Text back missed callers",
             "textback_template": "Text-back",
             "voicemail_template": "Text after a voicemail",
+            "after_hours_template": "Text after hours",
+            "holiday_template": "Text on a public holiday or closure",
+            "repeat_caller_template": "Text to a repeat caller",
+            "emergency_triage": "Ask after-hours callers whether it is an emergency",
+            "emergency_template": "Emergency triage text",
+            "own_hours": "This line keeps its own opening hours",
+            "hours": "This line's hours",
             "record_voicemail": "Take a voicemail when nobody answers",
             "greeting": "Voicemail greeting",
             "keyword_replies": "Who answers STOP, START and HELP",
@@ -403,10 +440,20 @@ class LineForm(PlainWords, forms.ModelForm):
             "staff_name": "Signs the text: “this is Mike at …”. Fills {staff}.",
             "greeting": "What the caller hears before the tone.",
             "voicemail_template": "Blank: the text-back is used after a voicemail too.",
+            "after_hours_template": "Sent when a call comes while you are closed. Blank: the text-back.",
+            "holiday_template": "Sent on a public holiday or a closure. Blank: the after-hours text.",
+            "repeat_caller_template": "Sent in opening hours to someone you called or texted before (after "
+            "hours they get the after-hours text). Blank: the text-back.",
+            "emergency_triage": "Off by default. For trades with after-hours dispatch: after hours, this text "
+            "is sent instead of every other one.",
+            "emergency_template": "Blank: the after-hours text.",
+            "own_hours": "Off by default: the line follows the business's opening hours. On: the hours below "
+            "(another location); the business's public holidays and closures still apply.",
         }
         widgets = {
             "textback_template": forms.Textarea(attrs={"rows": 4}),
             "voicemail_template": forms.Textarea(attrs={"rows": 4}),
+            **{name: forms.Textarea(attrs={"rows": 3}) for name in VARIANT_TEMPLATES},
             "greeting": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -416,8 +463,14 @@ class LineForm(PlainWords, forms.ModelForm):
         if preview_url:  # the previews follow what is typed (htmx posts the whole form; nothing is saved)
             live = {"hx-post": preview_url, "hx-trigger": "input changed delay:300ms", "hx-target": "#previews",
                     "hx-swap": "outerHTML", "hx-sync": "closest form:replace"}  # fmt: skip
-            for name in ("textback_template", "voicemail_template", "staff_name"):
+            for name in ("textback_template", "voicemail_template", *VARIANT_TEMPLATES, "staff_name"):
                 self.fields[name].widget.attrs.update(live)
+        self.fields["hours"] = OwnHoursField(
+            required=False,
+            label="This line's hours",
+            help_text="One span a line, 24-hour times: Mon-Fri 08:00-17:00, Sat 09:00-12:00. A span that closes "
+            "before it opens runs past midnight. Used only when the box above is ticked.",
+        )
         self.fields["forward_to"] = PhoneListField(
             country=self.business.country,
             required=False,
@@ -460,6 +513,18 @@ class LineForm(PlainWords, forms.ModelForm):
     def clean_voicemail_template(self) -> str:
         return self._fitting("voicemail_template")
 
+    def clean(self):
+        data = super().clean()
+        for name in VARIANT_TEMPLATES:
+            if name in data and not self.has_error(name):
+                try:
+                    data[name] = self._fitting(name)
+                except forms.ValidationError as exc:
+                    self.add_error(name, exc)
+        if data.get("own_hours") and not data.get("hours"):
+            self.add_error("hours", "Give the line's own hours, e.g. Mon-Fri 08:00-17:00, or untick the box above.")
+        return data
+
     def _fitting(self, name: str) -> str:
         template = self.cleaned_data[name]
         try:
@@ -473,7 +538,7 @@ class LineForm(PlainWords, forms.ModelForm):
     def warnings(self) -> list[str]:
         """What an owner should know about the saved templates (long texts), one line each."""
         found = []
-        for name in ("textback_template", "voicemail_template"):
+        for name in ("textback_template", "voicemail_template", *VARIANT_TEMPLATES):
             template = self.cleaned_data.get(name) or ""
             if template.strip() and (warning := segment_warning(longest_first_text(self.business, template))):
                 found.append(f"{self.fields[name].label}: {warning}")

@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from textback.inbox import followups_setup, setup
+from textback.inbox import followups_setup, setup, setup_hours
 from textback.rules import views as rules
 
 urlpatterns = [
     path("", setup.hub, name="settings"),
     path("profile", setup.profile, name="settings-profile"),
     path("hours", setup.hours, name="settings-hours"),
+    path("hours/holidays", setup_hours.holidays, name="settings-holidays"),
+    path("hours/closures", setup_hours.closures, name="settings-closures"),
     path("lines/", setup.lines, name="settings-lines"),
     path("lines/new", setup.line_new, name="settings-line-new"),
     path("lines/<int:pk>", setup.line, name="settings-line"),

@@ -16,9 +16,22 @@ FIELDS = {
     "staff": "the name signing the text (set per line)",
     "first_name": "the caller's first name, when we know it",
     "line": "the number the caller dialled",
+    "booking_link": "the business's online booking link",
+    "hours_today": "today's opening hours, e.g. 8 AM-5 PM, or closed",
+    "next_open": "when you next open, e.g. tomorrow at 8 AM",
+    "call_time": "when they called, e.g. this afternoon",
 }
+# What an empty field says when the template gives no {field|fallback} of its own.
+BUILT_IN_FALLBACKS = {
+    "booking_link": "by replying here",
+    "hours_today": "closed",
+    "next_open": "soon",
+    "call_time": "earlier",
+}
+HOURS_FIELDS = frozenset({"hours_today", "next_open"})  # these need the schedule built from rows
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}|]*)(?:\|([^{}]*))?\}|[{}]")
 MAX_VALUE = 60  # the longest a merge value gets (clean_value cuts it there)
+LONG_VALUES = {"booking_link": 200}  # a web address cut short is broken: it keeps its full length
 MAX_TEXT = 1600  # the longest text a provider takes (Twilio's cap on Body)
 
 
@@ -64,7 +77,7 @@ def longest(template: str) -> str:
     for literal, field, fallback in _tokens(template):
         parts.append(literal)
         if field is not None:
-            parts.append("x" * max(MAX_VALUE, len((fallback or "").strip())))
+            parts.append("x" * max(LONG_VALUES.get(field, MAX_VALUE), len((fallback or "").strip())))
     return normalise_sms_text("".join(parts)).strip()
 
 
@@ -76,17 +89,25 @@ def too_long(length: int) -> str:
     )
 
 
-def clean_value(value: object) -> str:
+def clean_value(value: object, limit: int = MAX_VALUE) -> str:
     """A merge value as it may appear in a text: one line, no control characters (C0 or C1), bounded."""
     chars = (" " if unicodedata.category(c) == "Cc" else c for c in str(value or ""))
-    return normalise_sms_text(" ".join("".join(chars).split()))[:MAX_VALUE]  # bounded after "…" became "..."
+    return normalise_sms_text(" ".join("".join(chars).split()))[:limit]  # bounded after "…" became "..."
+
+
+def fields_used(template: str) -> set[str]:
+    """The merge fields a template uses (raises TemplateError on bad syntax)."""
+    return {field for _, field, _ in _tokens(template) if field is not None}
 
 
 def render(template: str, values: dict[str, object]) -> str:
-    """The text a recipient reads, with look-alike characters made GSM-7 safe."""
+    """The text a recipient reads, with look-alike characters made GSM-7 safe. A value may be a callable,
+    called only when the template uses its field (the hours fields read the schedule only then)."""
     parts = []
     for literal, field, fallback in _tokens(template):
         parts.append(literal)
         if field is not None:
-            parts.append(clean_value(values.get(field)) or (fallback or "").strip())
+            value = values.get(field)
+            value = clean_value(value() if callable(value) else value, LONG_VALUES.get(field, MAX_VALUE))
+            parts.append(value or (fallback or "").strip() or BUILT_IN_FALLBACKS.get(field, ""))
     return normalise_sms_text("".join(parts)).strip()

@@ -1,5 +1,7 @@
 """A business's provider accounts and the phone lines it receives calls on."""
 
+from datetime import time
+
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -16,18 +18,48 @@ MAX_PHONES = 10  # Twilio dials at most 10 <Number>s at once
 PROVIDERS = [(TWILIO, "Twilio"), (SANDBOX, "Sandbox carrier (simulated)")]
 
 DEFAULT_TEXTBACK_TEMPLATE = (
-    "Hi {first_name|there}, this is {staff|the team} at {business}, sorry we missed your call. "
+    "Hi {first_name|there}, {staff|the team} at {business} here, sorry we missed your call. "
     "What's going on? Reply STOP to opt out."
 )
 DEFAULT_VOICEMAIL_TEMPLATE = (
-    "Hi {first_name|there}, this is {staff|the team} at {business}. We got your voicemail and will get back to you "
-    "shortly. Anything to add? Just reply here. Reply STOP to opt out."
+    "Hi {first_name|there}, {business} here. We got your voicemail, thanks. Anything to add before we get "
+    "back to you? Reply STOP to opt out."
 )
 
 
 def validate_e164(value: str) -> None:
     if not phone.is_e164(value):
         raise ValidationError(f"{value!r} is not a valid number in E.164 form, such as +15125550147")
+
+
+# The situations' default copy (rules/situation.py picks the situation; tests/…/test_default_copy.py holds
+# each to the rules: business named in the first six words, a question, no promise to call back, how to stop).
+DEFAULT_AFTER_HOURS_TEMPLATE = (
+    "{business} here, sorry we missed your call. We're closed now and open {next_open}. "
+    "What can we help with? Reply STOP to opt out."
+)
+DEFAULT_HOLIDAY_TEMPLATE = (
+    "{business} here, sorry we missed your call. We're closed today and back {next_open}. "
+    "What do you need? Reply STOP to opt out."
+)
+DEFAULT_REPEAT_CALLER_TEMPLATE = "Hi {first_name|there}, it's {business} again, {staff} here. Sorry we missed you, what can we do for you? Reply STOP to opt out."
+DEFAULT_EMERGENCY_TEMPLATE = (
+    "{business}: is it an emergency or can it wait until {next_open}? Reply EMERGENCY for after-hours dispatch. "
+    "Reply STOP to opt out."
+)
+
+
+def validate_hours(value) -> None:
+    """A line's own weekly spans: [[weekday 0-6, "HH:MM", "HH:MM"], …] (the forms and CLI write them so)."""
+    for span in value if isinstance(value, list) else [value]:
+        try:
+            weekday, opens, closes = span
+            time.fromisoformat(opens), time.fromisoformat(closes)
+            ok = type(weekday) is int and 0 <= weekday <= 6
+        except (TypeError, ValueError):
+            ok = False
+        if not ok:
+            raise ValidationError(f'{span!r} is not a span such as [0, "08:00", "17:00"] (Monday 8 AM to 5 PM)')
 
 
 def validate_template(value: str) -> None:
@@ -103,6 +135,34 @@ class Line(models.Model):
         blank=True,
         validators=[validate_template],
         help_text="Used instead when the caller left a voicemail; blank means use the text-back template.",
+    )
+    after_hours_template = models.TextField(
+        default=DEFAULT_AFTER_HOURS_TEMPLATE, blank=True, validators=[validate_template],
+        help_text="Sent when the call comes while closed; blank: the text-back template.",
+    )  # fmt: skip
+    holiday_template = models.TextField(
+        default=DEFAULT_HOLIDAY_TEMPLATE, blank=True, validators=[validate_template],
+        help_text="Sent on a public holiday or a closure; blank: the after-hours template.",
+    )  # fmt: skip
+    repeat_caller_template = models.TextField(
+        default=DEFAULT_REPEAT_CALLER_TEMPLATE, blank=True, validators=[validate_template],
+        help_text="Sent in opening hours to a caller you called or texted before; blank: the text-back template.",
+    )  # fmt: skip
+    emergency_triage = models.BooleanField(
+        default=False, help_text="After hours, ask whether it is an emergency (trades with after-hours dispatch)."
+    )
+    emergency_template = models.TextField(
+        default=DEFAULT_EMERGENCY_TEMPLATE, blank=True, validators=[validate_template],
+        help_text="Sent after hours when emergency triage is on; blank: the after-hours template.",
+    )  # fmt: skip
+    own_hours = models.BooleanField(
+        default=False, help_text="On: this line keeps its own weekly hours (another location); off: the business's."
+    )
+    hours = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_hours],
+        help_text='The line\'s own weekly spans: [[weekday 0=Mon, "08:00", "17:00"], …].',
     )
     record_voicemail = models.BooleanField(default=True)
     greeting = models.CharField(

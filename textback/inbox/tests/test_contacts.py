@@ -157,7 +157,7 @@ def test_the_name_feeds_first_name_in_the_next_text_back(client, bob, alpha_line
 
     missed = a_missed_call(alpha_line, caller="+15125550177")
 
-    assert Message.objects.get(call=missed).body.startswith("Hi Rosa, this is Mike")
+    assert Message.objects.get(call=missed).body.startswith("Hi Rosa, it's AlphaPlumbing again, Mike here")
 
 
 def test_a_new_name_shows_in_the_timeline_and_reaches_an_open_inbox_at_its_next_poll(client, bob, jane, alpha_line):

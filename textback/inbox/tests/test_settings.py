@@ -471,7 +471,7 @@ def test_the_live_preview_warns_of_a_long_text_and_refuses_one_too_long(client, 
 def test_the_line_page_shows_the_text_back_as_a_caller_reads_it_with_its_cost(client, alice, alpha_line):
     page = page_text(signed_in(client, alice).get(f"/b/alpha/settings/lines/{alpha_line.pk}"))
 
-    assert "Hi Jane, this is Mike at AlphaPlumbing, sorry we missed your call." in page
+    assert "Hi Jane, Mike at AlphaPlumbing here, sorry we missed your call." in page
     assert "GSM-7: " in page and "1 segment (up to 160 characters in one)" in page
 
 

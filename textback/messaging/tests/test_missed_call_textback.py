@@ -16,7 +16,7 @@ from textback.providers.sandbox.models import SandboxMessage
 
 pytestmark = pytest.mark.django_db
 
-EXPECTED = "Hi there, this is Mike at AlphaPlumbing, sorry we missed your call. What's going on? Reply STOP to opt out."
+EXPECTED = "Hi there, Mike at AlphaPlumbing here, sorry we missed your call. What's going on? Reply STOP to opt out."
 
 
 @pytest.fixture
@@ -77,9 +77,9 @@ def test_a_caller_who_left_a_voicemail_gets_the_voicemail_text(alpha_sandbox_lin
 def test_the_text_back_uses_the_callers_first_name_when_known(alpha, alpha_sandbox_line):
     Contact.objects.create(business=alpha, number=CALLER, name="Dana Lee")
 
-    miss(alpha_sandbox_line)
+    miss(alpha_sandbox_line)  # a contact on file is a repeat caller: the repeat-caller text greets them
 
-    assert textbacks().get().body.startswith("Hi Dana, this is Mike at AlphaPlumbing")
+    assert textbacks().get().body.startswith("Hi Dana, it's AlphaPlumbing again, Mike here")
 
 
 def test_an_opted_out_caller_gets_no_text_back(alpha, alpha_sandbox_line):

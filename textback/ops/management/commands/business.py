@@ -1,20 +1,25 @@
-"""textback business create|list|set|secret|followups: the businesses (tenants), their text-back rules, escalation
-and follow-ups."""
+"""textback business create|list|set|secret|followups|closures: the businesses (tenants), their text-back rules,
+escalation, follow-ups and closures."""
 
-from datetime import time, timedelta
+import argparse
+from datetime import date, time, timedelta
 
 from django.db import transaction
 from django.db.models import Count
 from django.utils.text import slugify
 
+from textback.accounts import settings_actions
 from textback.accounts.models import Business, new_signing_secret
 from textback.calls.outcomes import OUTCOMES
+from textback.lib import hours as lib_hours
 from textback.ops import cli
 from textback.ops.management.commands import consent
+from textback.ops.management.commands.line import find_line
 from textback.providers.models import Line
 from textback.rules import actions as rules
 from textback.rules import cli as rules_cli
-from textback.rules import followups, retention
+from textback.rules import closures, followups, retention
+from textback.rules.models import Closure
 
 FLAGS = {
     "name": "--name",
@@ -29,6 +34,9 @@ FLAGS = {
     "escalate_after_minutes": "--escalate-after-minutes",
     "texts_per_hour": "--texts-per-hour",
     "texts_per_day": "--texts-per-day",
+    "public_holidays": "--holidays",
+    "holiday_country": "--holiday-country",
+    "holiday_subdivision": "--holiday-region",
 }
 CAP_MAX = 100_000
 ESCALATION_MAX = 24 * 60
@@ -100,6 +108,9 @@ READERS = {
     "escalate_after_minutes": ("escalate_after_minutes", _escalation_minutes),
     "texts_per_hour": ("texts_per_hour", _cap("--texts-per-hour")),
     "texts_per_day": ("texts_per_day", _cap("--texts-per-day")),
+    "holidays": ("public_holidays", bool),
+    "holiday_country": ("holiday_country", lambda code: code.strip().upper()),
+    "holiday_region": ("holiday_subdivision", lambda code: code.strip().upper()),
 }
 
 
@@ -139,7 +150,53 @@ def add_settings_arguments(parser, *, name_required: bool) -> None:
         "'forever' (the default) keeps them. Rows and counts always stay.",
     )
     rules_cli.add_arguments(parser)
+
     add_cap_arguments(parser)
+    parser.add_argument(
+        "--holidays", action=argparse.BooleanOptionalAction,
+        help="closed on public holidays (default on; applies once opening hours are set)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--holiday-country", metavar="CC", help="whose public holidays: a two-letter code ('' = the business's country)"
+    )
+    parser.add_argument("--holiday-region", metavar="CODE", help="a state or region for its own holidays: TX, ON, SCT")
+    hours = parser.add_mutually_exclusive_group()
+    hours.add_argument(
+        "--hours", metavar="SPANS", help="weekly opening hours in the business's time zone, e.g. "
+        "'Mon-Fri 08:00-17:00; Sat 09:00-12:00' (default: none set, always open)",
+    )  # fmt: skip
+    hours.add_argument("--always-open", action="store_true", help="remove the opening hours: always open")
+
+
+def _opening_hours(options: dict) -> list | None:
+    """The weekly spans --hours gives ([] for --always-open), or None when neither was given."""
+    if options.get("always_open"):
+        return []
+    if options.get("hours") is None:
+        return None
+    try:
+        spans = lib_hours.parse_spans(options["hours"])
+    except lib_hours.SpanSyntaxError as exc:
+        raise cli.fail(f"--hours: {exc}") from None
+    if not spans or (problem := settings_actions.opening_hours_problem(spans)):
+        raise cli.fail(f"--hours: {problem if spans else 'give at least one span, or --always-open'}")
+    return spans
+
+
+def _hours_words(spans: list) -> str:
+    return "; ".join(lib_hours.format_spans(spans).splitlines()) if spans else "none, always open"
+
+
+def _check_holidays(business, fields: dict) -> None:
+    if "holiday_country" not in fields and "holiday_subdivision" not in fields:
+        return
+    country = fields.get("holiday_country", business.holiday_country)
+    region = fields.get("holiday_subdivision", business.holiday_subdivision)
+    try:
+        closures.check_holidays(business, country, region)
+    except closures.Invalid as exc:
+        flag = "--holiday-region" if exc.field == "holiday_subdivision" else "--holiday-country"
+        raise cli.fail(f"{flag}: {exc}") from None
 
 
 def add_cap_arguments(parser) -> None:
@@ -166,7 +223,49 @@ class Command(cli.VerbCommand):
         "set": "Change a business's settings.",
         "secret": "Print the HMAC secret that signs calls posted to /hooks/generic/call.",
         "followups": "Show or change the follow-ups (off by default): --on/--off, --window, --step.",
+        "closures": "Days a business (or one line) is closed besides its weekly hours: add, list or remove them.",
     }
+
+    def add_closures_arguments(self, parser):
+        parser.add_argument("what", choices=["add", "list", "remove"], help="add, list or remove closures")
+        parser.add_argument("slug")
+        parser.add_argument("--first", metavar="YYYY-MM-DD", help="add: the first day closed")
+        parser.add_argument("--last", metavar="YYYY-MM-DD", help="add: the last day closed (default: --first)")
+        parser.add_argument("--label", default="", help="add: why, e.g. 'Staff training' (callers may read it)")
+        parser.add_argument("--line", metavar="NUMBER", help="add: only this line is closed (default: every line)")
+        parser.add_argument("--id", type=int, help="remove: the closure's id, as `closures list` shows it")
+
+    def do_closures(self, *, what, slug, **options):
+        business = cli.business(slug)
+        if what == "list":
+            rows = Closure.objects.filter(business=business).select_related("line").order_by("first_day")
+            cli.table(self.stdout, ["ID", "FIRST", "LAST", "LINE", "LABEL"],
+                      [(c.pk, c.first_day, c.last_day, c.line.number if c.line else "all", c.label) for c in rows])  # fmt: skip
+        elif what == "add":
+            self._add_closure(business, **options)
+        else:
+            closure = Closure.objects.filter(business=business, pk=options["id"]).first() if options["id"] else None
+            if closure is None:
+                raise cli.fail("--id: give the id of one of this business's closures; `closures list` shows them")
+            with transaction.atomic():
+                closures.do_remove_closure(closure)
+            self.stdout.write(f"Removed the closure {closure}.")
+
+    def _add_closure(self, business, *, first, last, label, line, **options):
+        line_row = None
+        if line:
+            line_row = find_line(line)
+            if line_row.business_id != business.pk:
+                raise cli.fail(f"--line: {line_row.number} is not a line of {business.slug}")
+        try:
+            first_day = date.fromisoformat(first or "")
+            last_day = date.fromisoformat(last) if last else None
+            first_day, last_day = closures.check_closure(business, first_day, last_day, line_row)
+        except ValueError as exc:
+            raise cli.fail(f"--first/--last: {exc}; give dates as YYYY-MM-DD") from None
+        with transaction.atomic():
+            closure = closures.do_add_closure(business, first_day, last_day, label.strip(), line_row)
+        self.stdout.write(f"Added closure {closure.pk}: {closure}.")
 
     def add_create_arguments(self, parser):
         add_settings_arguments(parser, name_required=True)
@@ -242,10 +341,14 @@ class Command(cli.VerbCommand):
         if Business.objects.filter(slug=slug).exists():
             raise cli.fail(f"a business with the slug {slug!r} exists already; choose another with --slug")
         business = Business(slug=slug, **changes(options))
+        _check_holidays(business, changes(options))
+        spans = _opening_hours(options)
         with transaction.atomic():
             cli.save(business, FLAGS)
             _set_retention(business, options.get("retention_days"))
             rules_cli.apply(business, options)
+            if spans:
+                settings_actions.do_set_opening_hours(business, spans)
         self.stdout.write(business.slug)
 
     def do_list(self, **options):
@@ -273,18 +376,25 @@ class Command(cli.VerbCommand):
     def do_set(self, *, slug, **options):
         business = cli.business(slug)
         fields = changes(options)
+        _check_holidays(business, fields)
+        spans = _opening_hours(options)
         retention_days = options.get("retention_days")
-        if not fields and retention_days is None and not rules_cli.given(options):
+        if not fields and spans is None and retention_days is None and not rules_cli.given(options):
             raise cli.fail("nothing to change: give at least one option, such as --help-contact or --time-zone")
         for field, value in fields.items():
             setattr(business, field, value)
         with transaction.atomic():
             if fields:
                 cli.save(business, FLAGS)
+            if spans is not None:
+                settings_actions.do_set_opening_hours(business, spans)
             _set_retention(business, retention_days)
             applied = rules_cli.apply(business, options)
+        if spans is not None:
+            self.stdout.write(f"Set the opening hours of {business.slug}: {_hours_words(spans)}.")
         changed = [*(FLAGS[f] for f in fields), *(["--retention-days"] if retention_days is not None else []), *applied]
-        self.stdout.write(f"Updated {business.slug}: {', '.join(changed)}.")
+        if changed:
+            self.stdout.write(f"Updated {business.slug}: {', '.join(changed)}.")
         for cap in ("texts_per_hour", "texts_per_day"):
             if fields.get(cap) == 0:
                 self.stdout.write(f"{FLAGS[cap]} 0: no cap; a flood of calls is texted back without limit.")

@@ -1,11 +1,14 @@
 """textback line add|set|list|show: a business's phone numbers, how calls to them are handled, what the text says."""
 
 import argparse
+from datetime import time
 
 from django.core.management.base import CommandError
 from django.db import transaction
 
 from textback.accounts.models import Business
+from textback.accounts.settings_actions import opening_hours_problem
+from textback.lib import hours as lib_hours
 from textback.lib import phone
 from textback.lib.urls import is_local
 from textback.messaging.templating import FIELDS
@@ -32,6 +35,13 @@ FLAGS = {
     "greeting": "--greeting",
     "keyword_replies": "--keyword-replies",
     "textback_enabled": "--textback",
+    "after_hours_template": "--after-hours-template",
+    "holiday_template": "--holiday-template",
+    "repeat_caller_template": "--repeat-caller-template",
+    "emergency_template": "--emergency-template",
+    "emergency_triage": "--emergency-triage",
+    "own_hours": "--own-hours",
+    "hours": "--own-hours",
 }
 # option → model field, for options stored as typed
 PLAIN = {
@@ -46,6 +56,11 @@ PLAIN = {
     "greeting": "greeting",
     "keyword_replies": "keyword_replies",
     "textback": "textback_enabled",
+    "after_hours_template": "after_hours_template",
+    "holiday_template": "holiday_template",
+    "repeat_caller_template": "repeat_caller_template",
+    "emergency_template": "emergency_template",
+    "emergency_triage": "emergency_triage",
 }
 
 
@@ -70,6 +85,30 @@ def add_line_arguments(parser, *, creating: bool) -> None:
     parser.add_argument("--greeting", metavar="TEXT", help="what the caller hears before the voicemail tone")
     parser.add_argument("--keyword-replies", choices=KEYWORD_REPLIES, help="who answers STOP/START/HELP")
     parser.add_argument("--textback", action=argparse.BooleanOptionalAction, help="text missed callers from this line")
+    parser.add_argument(
+        "--after-hours-template", metavar="TEXT", help="the text while closed ('' = use --template); default names "
+        "the business and says when it opens with {next_open}",
+    )  # fmt: skip
+    parser.add_argument(
+        "--holiday-template", metavar="TEXT", help="the text on a public holiday or closure ('' = the after-hours one)"
+    )
+    parser.add_argument(
+        "--repeat-caller-template", metavar="TEXT", help="the text in opening hours to a caller called or texted "
+        "before ('' = use --template)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--emergency-triage", action=argparse.BooleanOptionalAction,
+        help="after hours, send --emergency-template instead of every other text (default off)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--emergency-template", metavar="TEXT", help="the emergency triage text ('' = the after-hours one)"
+    )
+    hours = parser.add_mutually_exclusive_group()
+    hours.add_argument(
+        "--own-hours", metavar="SPANS", help="this line's own weekly hours, e.g. 'Mon-Fri 08:00-17:00; Sat 09:00-12:00' "
+        "(default: the business's hours)",
+    )  # fmt: skip
+    hours.add_argument("--business-hours", action="store_true", help="follow the business's hours again")
     parser.add_argument(
         "--configure-provider",
         action="store_true",
@@ -121,6 +160,20 @@ def apply(line: Line, options: dict) -> list[str]:
     if options.get("forward_to") is not None:
         line.forward_to = cli.numbers(options["forward_to"], line.business.country, "--forward-to")
         changed.append("--forward-to")
+    if options.get("own_hours") is not None:
+        try:
+            spans = lib_hours.parse_spans(options["own_hours"])
+        except lib_hours.SpanSyntaxError as exc:
+            raise cli.fail(f"--own-hours: {exc}") from None
+        if not spans:
+            raise cli.fail("--own-hours: give at least one span, e.g. 'Mon-Fri 08:00-17:00'; or --business-hours")
+        if problem := opening_hours_problem(spans):
+            raise cli.fail(f"--own-hours: {problem}")
+        line.own_hours, line.hours = True, [[s.weekday, f"{s.opens:%H:%M}", f"{s.closes:%H:%M}"] for s in spans]
+        changed.append("--own-hours")
+    if options.get("business_hours"):
+        line.own_hours = False
+        changed.append("--business-hours")
     return changed
 
 
@@ -131,6 +184,16 @@ def refuse_taken(number: str) -> None:
             f"--number: {number} is a line of {taken.business.slug} already; "
             f"change it with `textback line set {number}`"
         )
+
+
+NOT_SHOWN = {"account", "own_hours", "hours"}
+
+
+def _own_hours(line: Line) -> str:
+    if not line.own_hours:
+        return "no (the business's hours)"
+    spans = [lib_hours.Span(d, time.fromisoformat(a), time.fromisoformat(b)) for d, a, b in line.hours]
+    return "; ".join(lib_hours.format_spans(spans).splitlines())
 
 
 def shown(value: object) -> str:
@@ -272,7 +335,8 @@ class Command(cli.VerbCommand):
     def do_show(self, *, number, **options):
         line = find_line(number)
         rows = [("business", line.business.slug), ("account", f"{line.account.pk} ({line.account.provider})")]
-        rows += [(flag.lstrip("-"), getattr(line, field)) for field, flag in FLAGS.items() if field != "account"]
+        rows += [(flag.lstrip("-"), getattr(line, field)) for field, flag in FLAGS.items() if field not in NOT_SHOWN]
+        rows.append(("own-hours", _own_hours(line)))
         for name, value in rows:
             self.stdout.write(f"{name + ':':20} {shown(value)}")
         self._print_set_up(line)

@@ -72,7 +72,7 @@ def test_a_call_nobody_answers_gets_one_text_back(alpha_line, twilio_post):
     [text] = textbacks()
     assert text.contact.number == "+15125550147" and text.call == call
     assert text.body == (
-        "Hi there, this is Mike at AlphaPlumbing, sorry we missed your call. What's going on? Reply STOP to opt out."
+        "Hi there, Mike at AlphaPlumbing here, sorry we missed your call. What's going on? Reply STOP to opt out."
     )
     assert (text.encoding, text.segments) == ("GSM-7", 1)
     assert OutboxItem.objects.get(message=text).status == OutboxItem.PENDING
