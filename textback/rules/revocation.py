@@ -79,9 +79,12 @@ def _words(part: str) -> list[str]:
 
 # --- what a clause can be --------------------------------------------------------------------------------
 
+# An emergency word in front ("URGENT stop texting me") is emphasis, not an emergency: the request that
+# fills the rest of the clause wins, so the opt-out is honoured rather than the on-call paged.
 _LEAD = (r"(?:(?:ok|okay|hey|hi|hello|just|so|and|but|please|seriously|again|i said|i told you to|"
          r"i asked you to|i want you to|can you|could you|would you|will you|por favor|svp|stp|merci de|"
-         r"s il vous plait|sorry|sorry but|im sorry but|no|nope|yeah|yes|hola|bonjour)\s+)*")  # fmt: skip
+         r"s il vous plait|sorry|sorry but|im sorry but|no|nope|yeah|yes|hola|bonjour|emergency|urgent|"
+         r"urgente|emergencia|urgencia|urgence)\s+)*")  # fmt: skip
 _TAIL = (r"(?:\s+(?:please|thanks|thank you|now|anymore|again|ever|at all|ok|okay|asap|for good|seriously|"
          r"por favor|gracias|ya|svp|stp|merci|s il vous plait|immediately|right now|today|lol|forever|mas|"
          r"plus|jamais|nunca|bye|goodbye|adios|thank|you|its|it|already|buddy|man|dude|sir|maam|pal))*")  # fmt: skip
