@@ -70,10 +70,16 @@ def do_set_retention(business, days: int | None) -> None:
 
 
 def _queue(business, due_at: datetime) -> None:
-    OutboxItem.objects.get_or_create(
+    item, created = OutboxItem.objects.get_or_create(
         idempotency_key=f"{RETENTION}:{business.pk}:{due_at:%Y%m%d%H%M}",
         defaults={"business": business, "kind": RETENTION, "due_at": due_at, "created_at": timezone.now()},
     )
+    if not created and item.status == OutboxItem.CANCELED:
+        # Switched off and on again before the night came: that night's row was canceled, and the key is the
+        # night's, so revive it rather than leave no row (and no nightly run ever after).
+        OutboxItem.objects.filter(pk=item.pk, status=OutboxItem.CANCELED).update(
+            status=OutboxItem.PENDING, result="", finished_at=None, attempts=0, last_error=""
+        )
     wake.after_commit(due_at)
 
 

@@ -136,6 +136,17 @@ def test_switching_retention_off_cancels_the_nightly_row(alpha):
 
 
 @pytest_db
+def test_it_keeps_the_nightly_run_when_retention_is_switched_off_and_on_again_before_3_am(alpha):
+    retention.do_set_retention(alpha, 30)
+    retention.do_set_retention(alpha, None)
+    retention.do_set_retention(alpha, 30)
+
+    [pending] = OutboxItem.objects.filter(kind=retention.RETENTION, status=OutboxItem.PENDING)
+    assert pending.due_at == retention.next_run(timezone.now(), alpha.time_zone)
+    assert (pending.result, pending.finished_at) == ("", None)
+
+
+@pytest_db
 def test_keep_forever_by_default_queues_nothing(alpha):
     assert retention.days_for(alpha) is None
     assert not OutboxItem.objects.filter(kind=retention.RETENTION).exists()
