@@ -42,7 +42,9 @@ def who(contact) -> str:
     """'Jane (512) 555-0147', or just the number, as staff read it."""
     if contact is None:
         return "an unknown number"
-    number = phone.pretty(contact.number) if phone.is_e164(contact.number) else contact.number
+    # An erased contact's number is a hash: pretty() names it "Erased number", never shows the hash.
+    readable = phone.is_e164(contact.number) or contact.number.startswith(phone.ERASED)
+    number = phone.pretty(contact.number) if readable else contact.number
     return f"{contact.name} {number}" if contact.name else number
 
 

@@ -27,6 +27,7 @@ from textback.messaging.models import (
     Message,
     Suppression,
 )
+from textback.rules import hooks as rules
 
 ERASED_PREFIX = phone.ERASED  # an erased contact's number: the prefix and the start of its hash
 LEDGER_COLUMNS = ["when (UTC)", "number", "event", "source", "keyword or phrase", "line", "message id"]
@@ -176,12 +177,15 @@ def do_erase_contact(contact: Contact, by) -> Erasure:
     stop_the_clock(business, number)  # nobody can answer them now: no SLA wait, no escalation
     conversations = list(Conversation.objects.filter(business=business, contact=contact).values_list("pk", flat=True))
     calls = list(_calls_of(business, contact, number).values_list("pk", "provider_call_id"))
+    # Before the alerts are blanked: a page still escalating would text the next person an empty page.
+    rules.on_contact_erased(business, conversations)
     counts = {
         "messages": _erase_messages(business, contact),
         "calls": _erase_calls(business, [pk for pk, _ in calls], hashed),
         "notes": ConversationEvent.objects.filter(
             conversation_id__in=conversations, kind__in=[ConversationEvent.NOTE, ConversationEvent.CONTACT_NAMED]
-        ).update(body=""),
+        ).update(body="")
+        + forget_caller_words(ConversationEvent.objects.filter(conversation_id__in=conversations)),
         "consent_events": _erase_ledger(business, number, hashed),
         "alerts": _erase_alerts(business, conversations, [pk for pk, _ in calls]),
         "provider_events": _erase_provider_events(business, contact, [sid for _, sid in calls]),
@@ -204,6 +208,16 @@ def do_erase_contact(contact: Contact, by) -> Erasure:
 
 
 ERASED = "erased"  # the ConversationEvent kind written on each of an erased contact's conversations
+
+
+def forget_caller_words(events) -> int:
+    """Blank the timeline events (a ConversationEvent queryset) whose body is the caller's words: the phrase
+    staff confirmed or dismissed as an opt-out; and drop the caller's word an emergency page quotes. For
+    erasure and for retention."""
+    from textback.messaging.revocations import OPT_OUT_CONFIRMED, OPT_OUT_DISMISSED
+
+    blanked = events.filter(kind__in=[OPT_OUT_CONFIRMED, OPT_OUT_DISMISSED]).exclude(body="").update(body="")
+    return blanked + rules.forget_quoted_words(events)
 
 
 def _calls_of(business, contact: Contact, number: str):

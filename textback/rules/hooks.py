@@ -25,3 +25,17 @@ def banner(conversation_id: int) -> str:
     from textback.rules import paging
 
     return paging.banner(conversation_id)
+
+
+def on_contact_erased(business, conversation_ids: list[int]) -> None:
+    """A contact's data is being erased: their emergency pages stop (inside the erasure's transaction)."""
+    from textback.rules import paging
+
+    paging.stop_for_erasure(business, conversation_ids)
+
+
+def forget_quoted_words(events) -> int:
+    """Drop the caller's words the rules' timeline events quote (erasure, retention). Returns how many."""
+    from textback.rules import paging
+
+    return paging.forget_quoted_words(events)

@@ -193,6 +193,41 @@ def _event(page: Page, kind: str, sentence: str, actor=None) -> None:
     )  # fmt: skip
 
 
+# The first step's sentence quotes the caller's word: "Emergency (“water everywhere”): paged Mike".
+_QUOTED = re.compile(r"^Emergency \(\u201c.*?\u201d\):", re.DOTALL)
+
+
+def forget_quoted_words(events) -> int:
+    """Of these timeline events (a ConversationEvent queryset), drop the caller's word the first page quotes;
+    what happened (who was paged) stays. Pages are rare: one update per event is cheap."""
+    forgotten = 0
+    for pk, body in events.filter(kind=PAGED, body__startswith="Emergency (").values_list("pk", "body"):
+        forgotten += ConversationEvent.objects.filter(pk=pk).update(body=_QUOTED.sub("Emergency:", body, count=1))
+    return forgotten
+
+
+def stop_for_erasure(business, conversation_ids: list[int]) -> int:
+    """The caller's data is being erased: nobody is paged any more about a person no longer on record, with
+    an empty page and a hashed number. Their open pages end, the pending escalations and page texts not sent
+    yet are canceled, and the word that matched is forgotten. Inside the erasure's transaction."""
+    pages = list(
+        Page.objects.select_for_update().filter(
+            business=business, conversation_id__in=conversation_ids, status=Page.OPEN
+        )
+    )
+    for page in pages:
+        _cancel_escalation(page, "the caller's data was erased")
+        _event(page, EXHAUSTED, "Paging stopped: the caller's data was erased")
+    Page.objects.filter(pk__in=[page.pk for page in pages]).update(status=Page.EXHAUSTED)
+    waiting = Alert.objects.filter(
+        business=business, event=Alert.PAGE, conversation_id__in=conversation_ids, status=Alert.QUEUED
+    )
+    for alert in waiting:
+        channels.cancel(alert, "erased", "the caller's data was erased")
+    Page.objects.filter(business=business, conversation_id__in=conversation_ids).exclude(word="").update(word="")
+    return len(pages)
+
+
 def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 

@@ -202,3 +202,22 @@ def test_a_clear_opt_out_after_a_borderline_one_leaves_staff_nothing_to_decide(a
 
     assert revocations.pending_phrase(contact()) is None
     assert actions.is_opted_out(alpha, CALLER) and confirmations().count() == 1
+
+
+def test_it_forgets_the_callers_words_on_the_timeline_when_their_data_is_erased(
+    alpha_sandbox_line, text_in, alice, bob
+):
+    from textback.messaging import records
+
+    confirmed = text_in(alpha_sandbox_line, "wrong number")
+    decide_it(confirmed.conversation, revocations.do_confirm_opt_out, alice)
+    dismissed = text_in(alpha_sandbox_line, "no thanks", from_number="+15125550148")
+    decide_it(dismissed.conversation, revocations.do_dismiss_opt_out, bob)
+
+    with transaction.atomic():
+        records.do_erase_contact(contact(), alice)
+        records.do_erase_contact(Contact.objects.get(number="+15125550148"), alice)
+
+    kinds = [revocations.OPT_OUT_CONFIRMED, revocations.OPT_OUT_DISMISSED]
+    assert ConversationEvent.objects.filter(kind__in=kinds).count() == 2
+    assert set(ConversationEvent.objects.filter(kind__in=kinds).values_list("body", flat=True)) == {""}

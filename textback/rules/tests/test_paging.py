@@ -236,3 +236,46 @@ def test_book_without_a_link_asks_staff_to_answer(alpha, alpha_line):
     assert not Message.objects.filter(purpose=routes.BOOKING_LINK).exists()
     (event,) = ConversationEvent.objects.filter(kind=routes.BOOK_NO_LINK)
     assert "no booking link is set" in event.body
+
+
+# --- erasure ---------------------------------------------------------------------------------------
+
+
+def erase_the_caller(by) -> None:
+    from textback.messaging.models import Contact
+    from textback.messaging.records import do_erase_contact
+
+    with transaction.atomic():
+        do_erase_contact(Contact.objects.get(number=CALLER), by)
+
+
+def test_it_stops_paging_when_the_callers_data_is_erased(on_call, alpha_line, clock, run_outbox, alice):
+    an_inbound_text(alpha_line, "EMERGENCY water everywhere")
+    erase_the_caller(alice)
+
+    assert Page.objects.get().status != Page.OPEN
+    assert OutboxItem.objects.get(kind=paging.ESCALATE).status == OutboxItem.CANCELED
+    clock.shift(timedelta(minutes=10))
+    run_outbox()
+    assert paged_phones() == [BOB_PHONE]  # nobody else is woken about a person who is no longer on record
+
+
+def test_it_forgets_the_emergency_words_quoted_on_the_timeline_when_the_caller_is_erased(
+    on_call, alpha_line, clock, alice
+):
+    an_inbound_text(alpha_line, "EMERGENCY water everywhere")
+    erase_the_caller(alice)
+
+    said = " ".join(ConversationEvent.objects.values_list("body", flat=True))
+    assert "water everywhere" not in said and "paged bob" in said
+    assert Page.objects.get().word == ""
+
+
+def test_it_names_an_erased_caller_erased_number_in_a_page_or_an_answer_to_an_ack(on_call, alpha_line, clock, alice):
+    from textback.alerts import compose
+    from textback.messaging.models import Contact
+
+    an_inbound_text(alpha_line, "EMERGENCY water everywhere")
+    erase_the_caller(alice)
+
+    assert compose.who(Contact.objects.get(number__startswith="erased:")) == "Erased number"
