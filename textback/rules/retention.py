@@ -3,8 +3,8 @@
 The rule is pure (`next_run`, `cutoff`); the work is one outbox row per business per night, due at 03:00 in
 the business's time zone, which re-queues itself for the next night in the transaction that does the work.
 Rows stay (a text keeps its direction, purpose, status, length and time; a call its outcome and times), so
-every count and report stays as it was; only the words, the pictures and the recording links go. The consent
-ledger is a legal record and is kept whole.
+every count and report stays as it was; only the words, the pictures and the recording links go, with their
+copies in alerts, provider payloads and the timeline. The consent ledger is a legal record and is kept whole.
 
 Recordings and pictures live at the provider (we only pass them on, inbox/media.py): forgetting their
 links is what textback can do; deleting them at the provider is the provider account's setting.
@@ -112,7 +112,8 @@ def keep_the_chain(item: OutboxItem, error: str) -> None:
 
 
 def forget_older_than(business, before: datetime) -> tuple[int, int]:
-    """Blank the bodies and pictures of texts, and the recording links of calls, from before `before`."""
+    """Blank the bodies and pictures of texts, the recording links of calls, and the copies of their words,
+    from before `before`. Returns (texts, recordings) blanked."""
     from textback.calls.models import Call
     from textback.messaging.models import Message, MessageStatus
 
@@ -121,7 +122,28 @@ def forget_older_than(business, before: datetime) -> tuple[int, int]:
     )
     texts = _in_batches(old_texts.exclude(body="", media=[]), body="", media=[])
     old_calls = Call.objects.filter(business=business, started_at__lt=before).exclude(recording_url="")
-    return texts, _in_batches(old_calls, recording_url="")
+    recordings = _in_batches(old_calls, recording_url="")
+    _forget_copies(business, before)
+    return texts, recordings
+
+
+def _forget_copies(business, before: datetime) -> None:
+    """The words live on in copies, blanked as erasure blanks them: the alerts that quoted a text (reply
+    alerts, page texts, emails; one not sent yet goes out whole), the providers' raw webhook payloads (Body,
+    RecordingUrl…), and the timeline events that quote the caller (messaging/records.py)."""
+    from textback.alerts.models import Alert
+    from textback.calls.models import WebhookEvent
+    from textback.messaging.models import ConversationEvent
+    from textback.messaging.records import forget_caller_words
+
+    old_alerts = Alert.objects.filter(business=business, created_at__lt=before).exclude(
+        status__in=[Alert.QUEUED, Alert.RETRYING]
+    )
+    _in_batches(old_alerts.exclude(body="", subject="", payload={}), body="", subject="", payload={})
+    old_events = WebhookEvent.objects.filter(business=business, received_at__lt=before).exclude(payload={})
+    _in_batches(old_events, payload={})
+    with transaction.atomic():
+        forget_caller_words(ConversationEvent.objects.filter(business=business, at__lt=before))
 
 
 def _in_batches(queryset, **blank) -> int:

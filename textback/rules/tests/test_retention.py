@@ -10,10 +10,12 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from textback.calls.models import Call
-from textback.messaging.models import ConsentEvent, Message, MessageStatus
+from textback.alerts.models import Alert
+from textback.calls.models import Call, WebhookEvent
+from textback.messaging import revocations
+from textback.messaging.models import ConsentEvent, ConversationEvent, Message, MessageStatus
 from textback.outbox.models import OutboxItem
-from textback.rules import retention
+from textback.rules import paging, retention
 from textback.testing import a_missed_call, an_inbound_text
 
 ZONES = ["America/Chicago", "America/New_York", "Europe/Paris", "Australia/Lord_Howe", "America/Santiago",
@@ -111,6 +113,49 @@ def test_a_run_queues_exactly_one_row_for_the_next_night(old_and_new, run_outbox
     [pending] = OutboxItem.objects.filter(kind=retention.RETENTION, status=OutboxItem.PENDING)
     assert pending.due_at == retention.next_run(first.due_at, old_and_new.time_zone)
     assert pending.due_at - first.due_at == timedelta(days=1)
+
+
+@pytest_db
+def test_it_forgets_the_copies_of_old_words_in_alerts_provider_payloads_and_the_timeline(old_and_new, run_outbox):
+    business = old_and_new
+    conversation = Message.objects.get(body="old words").conversation
+    long_ago = timezone.now() - timedelta(days=100)
+
+    def an_alert(key, when, status=Alert.SENT):
+        return Alert.objects.create(
+            business=business, event=Alert.REPLY, channel=Alert.EMAIL, to="bob@alpha.example", subject="Jane texted",
+            body="old words", payload={"text": "old words"}, key=key, status=status, created_at=when,
+        )  # fmt: skip
+
+    old_alert, waiting, new_alert = (
+        an_alert("a1", long_ago),
+        an_alert("a2", long_ago, Alert.QUEUED),
+        an_alert("a3", timezone.now()),
+    )
+    old_hook = WebhookEvent.objects.create(provider="twilio", endpoint="sms", key="SM1", business=business,
+                                           payload={"Body": "old words"}, received_at=long_ago)  # fmt: skip
+    new_hook = WebhookEvent.objects.create(provider="twilio", endpoint="sms", key="SM2", business=business,
+                                           payload={"Body": "new words"}, received_at=timezone.now())  # fmt: skip
+    for kind, body in (
+        (revocations.OPT_OUT_DISMISSED, "old words"),
+        (paging.PAGED, "Emergency (\u201cold words\u201d): paged bob"),
+    ):
+        ConversationEvent.objects.create(
+            business=business, conversation=conversation, kind=kind, body=body, at=long_ago
+        )
+    retention.do_set_retention(business, 30)
+
+    with time_machine.travel(OutboxItem.objects.get(kind=retention.RETENTION).due_at + timedelta(seconds=1)):
+        run_outbox()
+
+    old_alert.refresh_from_db()
+    assert (old_alert.body, old_alert.subject, old_alert.payload) == ("", "", {})
+    assert Alert.objects.get(pk=waiting.pk).body == "old words"  # not sent yet: it goes out whole
+    assert Alert.objects.get(pk=new_alert.pk).body == "old words"
+    assert WebhookEvent.objects.get(pk=old_hook.pk).payload == {}
+    assert WebhookEvent.objects.get(pk=new_hook.pk).payload == {"Body": "new words"}
+    said = list(ConversationEvent.objects.filter(at__lt=long_ago + timedelta(seconds=1)).values_list("body", flat=True))
+    assert "old words" not in " ".join(said) and "Emergency: paged bob" in said
 
 
 @pytest_db
