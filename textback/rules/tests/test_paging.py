@@ -279,3 +279,12 @@ def test_it_names_an_erased_caller_erased_number_in_a_page_or_an_answer_to_an_ac
     erase_the_caller(alice)
 
     assert compose.who(Contact.objects.get(number__startswith="erased:")) == "Erased number"
+
+
+def test_it_opts_out_rather_than_pages_a_caller_who_writes_urgent_stop_texting_me(on_call, alpha_line, clock):
+    from textback.messaging import actions
+
+    an_inbound_text(alpha_line, "URGENT stop texting me")
+
+    assert not Page.objects.exists() and paged_phones() == [] and caller_told() == []
+    assert actions.is_opted_out(alpha_line.business, CALLER)
