@@ -252,11 +252,14 @@ def _erase_ledger(business, number: str, hashed: str) -> int:
 
 
 def _erase_alerts(business, conversations: list[int], calls: list[int]) -> int:
+    from textback.alerts import channels
     from textback.alerts.models import Alert
 
-    return Alert.objects.filter(Q(conversation_id__in=conversations) | Q(call_id__in=calls), business=business).update(
-        body="", subject="", payload={}
-    )
+    about = Alert.objects.filter(Q(conversation_id__in=conversations) | Q(call_id__in=calls), business=business)
+    # One not sent yet would go out blank, about nobody: it is taken back instead.
+    for alert in about.filter(status__in=[Alert.QUEUED, Alert.RETRYING]):
+        channels.cancel(alert, "erased", "the contact's data was erased")
+    return about.update(body="", subject="", payload={})
 
 
 def _erase_provider_events(business, contact: Contact, call_sids: list[str]) -> int:

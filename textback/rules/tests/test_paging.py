@@ -288,3 +288,13 @@ def test_it_opts_out_rather_than_pages_a_caller_who_writes_urgent_stop_texting_m
 
     assert not Page.objects.exists() and paged_phones() == [] and caller_told() == []
     assert actions.is_opted_out(alpha_line.business, CALLER)
+
+
+def test_it_sends_no_blank_alert_about_a_caller_erased_before_it_went(on_call, alpha_line, clock, alice, run_outbox):
+    an_inbound_text(alpha_line, "EMERGENCY water everywhere")
+    assert Alert.objects.filter(status=Alert.QUEUED).exists()
+    erase_the_caller(alice)
+
+    assert not Alert.objects.filter(status__in=[Alert.QUEUED, Alert.RETRYING]).exists()
+    run_outbox()
+    assert not Alert.objects.filter(status=Alert.SENT).exists()
