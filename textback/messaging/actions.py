@@ -484,6 +484,9 @@ def _act_on_keyword(keyword: keywords.Keyword, line, contact: Contact, message: 
         record_consent(
             business, contact.number, ConsentEvent.HELP, source=source, keyword=keyword.word, line=line, message=message
         )
+        # HELP is a reply too, so "did you still need a hand…" would be a nag: the follow-ups go. The text-back
+        # on its way still goes (it answers the missed call, which HELP does not).
+        cancel_pending(business, contact, purposes=[Message.FOLLOWUP], why="the contact replied")
         _reply(line, contact, message, Message.HELP, help_text(business, line), always=True)
     return True
 

@@ -59,6 +59,9 @@ def queue_followups(call, contact: Contact, textback: Message, textback_due: dat
     window = business_window(business, plan)
     consent_at = call.ended_at or timezone.now()
     canadian = phone.facts(contact.number).region == "CA"
+    # One set of follow-ups per contact: a missed call after the cool-down replaces the set an earlier one
+    # left pending (same transaction), or the caller would get both sets' "did you still need a hand…".
+    messaging.cancel_pending(business, contact, purposes=[Message.FOLLOWUP], why="a newer missed call queued its own")
     return [
         _queue(call, contact, textback, n, step, window, number, textback_due, consent_at if canadian else None)
         for n, step in enumerate(followups.steps_from(plan.steps), 1)
