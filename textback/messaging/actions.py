@@ -27,6 +27,7 @@ from textback.messaging.models import (
     Contact,
     Conversation,
     ConversationEvent,
+    ExcludedNumber,
     Message,
     MessageStatus,
     MessageStatusEvent,
@@ -45,6 +46,12 @@ _OPT_OUT_INSTRUCTION = re.compile(
 )
 # Responses to the recipient's own request may reach a number that has opted out.
 ALLOWED_WHEN_OPTED_OUT = frozenset({Message.OPT_OUT_CONFIRMATION, Message.HELP})
+# A number on the do-not-text list (staff, suppliers, family) gets no automatic text of any purpose, now or
+# added later (a booking link, "we have paged…"): only a person's reply and the answers the carrier rules
+# require to the number's own STOP, START or HELP.
+ALLOWED_WHEN_EXCLUDED = frozenset(
+    {Message.REPLY, Message.OPT_OUT_CONFIRMATION, Message.OPT_IN_CONFIRMATION, Message.HELP}
+)
 NO_FIRST_TEXT_ADDITIONS = frozenset({Message.OPT_OUT_CONFIRMATION, Message.OPT_IN_CONFIRMATION})
 NEVER_RECEIVED = (*MessageStatus.NOT_SENT, MessageStatus.FAILED, MessageStatus.UNDELIVERED)
 NOT_COUNTED = (*MessageStatus.NOT_SENT, MessageStatus.FAILED)  # automatic texts the cool-down does not count
@@ -216,6 +223,16 @@ def opted_out_numbers(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
     latest = {(business_id, number): kind for business_id, number, kind in rows}
     unknown = {pair for pair in pairs if pair not in latest}  # an erased opt-out left only its hash
     return {pair for pair in pairs if latest.get(pair) == ConsentEvent.OPT_OUT} | records.suppressed_pairs(unknown)
+
+
+def excluded_numbers(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Which of these (business id, number) pairs are on the business's do-not-text list: read once for a batch."""
+    if not pairs:
+        return set()
+    found = ExcludedNumber.objects.filter(
+        business_id__in={b for b, _ in pairs}, number__in={n for _, n in pairs}
+    ).values_list("business_id", "number")
+    return set(found) & pairs
 
 
 OPT_OUT_LINE = "Reply STOP to opt out."
@@ -467,6 +484,9 @@ def _act_on_keyword(keyword: keywords.Keyword, line, contact: Contact, message: 
         record_consent(
             business, contact.number, ConsentEvent.HELP, source=source, keyword=keyword.word, line=line, message=message
         )
+        # HELP is a reply too, so "did you still need a hand…" would be a nag: the follow-ups go. The text-back
+        # on its way still goes (it answers the missed call, which HELP does not).
+        cancel_pending(business, contact, purposes=[Message.FOLLOWUP], why="the contact replied")
         _reply(line, contact, message, Message.HELP, help_text(business, line), always=True)
     return True
 

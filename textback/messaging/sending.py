@@ -125,7 +125,9 @@ def outgoing(text: Text, item: OutboxItem) -> OutgoingSms:
     )
 
 
-def reason_not_to_send(item: OutboxItem, text: Text, *, opted_out: bool) -> tuple[str, str] | None:
+def reason_not_to_send(
+    item: OutboxItem, text: Text, *, opted_out: bool, excluded: bool = False
+) -> tuple[str, str] | None:
     """(message status, why) when the text must not go out now; None when it may."""
     if text.status not in MessageStatus.PENDING:
         return text.status, "no longer scheduled"
@@ -133,6 +135,8 @@ def reason_not_to_send(item: OutboxItem, text: Text, *, opted_out: bool) -> tupl
         return MessageStatus.EXPIRED, "too late to send"
     if opted_out and text.purpose not in actions.ALLOWED_WHEN_OPTED_OUT:
         return MessageStatus.SUPPRESSED, "the recipient opted out"
+    if excluded and text.purpose not in actions.ALLOWED_WHEN_EXCLUDED:
+        return MessageStatus.SUPPRESSED, "the number is on the do-not-text list"
     if text.landline or text.invalid:
         return MessageStatus.SUPPRESSED, "the number cannot receive texts"
     if not text.line_active:
@@ -154,11 +158,13 @@ def take(items: list[OutboxItem]) -> list[worker.Job]:
     The messages are locked, so a reply or STOP cancelling them waits for this transaction and then
     sees them as being handed over (they go out, and are recorded as sent)."""
     texts = _texts([item.message_id for item in items], lock=True)
-    opted_out = actions.opted_out_numbers({(t.business_id, t.to) for t in texts.values()})
+    pairs = {(t.business_id, t.to) for t in texts.values()}
+    opted_out, excluded = actions.opted_out_numbers(pairs), actions.excluded_numbers(pairs)
     jobs, handing_over = [], []
     for item in items:
         text = texts[item.message_id]
-        stop = reason_not_to_send(item, text, opted_out=(text.business_id, text.to) in opted_out)
+        pair = (text.business_id, text.to)
+        stop = reason_not_to_send(item, text, opted_out=pair in opted_out, excluded=pair in excluded)
         if stop:
             _stop(item, text, *stop)
             continue

@@ -59,6 +59,9 @@ def queue_followups(call, contact: Contact, textback: Message, textback_due: dat
     window = business_window(business, plan)
     consent_at = call.ended_at or timezone.now()
     canadian = phone.facts(contact.number).region == "CA"
+    # One set of follow-ups per contact: a missed call after the cool-down replaces the set an earlier one
+    # left pending (same transaction), or the caller would get both sets' "did you still need a hand…".
+    messaging.cancel_pending(business, contact, purposes=[Message.FOLLOWUP], why="a newer missed call queued its own")
     return [
         _queue(call, contact, textback, n, step, window, number, textback_due, consent_at if canadian else None)
         for n, step in enumerate(followups.steps_from(plan.steps), 1)
@@ -207,8 +210,10 @@ class Refused(ValueError):
     """A cadence that cannot be saved; the message says what to fix."""
 
 
-def check_plan(steps: tuple[followups.Step, ...], start, end) -> None:
+def check_plan(steps: tuple[followups.Step, ...], start, end, *, enabled: bool = False) -> None:
     """Refused when the cadence or the window cannot work (nothing is written)."""
+    if enabled and not steps:  # stored as [], it would read back as the two default steps nobody chose
+        raise Refused("Follow-ups switched on need at least one follow-up: fill in follow-up 1, or switch them off.")
     try:
         followups.check_steps(steps)
     except ValueError as exc:
@@ -225,7 +230,7 @@ def check_plan(steps: tuple[followups.Step, ...], start, end) -> None:
 def do_save_plan(business, *, enabled: bool, steps: tuple[followups.Step, ...], start, end, line=None) -> FollowupPlan:
     """Save the business's follow-ups, or with `line` that line's own (checked first with check_plan).
     Follow-ups already queued keep their times; switching off skips them when they fall due."""
-    check_plan(steps, start, end)
+    check_plan(steps, start, end, enabled=enabled)
     if line is not None and line.business_id != business.pk:
         raise Refused("That line belongs to another business.")
     plan, _ = FollowupPlan.objects.get_or_create(business=business, line=line)

@@ -6,6 +6,11 @@ that is negated just before it does not count: "not an emergency", "it's not urg
 just a quote", "non-emergency". The negation looks back at most NEGATION_REACH words and not past a
 "but" or punctuation, so "not sure why but water everywhere" still pages.
 
+A caller who says anywhere that it can wait ("not an emergency: no hot water since yesterday, tomorrow
+is fine", "no rush", "whenever you can") is never paged for: their own word on the urgency beats our
+reading of the rest. A "no …" wording followed by "issues", "problems"… is the opposite of a lack ("no
+ac issues", "no heat problems since you fixed it").
+
 STOP, START and HELP are never routes: do_inbound_sms runs the routes only for a text that is not one
 of those (messaging/keywords.py decides first).
 """
@@ -23,18 +28,37 @@ ACTION_NAMES = {PAGE: "Emergency: page the on-call person", BOOK: "Booking: text
 # Sensible for trades (plumbing, HVAC, electrical, locksmiths): what people type when it cannot wait.
 DEFAULT_WORDS = {
     PAGE: (
-        "emergency", "urgent", "911", "flood", "flooding", "flooded", "water everywhere", "burst pipe", "pipe burst",
-        "pipes burst", "burst pipes", "leaking everywhere", "no heat", "no hot water", "no power", "no ac", "no a/c",
-        "gas smell", "smell gas", "smells like gas", "gas leak", "carbon monoxide", "sparking", "on fire",
-        "smoke coming", "sewage", "overflowing", "locked out",
+        # Not bare "flood" (flood lights) or "911" (911 Main St), nor bare "sewage" (a sewage pump's service).
+        "emergency", "urgent", "flooding", "flooded", "flood in", "call 911", "called 911", "calling 911",
+        "water everywhere", "burst pipe", "pipe burst", "pipes burst", "burst pipes", "leaking everywhere", "no heat",
+        "no hot water", "no power", "no ac", "no a/c", "gas smell", "smell gas", "smells like gas", "gas leak",
+        "carbon monoxide", "sparking", "on fire", "smoke coming", "sewage backing up", "sewage backup",
+        "sewage coming up", "sewage everywhere", "sewer backing up", "sewer backup", "overflowing", "locked out",
     ),
-    BOOK: ("book", "booking", "book online", "appointment", "schedule a visit"),
+    # Only a request to book: "appointment" or "booking" alone is as often a question about one already made
+    # ("what time is my appointment tomorrow?"), which a person answers, not the booking link.
+    BOOK: ("book", "book online", "book an appointment", "make an appointment", "need an appointment",
+           "schedule an appointment", "set up an appointment", "schedule a visit"),
 }  # fmt: skip
 MAX_WORDS, MAX_WORD_LENGTH = 60, 40
 NEGATION_REACH = 3
 _NEGATORS = frozenset(
     {"not", "no", "non", "never", "nothing", "isnt", "isn't", "aint", "ain't", "without", "hardly", "dont", "don't",
      "doesnt", "doesn't", "wasnt", "wasn't", "nt"}
+)  # fmt: skip
+# The caller's own word that it can wait, anywhere in the message (cleaned: lower case, straight apostrophes).
+_CAN_WAIT = re.compile(
+    r"(?<![\w/])(?:"
+    r"(?:not|isn't|isnt|nothing|non) (?:an? |that |very |super |too |really )?(?:emergency|urgent)"
+    r"|no (?:rush|hurry|urgency)|not in (?:a|any) (?:rush|hurry)|(?:it|this|that) can wait|can wait (?:till|until|til)"
+    r"|whenever (?:you can|you get a chance|works|is fine|is good|is convenient|suits)"
+    r"|(?:tomorrow|next week|this week|later|monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+    r"(?: is|'s| would be) (?:fine|ok|okay|good)|tomorrow works"  # not "I can wait outside", "is monday ok?"
+    r")(?![\w/])"
+)
+_NOT_A_LACK = frozenset(
+    {"issue", "issues", "problem", "problems", "trouble", "troubles", "complaint", "complaints", "concern",
+     "concerns", "worries"}
 )  # fmt: skip
 _CLAUSE_BREAK = re.compile(r"[.,;:!?()\n]|\bbut\b|\bthough\b|\bhowever\b")
 _TOKENS = re.compile(r"[a-z0-9/']+")
@@ -89,6 +113,8 @@ def match(body: str, routes: list[Route]) -> Match | None:
         route = by_action.get(action)
         if route is None or not route.active:
             continue
+        if action == PAGE and _CAN_WAIT.search(text):
+            continue
         for word in sorted(route.words, key=len, reverse=True):  # the longest wording is the reason shown
             if _said(text, word):
                 return Match(action, word)
@@ -97,7 +123,16 @@ def match(body: str, routes: list[Route]) -> Match | None:
 
 def _said(text: str, word: str) -> bool:
     pattern = re.compile(rf"(?<![\w/]){re.escape(word)}(?![\w/])")
-    return any(not negated(text[: found.start()]) for found in pattern.finditer(text))
+    return any(
+        not negated(text[: found.start()]) and not _names_no_lack(word, text[found.end() :])
+        for found in pattern.finditer(text)
+    )
+
+
+def _names_no_lack(word: str, after: str) -> bool:
+    """Whether a "no …" wording is followed by what it is free of ("no ac issues"), not a lack of it."""
+    following = _TOKENS.findall(after)[:1]
+    return word.startswith("no ") and bool(following) and following[0] in _NOT_A_LACK
 
 
 def negated(before: str) -> bool:

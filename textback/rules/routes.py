@@ -9,6 +9,7 @@ asking staff to answer (they were alerted to the reply already).
 from django.utils import timezone
 
 from textback.messaging import actions as messaging
+from textback.messaging import contacts
 from textback.messaging import keywords as carrier
 from textback.messaging.models import ConversationEvent, Message
 from textback.rules import keywords, paging
@@ -77,6 +78,11 @@ def do_set_escalate_minutes(business, minutes: int) -> None:
 
 def on_caller_reply(message: Message) -> keywords.Match | None:
     """Take the route the caller's reply asks for, if any (inside the transaction that recorded it)."""
+    if contacts.exclusion_for(message.business, message.contact.number):
+        # A number on the do-not-text list is staff, a supplier or family: their "it's urgent" is not a
+        # customer's emergency, so nobody is paged and nothing automatic answers them (no "we have paged…",
+        # no booking link). The text stays in the inbox, and staff were alerted to it like any reply.
+        return None
     found = keywords.match(message.body, routes_of(message.business))
     if found is None:
         return None

@@ -57,6 +57,20 @@ def test_a_cadence_that_cannot_work_is_refused_with_what_to_fix(client, alpha, a
     assert not FollowupPlan.objects.filter(business=alpha).exists()
 
 
+def test_it_refuses_to_switch_follow_ups_on_with_every_step_cleared(client, alpha, alice):
+    cleared = {**FORM, "delay_1": "", "valid_1": "", "template_1": ""}
+    response = signed_in(client, alice).post("/b/alpha/settings/follow-ups", cleared)
+    assert response.status_code == 200
+    assert escape("Follow-ups switched on need at least one follow-up") in page_text(response)
+    assert not FollowupPlan.objects.filter(business=alpha).exists()  # not silently the two default steps
+
+
+def test_it_refuses_on_with_no_steps_wherever_the_plan_is_saved_from(alpha):
+    with pytest.raises(rules.Refused, match="at least one follow-up"):
+        rules.do_save_plan(alpha, enabled=True, steps=(), start=time(9), end=time(20))
+    assert not FollowupPlan.objects.filter(business=alpha).exists()
+
+
 def test_an_agent_may_not_change_follow_ups(client, alpha, bob):
     assert signed_in(client, bob).post("/b/alpha/settings/follow-ups", FORM).status_code == 403
     assert not FollowupPlan.objects.filter(business=alpha).exists()

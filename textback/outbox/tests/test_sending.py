@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from textback.conftest import ALPHA_NUMBER, ALPHA_SANDBOX_NUMBER, ALPHA_SID, ALPHA_TOKEN, CALLER
 from textback.messaging import actions
-from textback.messaging.models import ConsentEvent, Contact, Message, MessageStatus
+from textback.messaging.models import ConsentEvent, Contact, ExcludedNumber, Message, MessageStatus
 from textback.messaging.sending import deliver
 from textback.outbox import worker
 from textback.outbox.models import OutboxItem
@@ -686,3 +686,17 @@ def test_every_request_to_twilio_matches_its_openapi_description(alpha_line, que
         content_type = request.headers.get("Content-Type")
         assert request_problems(spec, request.method, str(request.url), request.content or None, content_type) == []
         assert auth_problems(request.headers, ALPHA_SID) == []
+
+
+def test_it_sends_an_excluded_number_no_automatic_text_of_any_kind_but_still_a_staff_reply(
+    alpha_sandbox_line, queue, run_outbox
+):
+    ExcludedNumber.objects.create(business=alpha_sandbox_line.business, number=CALLER, label="the supplier")
+    automatic = [queue(alpha_sandbox_line, purpose=purpose) for purpose in ("booking_link", "emergency_paged")]
+    reply = queue(alpha_sandbox_line, "We can come at 3pm.", purpose=Message.REPLY)
+
+    run_outbox()
+
+    assert [fresh(m).status for m in automatic] == [MessageStatus.SUPPRESSED] * 2
+    assert fresh(reply).status != MessageStatus.SUPPRESSED
+    assert [c.body for c in carried_to()] == ["We can come at 3pm."]

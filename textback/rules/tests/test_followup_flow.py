@@ -198,6 +198,28 @@ def test_an_opt_out_cancels_the_follow_ups(alpha_sandbox_line, followups_on, clo
     assert pending() == [] and canceled_because() == {"the contact opted out"}
 
 
+def test_it_cancels_the_follow_ups_when_the_caller_texts_help(alpha_sandbox_line, followups_on, clock):
+    a_missed_call(alpha_sandbox_line)
+    an_inbound_text(alpha_sandbox_line, "HELP")
+    assert pending() == [] and canceled_because() == {"the contact replied"}
+    assert Message.objects.filter(purpose=Message.HELP).exists()  # and they still get the HELP answer
+
+
+def test_it_replaces_the_pending_follow_ups_when_a_second_missed_call_queues_its_own(
+    alpha, alpha_sandbox_line, followups_on, clock
+):
+    alpha.cooldown_hours = 2
+    alpha.save()
+    first_call = a_missed_call(alpha_sandbox_line)
+    clock.shift(timedelta(hours=3))  # past the cool-down; the first call's next-day follow-up is still pending
+    second_call = a_missed_call(alpha_sandbox_line)
+
+    assert {m.call_id for m in pending()} == {second_call.pk} and len(pending()) == 2
+    earlier = Message.objects.filter(call=first_call, purpose=Message.FOLLOWUP, status=MessageStatus.CANCELED)
+    assert earlier.count() == 2 and {m.error_message for m in earlier} == {"a newer missed call queued its own"}
+    assert not OutboxItem.objects.filter(message__in=earlier, status=OutboxItem.PENDING).exists()
+
+
 def test_a_message_from_staff_cancels_the_follow_ups(alpha_sandbox_line, followups_on, alice, clock):
     a_missed_call(alpha_sandbox_line)
     a_staff_reply(conversation(), alice)

@@ -22,6 +22,16 @@ PAGES = [
     "burst pipe under the sink",
     "not sure what happened but water everywhere",
     "Sewage coming up the drain",
+    "no hot water and the baby needs a bath",
+    "basement flooded overnight",
+    "there's a flood in the basement",
+    "we called 911, smells like gas in here",
+    "sewage backing up into the tub",
+    "the AC died, no ac and it's 104 out",
+    "no heat since last night, no problem paying extra",  # "no problem" is not "no heat problems"
+    "Tomorrow is too late, water everywhere now",
+    "I can wait outside for you, water everywhere",
+    "burst pipe!! is tomorrow ok or can someone come now?",
 ]
 DO_NOT_PAGE = [
     "not an emergency, just need a quote",
@@ -36,6 +46,20 @@ DO_NOT_PAGE = [
     "the smoke detector keeps chirping",
     "time to fire up the boiler for winter",
     "can you come asap for a quote?",
+    # negated anywhere in the message, not only just before the word
+    "not an emergency: no hot water since yesterday, tomorrow is fine",
+    "No rush, but the water heater makes no hot water",
+    "not urgent. We have no heat in the garage, whenever you can",
+    "Non-emergency. Burst pipe outside, already shut off the water",
+    "no power to one outlet, tomorrow's fine",
+    "it can wait till Monday, the outside tap is leaking everywhere",
+    # words that only look like an emergency
+    "Can you quote installing flood lights?",
+    "Is 911 Main St in your area?",
+    "sewage pump annual service quote please",
+    "The AC is fine now, no ac issues",
+    "no heat problems since you fixed it, thanks!",
+    "no power issues after the panel upgrade",
 ]
 
 
@@ -54,6 +78,25 @@ def test_it_does_not_page_for_a_negated_or_ordinary_reply(reply):
 def test_it_sends_the_booking_link_for_book():
     assert match("BOOK", default_routes()) == keywords.Match(BOOK, "book")
     assert match("Can I book online?", default_routes()).action == BOOK
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["BOOK", "book online", "I'd like to book an appointment", "Can I make an appointment for Friday?",
+     "can we schedule a visit next week", "need an appointment for a water heater install"],
+)  # fmt: skip
+def test_it_sends_the_booking_link_for_a_clear_request_to_book(reply):
+    found = match(reply, default_routes())
+    assert found is not None and found.action == BOOK, reply
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["what time is my appointment tomorrow?", "I have an appointment at 3, running late",
+     "Is my booking still on?", "can you confirm the appointment", "I need to reschedule my appointment"],
+)  # fmt: skip
+def test_it_does_not_send_the_booking_link_for_a_question_about_an_existing_appointment(reply):
+    assert match(reply, default_routes()) is None, reply
 
 
 def test_an_emergency_outranks_a_booking():

@@ -12,7 +12,7 @@ from django.db import transaction
 from textback.accounts.models import Membership
 from textback.alerts.models import Alert, StaffText
 from textback.inbox import timeline
-from textback.messaging.models import ConversationEvent, Message
+from textback.messaging.models import ConversationEvent, ExcludedNumber, Message
 from textback.outbox.models import OutboxItem
 from textback.rules import paging, routes
 from textback.rules.models import OnCallPerson, OnCallSlot, Page
@@ -298,3 +298,19 @@ def test_it_sends_no_blank_alert_about_a_caller_erased_before_it_went(on_call, a
     assert not Alert.objects.filter(status__in=[Alert.QUEUED, Alert.RETRYING]).exists()
     run_outbox()
     assert not Alert.objects.filter(status=Alert.SENT).exists()
+
+
+def test_it_neither_pages_nor_texts_a_number_on_the_do_not_text_list(on_call, alpha, alpha_line, clock):
+    ExcludedNumber.objects.create(business=alpha, number=CALLER, label="the supplier")
+    message = an_inbound_text(alpha_line, "Need the PO number, it's urgent")
+
+    assert not Page.objects.exists() and paged_phones() == [] and caller_told() == []
+    assert message.conversation.messages.filter(direction=Message.IN).exists()  # left in the inbox for staff
+
+
+def test_it_does_not_text_the_booking_link_to_a_number_on_the_do_not_text_list(alpha, alpha_line):
+    alpha.booking_link = "https://alpha.example/book"
+    alpha.save()
+    ExcludedNumber.objects.create(business=alpha, number=CALLER, label="family")
+    an_inbound_text(alpha_line, "BOOK")
+    assert not Message.objects.filter(purpose=routes.BOOKING_LINK).exists()
