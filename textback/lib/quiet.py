@@ -17,7 +17,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from phonenumbers import geocoder
+from phonenumbers import PhoneNumberType
 from phonenumbers import timezone as number_zones
 
 EARLIEST, LATEST = time(8), time(21)  # the federal window, in the recipient's local time
@@ -25,6 +25,17 @@ STRICT_LATEST = time(20)
 STRICT_DAILY_LIMIT = 3  # messages in any 24 hours, in the states that cap them
 DAILY_LIMIT_STATES = frozenset({"Florida", "Oklahoma", "Maryland"})
 EVENING_STATES = DAILY_LIMIT_STATES | {"Washington"}  # 8 p.m. at the latest
+# The area codes of the states above (NANPA's assignments). A table rather than phonenumbers' geocoder:
+# loading its data costs about 150 MB in every process, for four states.
+STATE_AREA_CODES = {
+    "Florida": "239 305 321 324 352 386 407 448 561 645 656 689 727 728 754 772 786 813 850 863 904 941 954",
+    "Oklahoma": "405 539 572 580 918",
+    "Maryland": "227 240 301 410 443 667",
+    "Washington": "206 253 360 425 509 564",
+}
+_STATE_OF = {code: state for state, codes in STATE_AREA_CODES.items() for code in codes.split()}
+# Numbers of these types belong to a place (an area code of some state); any other US number may be anywhere.
+_PLACED = frozenset({PhoneNumberType.FIXED_LINE, PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
 HORIZON = timedelta(days=14)  # next_allowed looks this far ahead before giving up
 
 ALLOWED = "allowed"
@@ -45,7 +56,7 @@ class Recipient:
     """Where a number may be, as far as the number tells."""
 
     zones: tuple[str, ...]  # IANA names; empty when the number says nothing (the business's zone then decides)
-    state: str = ""  # the US state of its area code, '' when unknown or not in the US
+    state: str = ""  # the strict US state of its area code ('' elsewhere, when unknown, or not in the US)
     evening_limit: bool = False  # the window ends at 8 p.m.
     daily_limit: int | None = None  # at most this many automated texts in 24 hours
 
@@ -86,11 +97,11 @@ def recipient(e164: str) -> Recipient:
     zones = tuple(z for z in number_zones.time_zones_for_number(number) if z != number_zones.UNKNOWN_TIMEZONE)
     if phonenumbers.region_code_for_number(number) != "US":
         return Recipient(zones=zones)
-    state = geocoder.description_for_number(number, "en")
-    unknown = state in ("", "United States")
+    state = _STATE_OF.get(str(number.national_number)[:3], "")
+    unknown = not state and phonenumbers.number_type(number) not in _PLACED
     return Recipient(
         zones=zones,
-        state="" if unknown else state,
+        state=state,
         evening_limit=unknown or state in EVENING_STATES,
         daily_limit=STRICT_DAILY_LIMIT if unknown or state in DAILY_LIMIT_STATES else None,
     )

@@ -162,3 +162,19 @@ def test_an_allowed_moment_is_daytime_in_every_zone(number, business, at):
         for name in (*number.zones, business.time_zone):
             local = at.astimezone(ZoneInfo(name)).time()
             assert decision.start <= local < decision.end
+
+
+def test_a_washington_number_stops_at_eight_pm_without_a_daily_cap():
+    seattle = quiet.recipient("+12065550100")
+    assert (seattle.state, seattle.evening_limit, seattle.daily_limit) == ("Washington", True, None)
+
+
+def test_telling_the_state_loads_no_geocoder_data():
+    """phonenumbers' geocoder data is about 150 MB in every process; the area-code table is enough."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, textback.lib.quiet as q; q.recipient('+13055550100'); print('phonenumbers.geodata' in sys.modules)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
