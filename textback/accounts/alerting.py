@@ -61,8 +61,14 @@ def owner_of(contact) -> Membership | None:
     conversations are the owner's (a conversation is assigned to them, messaging.actions.route_to_owner)."""
     if not contact.owner_id:
         return None
+    # Read once per contact and owner: the text-back's {staff}, the assignment and the alerts of one call all ask.
+    known = contact.__dict__.get("_owner_membership")
+    if known is not None and known[0] == contact.owner_id:
+        return known[1]
     found = Membership.objects.filter(business_id=contact.business_id, user_id=contact.owner_id)
-    return found.select_related("user").first()
+    membership = found.select_related("user").first()
+    contact.__dict__["_owner_membership"] = (contact.owner_id, membership)
+    return membership
 
 
 def in_quiet_time(membership: Membership, at: datetime, time_zone: str) -> bool:

@@ -27,7 +27,6 @@ from textback.messaging.models import (
     Contact,
     Conversation,
     ConversationEvent,
-    ExcludedNumber,
     Message,
     MessageStatus,
     MessageStatusEvent,
@@ -210,29 +209,41 @@ def is_opted_out(business, number: str) -> bool:
 
 
 def opted_out_numbers(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
-    """Which of these (business id, number) pairs are opted out now: the ledger read once for a batch."""
+    """Which of these (business id, number) pairs are opted out now."""
+    return send_blocks(pairs)[0]
+
+
+def send_blocks(pairs: set[tuple[int, str]]) -> tuple[set[tuple[int, str]], set[tuple[int, str]]]:
+    """(the opted-out pairs, the pairs on their business's do-not-text list) among these (business id, number)
+    pairs, in one statement for a batch: the ledger's latest opt-out or opt-in, an erased opt-out's hashed
+    suppression entry (records.py) where the ledger no longer names the number, and the exclusion list."""
     if not pairs:
-        return set()
+        return set(), set()
     businesses, numbers = sorted({b for b, _ in pairs}), sorted({n for _, n in pairs})
+    hashed = {(business_id, records.number_hash(number)): (business_id, number) for business_id, number in pairs}
+    hashes = sorted({h for _, h in hashed})
+    b_in, n_in, h_in = sql.placeholders(businesses), sql.placeholders(numbers), sql.placeholders(hashes)
     rows = sql.fetchall(
-        "SELECT business_id, number, kind FROM messaging_consentevent "
-        f"WHERE business_id IN ({sql.placeholders(businesses)}) AND number IN ({sql.placeholders(numbers)}) "
-        "AND kind IN (%s, %s) ORDER BY created_at, id",
-        [*businesses, *numbers, ConsentEvent.OPT_OUT, ConsentEvent.OPT_IN],
+        f"SELECT 'consent', business_id, number, kind, created_at, id FROM messaging_consentevent "
+        f"WHERE business_id IN ({b_in}) AND number IN ({n_in}) AND kind IN (%s, %s) "
+        f"UNION ALL SELECT 'excluded', business_id, number, '', NULL, NULL FROM messaging_excludednumber "
+        f"WHERE business_id IN ({b_in}) AND number IN ({n_in}) "
+        f"UNION ALL SELECT 'suppressed', business_id, number_hash, '', NULL, NULL FROM messaging_suppression "
+        f"WHERE business_id IN ({b_in}) AND number_hash IN ({h_in}) "
+        "ORDER BY 5, 6",
+        [*businesses, *numbers, ConsentEvent.OPT_OUT, ConsentEvent.OPT_IN, *businesses, *numbers, *businesses, *hashes],
     )
-    latest = {(business_id, number): kind for business_id, number, kind in rows}
-    unknown = {pair for pair in pairs if pair not in latest}  # an erased opt-out left only its hash
-    return {pair for pair in pairs if latest.get(pair) == ConsentEvent.OPT_OUT} | records.suppressed_pairs(unknown)
-
-
-def excluded_numbers(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
-    """Which of these (business id, number) pairs are on the business's do-not-text list: read once for a batch."""
-    if not pairs:
-        return set()
-    found = ExcludedNumber.objects.filter(
-        business_id__in={b for b, _ in pairs}, number__in={n for _, n in pairs}
-    ).values_list("business_id", "number")
-    return set(found) & pairs
+    latest, excluded, suppressed = {}, set(), set()
+    for source, business_id, number, kind, _, _ in rows:
+        if source == "consent":
+            latest[(business_id, number)] = kind  # oldest first: the last one written wins
+        elif source == "excluded":
+            excluded.add((business_id, number))
+        elif (business_id, number) in hashed:
+            suppressed.add(hashed[(business_id, number)])
+    opted_out = {pair for pair in pairs if latest.get(pair, ConsentEvent.OPT_OUT if pair in suppressed else None)
+                 == ConsentEvent.OPT_OUT}  # fmt: skip
+    return opted_out, excluded & pairs
 
 
 OPT_OUT_LINE = "Reply STOP to opt out."

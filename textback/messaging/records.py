@@ -51,17 +51,6 @@ def is_suppressed(business_id: int, number: str) -> bool:
     return Suppression.objects.filter(business_id=business_id, number_hash=number_hash(number)).exists()
 
 
-def suppressed_pairs(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
-    """Which of these (business id, number) pairs an erased opt-out still covers: one query for a batch."""
-    if not pairs:
-        return set()
-    hashed = {(business_id, number_hash(number)): (business_id, number) for business_id, number in pairs}
-    found = Suppression.objects.filter(
-        business_id__in={b for b, _ in hashed}, number_hash__in={h for _, h in hashed}
-    ).values_list("business_id", "number_hash")
-    return {hashed[row] for row in found if row in hashed}
-
-
 def do_lift_suppression(business_id: int, number: str) -> None:
     """The person texted START: their erased opt-out no longer holds (the opt-in is in the ledger)."""
     Suppression.objects.filter(business_id=business_id, number_hash=number_hash(number)).delete()

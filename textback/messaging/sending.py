@@ -159,7 +159,7 @@ def take(items: list[OutboxItem]) -> list[worker.Job]:
     sees them as being handed over (they go out, and are recorded as sent)."""
     texts = _texts([item.message_id for item in items], lock=True)
     pairs = {(t.business_id, t.to) for t in texts.values()}
-    opted_out, excluded = actions.opted_out_numbers(pairs), actions.excluded_numbers(pairs)
+    opted_out, excluded = actions.send_blocks(pairs)
     jobs, handing_over = [], []
     for item in items:
         text = texts[item.message_id]
