@@ -18,7 +18,7 @@ queues commit together with the report that ended the call.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -369,15 +369,10 @@ def situation_of(call: Call, contact, known: messaging.CallerFacts | None, sched
     facts = situation.CallSituation(
         ended_at=call.ended_at or timezone.now(),
         voicemail=call.voicemail and bool(call.line.voicemail_template.strip()),
-        known_caller=bool(known and (known.has_received_texts or _aware(contact.created_at) < started)),
+        known_caller=bool(known and (known.has_received_texts or contact.created_at < started)),
         emergency_triage=call.line.emergency_triage,
     )
     return situation.choose(facts, schedule if schedule is not None and not _always_open(schedule) else None)
-
-
-def _aware(moment: datetime) -> datetime:
-    """A timestamp from a RETURNING clause: SQLite's comes back naive, in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _always_open(schedule) -> bool:

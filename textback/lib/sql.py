@@ -132,10 +132,10 @@ def fetchone(sql: str, args: Iterable = ()) -> tuple | None:
 
 
 def as_datetime(value) -> datetime | None:
-    """A timestamp read by raw SQL: PostgreSQL gives aware datetimes, SQLite gives text in UTC."""
-    if value is None or isinstance(value, datetime):
-        return value
-    parsed = parse_datetime(value)
+    """A timestamp read by raw SQL: PostgreSQL gives aware datetimes, SQLite text or naive datetimes in UTC."""
+    if value is None:
+        return None
+    parsed = value if isinstance(value, datetime) else parse_datetime(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
