@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "textback.ops",
     "textback.alerts",
     "textback.rules",
+    "textback.reports",
+    "textback.api",
 ]
 
 MIDDLEWARE = [

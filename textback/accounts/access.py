@@ -43,10 +43,12 @@ ACTIONS = {
     "export_records": Membership.MANAGER,  # the consent ledger as CSV, a contact's data as JSON
     "erase_contact": Membership.MANAGER,  # a contact's data erased on request (GDPR/CCPA)
     "manage_on_call": Membership.MANAGER,  # the on-call schedule and the keyword routes (rules/views.py)
+    "view_reports": Membership.MANAGER,  # the recovery report, its CSV exports and the ROI calculator (revenue)
     "manage_staff": Membership.OWNER,
     "manage_lines": Membership.OWNER,
     "manage_settings": Membership.OWNER,
     "manage_webhooks": Membership.OWNER,
+    "manage_api_tokens": Membership.OWNER,  # /api/v1 tokens (textback/api)
 }
 
 ROLE_NAMES = dict(Membership.ROLES)

@@ -194,6 +194,9 @@ class Membership(models.Model):
     escalations_in_quiet_time = models.BooleanField(
         default=False, help_text="SLA escalations reach me even in my quiet time."
     )
+    weekly_summary = models.BooleanField(
+        default=False, help_text="Email me the week's recovery report on Monday morning (textback/reports/weekly.py)."
+    )
 
     class Meta:
         constraints = [

@@ -87,15 +87,22 @@ def contact_for(business, number: str) -> Contact:
     return find_or_create_contact(business, number)
 
 
-def conversation_for(line, contact: Contact, *, touch: bool = False) -> int:
-    """The id of the thread between a line and a contact, created on first sight; `touch` marks it as
-    having a message now (one statement either way)."""
+def conversation_for(line, contact: Contact, *, touch: bool = False, source: str = "") -> int:
+    """The id of the thread between a line and a contact, created on first sight with its `source` tag (how it
+    began); `touch` marks it as having a message now (one statement either way)."""
     now = timezone.now()
     values = {"business_id": line.business_id, "line_id": line.pk, "contact_id": contact.pk,
-              "status": Conversation.OPEN, "last_message_at": now if touch else None, "outcome": "", "lost_reason": "",
+              "status": Conversation.OPEN, "source": source, "last_message_at": now if touch else None, "outcome": "", "lost_reason": "",
               "created_at": now}  # fmt: skip
     update = ("last_message_at",) if touch else ("contact",)
     return sql.insert(Conversation, values, conflict=("line", "contact"), update=update)[0]
+
+
+def _source_of(purpose: str, sender_kind: str, call) -> str:
+    """The source tag of a thread begun by this outbound text."""
+    if call is not None or purpose in Message.AUTOMATIC:
+        return Conversation.MISSED_CALL
+    return Conversation.STAFF_STARTED if sender_kind == Message.STAFF else ""
 
 
 def owner_first_name(contact: Contact | None) -> str:
@@ -305,7 +312,8 @@ def queue_text(
     shape = gsm7.shape(body)
     now = timezone.now()
     values = {
-        "business": business, "conversation_id": conversation_id or conversation_for(line, contact, touch=True),
+        "business": business,
+        "conversation_id": conversation_id or conversation_for(line, contact, touch=True, source=_source_of(purpose, sender_kind, call)),
         "contact": contact,
         "line": line, "call": call, "direction": Message.OUT, "sender_kind": sender_kind, "sent_by": user,
         "purpose": purpose, "body": body, "media": [], "encoding": shape.encoding, "units": shape.units,
@@ -424,7 +432,7 @@ def do_inbound_sms(inbound: Inbound) -> Message | None:
     contact = find_or_create_contact(
         business, phone.facts(inbound.from_number, business.country).e164 or inbound.from_number[:64]
     )
-    conversation_id = conversation_for(line, contact)
+    conversation_id = conversation_for(line, contact, source=Conversation.INBOUND_SMS)
     now = timezone.now()
     body = inbound.body[: MAX_BODY * 2]
     shape = gsm7.shape(body)

@@ -69,11 +69,20 @@ class Conversation(models.Model):
     OPEN, CLOSED = "open", "closed"
     BOOKED, NO_SHOW, LOST, SPAM = "booked", "no_show", "lost", "spam"
     OUTCOMES = [(BOOKED, "Booked"), (NO_SHOW, "No-show"), (LOST, "Lost"), (SPAM, "Spam / wrong number")]
+    # How the thread began (its source tag; set once, when the row is created).
+    MISSED_CALL, INBOUND_SMS, STAFF_STARTED, API = "missed_call", "inbound_sms", "staff", "api"
+    SOURCES = [
+        (MISSED_CALL, "MCT-Inbound (a missed call)"),
+        (INBOUND_SMS, "SMS-Inbound (the caller texted first)"),
+        (STAFF_STARTED, "Staff-Outbound (started from the inbox)"),
+        (API, "API (started through /api/v1)"),
+    ]
 
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="conversations")
     line = models.ForeignKey("providers.Line", on_delete=models.CASCADE, related_name="conversations")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="conversations")
     status = models.CharField(max_length=10, choices=[(OPEN, "Open"), (CLOSED, "Closed")], default=OPEN)
+    source = models.CharField(max_length=12, choices=SOURCES, blank=True, help_text="How the thread began.")
     last_message_at = models.DateTimeField(null=True, blank=True)
     last_inbound_at = models.DateTimeField(null=True, blank=True, help_text="When the caller last wrote.")
     awaiting_since = models.DateTimeField(

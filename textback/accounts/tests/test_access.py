@@ -39,10 +39,12 @@ WHO_MAY = {
     "export_records": {MANAGER, OWNER},  # the consent ledger, a contact's data
     "erase_contact": {MANAGER, OWNER},
     "manage_on_call": {MANAGER, OWNER},
+    "view_reports": {MANAGER, OWNER},
     "manage_staff": {OWNER},
     "manage_lines": {OWNER},
     "manage_settings": {OWNER},
     "manage_webhooks": {OWNER},
+    "manage_api_tokens": {OWNER},
 }
 
 
