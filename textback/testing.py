@@ -202,7 +202,7 @@ NOT_TENANT_ROUTES = {
 }
 # account: the signed-in person's own pages (two-factor, sessions) and the links mails open (invitation,
 # password reset), reached by who you are or by a token, never by a business's ids.
-NOT_TENANT_PREFIXES = ("admin:", "twilio:", "account:")
+NOT_TENANT_PREFIXES = ("admin:", "twilio:", "account:", "api-v1:")  # /api/v1: token auth, tested in textback/api
 
 
 @dataclass(frozen=True)
@@ -477,7 +477,7 @@ PARAMETERS = {
 }
 # Routes that take no parameter from a person: provider webhooks (fuzzed in providers/tests), health checks,
 # the admin (Django's own), logging out.
-NOT_PEOPLE_PAGES = ("admin:", "twilio:")
+NOT_PEOPLE_PAGES = ("admin:", "twilio:", "api-v1:")
 NO_PARAMETERS = {"generic-call", "healthz", "metrics", "logout", "account:password-reset-sent",
                  "account:password-reset-complete"}  # fmt: skip
 # Pages that are not under a business: their URL for the test.
