@@ -86,6 +86,8 @@ def _api_error(request, exc: ApiError):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc: HttpError):
+    if str(exc.message).startswith("Cannot parse request body"):
+        return _answer(request, 400, "body: not valid JSON; send a JSON object with Content-Type: application/json.")
     return _answer(request, exc.status_code, str(exc.message))
 
 

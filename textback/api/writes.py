@@ -5,6 +5,7 @@ conversation locked, as the token's creator: the outbox, the opt-out check, the 
 and the timeline all apply as if the person had done it on the page."""
 
 from django.db import transaction
+from ninja import Status
 
 from textback.accounts.models import Membership
 from textback.api import schemas
@@ -58,7 +59,7 @@ def send_message(request, conversation_id: int, payload: schemas.MessageIn):
             message = do_staff_reply(conversation, user, body, token=f"api:{key}" if key else "", via="api")
         except Refused as exc:
             raise ApiError(409, str(exc)) from None
-    return 202, message
+    return Status(202, message)
 
 
 @api.post(
@@ -80,4 +81,4 @@ def set_outcome(request, conversation_id: int, payload: schemas.OutcomeIn):
             do_set_outcome(conversation, user, outcome, value=value or None, reason=reason)
         except Refused as exc:
             raise ApiError(422, str(exc)) from None
-    return 200, conversation
+    return Status(200, conversation)
