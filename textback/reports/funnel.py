@@ -85,6 +85,11 @@ def forget(business, conversation_id: int) -> None:
         RollupDay.objects.filter(business=business, day__in=dates).delete()
 
 
+def forget_all(business) -> None:
+    """Drop every kept day of the business (its time zone changed, so its days did)."""
+    RollupDay.objects.filter(business=business).delete()
+
+
 # --- figuring days from rows --------------------------------------------------------------------------------
 
 

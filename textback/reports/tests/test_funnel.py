@@ -154,6 +154,19 @@ def test_settled_days_are_kept_and_read_back_the_same(alpha, history, django_ass
     assert again == first
 
 
+def test_another_time_zone_refigures_the_kept_days(alpha, history):
+    from textback.accounts.settings_actions import do_update_business
+
+    funnel.total(alpha, PERIOD, now=LATER)
+    do_update_business(alpha, {"time_zone": "America/New_York"})
+
+    assert not RollupDay.objects.filter(business=alpha).exists()
+    found = funnel.days(alpha, PERIOD, now=LATER)
+    calls_by_day = {day: sum(f.calls for f in by_line.values()) for day, by_line in found.items()}
+    # In New York both 23:30 calls are 00:30 the next day.
+    assert calls_by_day == {date(2026, 10, 31): 0, date(2026, 11, 1): 3, date(2026, 11, 2): 3}
+
+
 def test_days_not_yet_settled_are_figured_afresh_every_time(alpha, history):
     soon = at(2026, 11, 4, 12, 0, CST)
     funnel.total(alpha, PERIOD, now=soon)
