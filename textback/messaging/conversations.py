@@ -227,7 +227,9 @@ def do_set_outcome(conversation: Conversation, actor, outcome: str, *, value=Non
     conversation.outcome, conversation.outcome_value = outcome, amount
     conversation.lost_reason = reason if outcome == Conversation.LOST else ""
     conversation.outcome_at, conversation.outcome_by = (now, actor) if outcome else (None, None)
-    _forget_kept_days(conversation)
+    from textback.reports import funnel  # the report's kept days that counted this conversation are figured again
+
+    funnel.forget(conversation.business, conversation.pk)
     if outcome:
         actions.cancel_pending(
             conversation.business, conversation.contact, purposes=Message.AUTOMATIC, why="an outcome was set"
@@ -241,13 +243,6 @@ def do_set_outcome(conversation: Conversation, actor, outcome: str, *, value=Non
         )
     else:
         _event(conversation, ConversationEvent.OUTCOME_CLEARED, actor, at=now)
-
-
-def _forget_kept_days(conversation: Conversation) -> None:
-    """The report's kept days that counted this conversation are stale once its outcome changes."""
-    from textback.reports import funnel  # reports reads messaging's models; importing it at the top is a cycle
-
-    funnel.forget(conversation.business, conversation.pk)
 
 
 def do_mark_read(conversation: Conversation, user, *, at=None) -> None:
