@@ -282,6 +282,7 @@ ROUTE_OBJECT = {
     "alert-webhook-delete": "webhook",
     "alert-webhook-test": "webhook",
     "mail": "mail",
+    "api-token-revoke": "api_token",
 }
 
 
@@ -301,6 +302,7 @@ class Objects:
     membership: object  # a colleague's, for the staff member pages
     webhook: object
     mail: object
+    api_token: object
 
     def url(self, route: str) -> str:
         """The route's URL for these objects (KeyError for a route with a <pk> nobody mapped in ROUTE_OBJECT)."""
@@ -318,10 +320,11 @@ class Objects:
 def every_object(line, *, owner, colleague, caller: str = CALLER) -> Objects:
     """Give the line's business one of each object the staff pages show: a missed call with a voicemail, its
     conversation with a picture message, an excluded number, a canned reply, a pending invitation, an alert
-    webhook and a mail in the sandbox mailbox. `owner` sends the invitation; `colleague` is a member."""
+    webhook, a mail in the sandbox mailbox and an API token. `owner` sends the invitation; `colleague` is a member."""
     from textback.accounts import invitations
     from textback.accounts.models import Membership
     from textback.alerts.models import AlertWebhook
+    from textback.api.tokens import do_create as a_token
     from textback.messaging.models import CannedReply, ExcludedNumber
     from textback.providers.sandbox import media as sandbox_media
     from textback.providers.sandbox.models import SandboxEmail
@@ -350,6 +353,7 @@ def every_object(line, *, owner, colleague, caller: str = CALLER) -> Objects:
         mail=SandboxEmail.objects.create(
             business=business, to=[owner.email], subject="Hello", body="A mail", sent_at=timezone.now()
         ),
+        api_token=a_token(business, "Zapier", "read", owner).token,
     )
 
 
@@ -448,6 +452,8 @@ PARAMETERS = {
     "alert-webhook": {"POST": {**_WEBHOOK, "new_secret": "on"}},
     "alert-webhook-delete": {"POST": {}},
     "alert-webhook-test": {"POST": {}},
+    "api-tokens": {"POST": {"name": "Zapier", "scope": "read_write"}},
+    "api-token-revoke": {"POST": {}},
     "simulator": {"GET": {"handset": "+15125550147"}},
     "simulator-handset": {"GET": {"handset": "+15125550147"}},
     "simulator-call": {

@@ -88,3 +88,13 @@ def test_it_refuses_a_period_it_cannot_read(api, alpha_read, asked, params):
     assert response.status_code == 400
     assert response.json()["detail"].startswith("period:")
     assert asked == []
+
+
+def test_it_reads_the_recorded_funnel(api, alpha_read, alpha_line):
+    from textback.testing import a_missed_call
+
+    a_missed_call(alpha_line)
+    m = api.get("/metrics", alpha_read, period="7d", daily="true").json()
+    assert (m["calls"], m["missed_total"], m["missed"]) == (1, 1, {"no_answer": 1})
+    assert m["miss_rate"] == 1.0  # a forward-and-screen line sees answered calls: the rate is measured
+    assert sum(d["calls"] for d in m["daily"]) == 1 and len(m["daily"]) == 7
