@@ -3,7 +3,6 @@
 Never secrets: no provider credentials, no recording URLs (they carry the account SID), no token hashes."""
 
 from datetime import datetime
-from decimal import Decimal
 
 from ninja import Field, Schema
 
@@ -71,7 +70,7 @@ class Conversation(Schema):
     status: str
     source: str = Field(description="missed_call, inbound_sms, staff or api: how the thread began.")
     outcome: str = Field(description="booked, no_show, lost, spam, or empty.")
-    outcome_value: Decimal | None = Field(description="A booked job's value, as a decimal string.")
+    outcome_value: str | None = Field(description='A booked job\'s value, as a decimal string, e.g. "350.00".')
     lost_reason: str
     outcome_at: datetime | None
     assignee_id: int | None
@@ -84,6 +83,10 @@ class Conversation(Schema):
     @staticmethod
     def resolve_line_number(obj) -> str:
         return obj.line.number
+
+    @staticmethod
+    def resolve_outcome_value(obj) -> str | None:
+        return None if obj.outcome_value is None else f"{obj.outcome_value:.2f}"
 
 
 class ConversationWithMessages(Conversation):
