@@ -18,17 +18,19 @@ from textback.calls import outcomes
 from textback.calls.decide import REASONS
 from textback.reports import charts, costs
 from textback.reports.figures import DayFigures, percentile
+from textback.reports.funnel import MEASURED_MODES
 from textback.reports.periods import Period, week_of
 
-MEASURED_MODES = ("forward_screen", "status_only")  # the call modes that see answered calls
 BREACHES_SHOWN = 50
 DAILY_UP_TO = 90  # longer periods trend by week
 
 FATES = {  # skipped text-backs that were decided "yes" and then not sent
     "pending": "Waiting to be sent",
-    "canceled": "Canceled before sending (the caller wrote or called back first)",
-    "expired": "Expired: too late to send",
-    "suppressed": "Held back at send time (opt-out or do-not-text)",
+    "canceled": "Canceled before sending (a reply or an opt-out made it moot)",
+    "expired": "Expired: too late to be worth sending",
+    "suppressed": "Held back at send time: the caller had opted out",
+    "no text-back": "Decided to text, but no text-back was written",
+    "not decided": "Not decided yet",
 }
 TEXTBACK_BUCKETS = [(0, 5, "0–5 s"), (5, 15, "5–15 s"), (15, 30, "15–30 s"), (30, 60, "30–60 s"),
                     (60, 120, "1–2 min"), (120, 300, "2–5 min"), (300, 900, "5–15 min"), (900, None, "15 min +")]  # fmt: skip
