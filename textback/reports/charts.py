@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH = 480
+WIDTH = 360  # narrow, so that the text stays readable when a phone scales the chart down
 FONT = 12
 COLOURS = ("#0b6bcb", "#e07b00", "#17803d", "#8e44ad", "#a33a00")
 HEAT = "#a33a00"
@@ -66,11 +66,11 @@ def _every(n: int, room: int) -> int:
 
 @dataclass(frozen=True)
 class _Plot:
-    left: int = 40
+    left: int = 34
     right: int = 8
     top: int = 24
     bottom: int = 26
-    height: int = 220
+    height: int = 200
 
     @property
     def width(self) -> int:
@@ -86,6 +86,8 @@ class _Plot:
     def axis(self, ceiling: float) -> list[str]:
         out = []
         for share in (0, 0.5, 1):
+            if share == 0.5 and ceiling % 2 and ceiling >= 1:
+                continue  # a count axis has no half-way tick of 2.5
             y = self.y(ceiling * share, ceiling)
             out.append(
                 f'<line x1="{self.left}" x2="{WIDTH - self.right}" y1="{_num(y)}" y2="{_num(y)}" stroke="{GRID}"/>'
@@ -119,6 +121,29 @@ def bars(title: str, labels: list[str], values: list[float], *, summary: str = "
     return Chart(title, summary, _svg(plot.height, summary, body), head, rows, empty)
 
 
+def horizontal_bars(title: str, labels: list[str], values: list[float], *, summary: str = "",
+                    empty: str = NO_CALLS) -> Chart:  # fmt: skip
+    """One bar per label, lying down with its label on the left and its value at its end: bucket labels such
+    as "15–30 min" stay whole on a phone."""
+    head, rows = ["", title], [[label, value] for label, value in zip(labels, values, strict=True)]
+    if not any(values):
+        return Chart(title, empty, None, head, rows, empty)
+    left, right, row = 68, 34, 22
+    highest = max(values)
+    body = []
+    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
+        y = 4 + i * row
+        length = value / highest * (WIDTH - left - right)
+        body.append(_text(left - 6, y + 15, label, "end", INK))
+        body.append(
+            f'<rect class="bar" x="{left}" y="{y + 3}" width="{_num(length)}" height="{row - 6}" '
+            f'fill="{COLOURS[0]}"><title>{escape(label)}: {_num(value)}</title></rect>'
+        )
+        body.append(_text(left + length + 4, y + 15, _num(value), "start"))
+    summary = summary or _peak_sentence(title, labels, values)
+    return Chart(title, summary, _svg(8 + row * len(values), summary, body), head, rows, empty)
+
+
 def lines(title: str, labels: list[str], series: list[tuple[str, list[float]]], *, summary: str = "",
           empty: str = NO_CALLS) -> Chart:  # fmt: skip
     """One line per series over the labels (days or weeks), with a legend on top."""
@@ -139,7 +164,10 @@ def lines(title: str, labels: list[str], series: list[tuple[str, list[float]]], 
     for n, (name, values) in enumerate(series):
         colour = COLOURS[n % len(COLOURS)]
         points = " ".join(f"{_num(x(i))},{_num(plot.y(v, ceiling))}" for i, v in enumerate(values))
-        body.append(f'<polyline class="series" points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        dashes = ' stroke-dasharray="5 3"' if n % 2 else ""  # equal series stay visible one over the other
+        body.append(
+            f'<polyline class="series" points="{points}" fill="none" stroke="{colour}" stroke-width="2"{dashes}/>'
+        )
         if len(values) <= 31:
             body += [
                 f'<circle cx="{_num(x(i))}" cy="{_num(plot.y(v, ceiling))}" r="2.5" fill="{colour}">'
@@ -148,7 +176,7 @@ def lines(title: str, labels: list[str], series: list[tuple[str, list[float]]], 
             ]
         body.append(f'<rect x="{legend_x}" y="6" width="10" height="10" fill="{colour}"/>')
         body.append(_text(legend_x + 14, 15, name, "start", INK))
-        legend_x += 22 + len(name) * 7
+        legend_x += 22 + len(name) * 7.5
     body += plot.x_labels(labels, x)
     summary = summary or f"{title}: " + "; ".join(f"{name} {_num(sum(values))} in all" for name, values in series)
     return Chart(title, summary, _svg(plot.height, summary, body), head, rows, empty)

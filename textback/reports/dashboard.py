@@ -54,8 +54,8 @@ DEFINITIONS = {
     "booked": "Replied callers whose conversation was marked Booked after the text-back.",
     "booking_rate": "Booked ÷ replied.",
     "revenue": "The booked jobs' values, as entered with the outcome.",
-    "cost": "Software + SMS segments sent and received × price per segment + numbers + per-call costs "
-    "(Settings → Costs).",
+    "cost": "software for the period + SMS segments sent and received × the price per segment + each number's "
+    "monthly price + the per-call price, as entered in your costs (the defaults: SMS only).",
     "roi": "Revenue ÷ cost.",
     "textback_speed": "Missed call ends → text-back handed to the carrier.",
     "breaches": "Caller messages answered later than the SLA's red mark of opening time, or not at all.",
@@ -214,7 +214,7 @@ def histogram(title: str, seconds: Counter, buckets: list, what: str) -> charts.
     if sum(counts):
         summary = (f"{title}: {sum(counts):,} {what}; half within {duration(percentile(seconds, 0.5))}, "
                    f"nine in ten within {duration(percentile(seconds, 0.9))}.")  # fmt: skip
-    return charts.bars(title, labels, counts, summary=summary, empty=f"No {what} in this period.")
+    return charts.horizontal_bars(title, labels, counts, summary=summary, empty=f"No {what} in this period.")
 
 
 def buckets_of(period: Period) -> list[date]:

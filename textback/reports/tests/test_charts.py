@@ -21,7 +21,7 @@ def test_it_draws_bars_in_proportion_to_their_values():
 def test_it_scales_with_its_view_box_to_fit_any_screen():
     svg = charts.bars("Missed", ["a"], [3]).svg
 
-    assert 'viewBox="0 0 480 220"' in svg and " width=" not in svg.split(">")[0]
+    assert 'viewBox="0 0 360 200"' in svg and " width=" not in svg.split(">")[0]
 
 
 def test_empty_data_draws_nothing_and_says_so():
@@ -74,3 +74,17 @@ def test_the_heat_map_shades_cells_by_their_share_of_the_busiest():
 
 def test_axis_tops_read_well():
     assert [charts.nice_ceiling(v) for v in (0, 1, 3, 7, 12, 180, 0.4)] == [1, 1, 5, 10, 20, 200, 0.5]
+
+
+def test_lying_bars_keep_their_labels_whole_and_lengths_in_proportion():
+    chart = charts.horizontal_bars("Answers", ["0–5 min", "15–30 min", "1 day +"], [4, 2, 0])
+
+    widths = [float(w) for w in re.findall(r'<rect class="bar"[^>]* width="([0-9.]+)"', chart.svg)]
+    assert widths[0] == 2 * widths[1] and widths[2] == 0
+    assert ">15–30 min</text>" in chart.svg
+
+
+def test_a_count_axis_has_no_half_way_tick_between_whole_numbers():
+    svg = charts.bars("Missed", ["a", "b"], [5, 3]).svg
+
+    assert ">2.5</text>" not in svg and ">5</text>" in svg
