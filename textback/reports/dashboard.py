@@ -167,11 +167,13 @@ def build(days: dict[date, dict[int, DayFigures]], previous: DayFigures, period:
 def miss_rate_note(lines: list[LineView], miss_rate: Rate | None) -> str:
     """What the miss rate covers: every line, some lines (named), or none ("not measured in this mode")."""
     measured = [line for line in lines if line.measured]
-    if not measured or miss_rate is None:
+    if not measured:
         return "Miss rate not measured in this mode: carrier-forwarding and generic lines never see answered calls."
+    names = ", ".join(line.name for line in measured)
+    if miss_rate is None:
+        return f"No calls in this period on the lines that measure the miss rate ({names})."
     if len(measured) == len(lines):
         return ""
-    names = ", ".join(line.name for line in measured)
     return f"The miss rate covers {names} only: the other lines never see answered calls."
 
 

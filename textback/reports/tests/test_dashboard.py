@@ -150,3 +150,10 @@ def test_a_period_without_calls_is_empty():
 
     assert board.empty and board.trend.svg is None and board.heat.svg is None
     assert board.recovery_rate is None and board.roi is None
+
+
+def test_a_quiet_period_on_a_screened_line_is_no_reason_to_say_not_measured():
+    board = build({date(2026, 11, 2): {}}, lines=[SCREENED, FORWARDED])
+
+    assert board.miss_rate is None
+    assert board.miss_rate_note == "No calls in this period on the lines that measure the miss rate (Main)."
