@@ -199,6 +199,7 @@ NOT_TENANT_ROUTES = {
     "healthz",
     "metrics",
     "generic-call",  # signed provider webhooks: their own tenant tests live with the providers
+    "agency-reports",  # the businesses the user manages, side by side (tested in reports/tests/test_report_pages.py)
 }
 # account: the signed-in person's own pages (two-factor, sessions) and the links mails open (invitation,
 # password reset), reached by who you are or by a token, never by a business's ids.
@@ -380,6 +381,8 @@ PARAMETERS = {
     "business": {"GET": {"show": "all", "line": lambda o: o.line.pk, "q": "leak", "before": "1700000000000000,9"}},
     "inbox-live": {"GET": {"show": "all", "line": lambda o: o.line.pk, "q": "leak"}},
     "calls": {"GET": {}},
+    "reports": {"GET": {"period": "30d", "from": "2026-11-01", "to": "2026-11-30", "line": lambda o: o.line.pk}},
+    "agency-reports": {"GET": {"period": "custom", "from": "2026-11-01", "to": "2026-11-30"}},
     "call": {"GET": {}},
     "consent": {"GET": {}},
     "conversation": {"GET": {"canned": lambda o: o.canned.pk, "before": "1700000000000000-message-9"}},
@@ -483,6 +486,7 @@ NO_PARAMETERS = {"generic-call", "healthz", "metrics", "logout", "account:passwo
 # Pages that are not under a business: their URL for the test.
 OWN_URLS = {
     "home": "/",
+    "agency-reports": "/reports/",
     "login": "/login",
     "account:home": "/account",
     "account:log-out-others": "/account/sessions/log-out-others",
