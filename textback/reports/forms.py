@@ -10,7 +10,8 @@ from textback.reports.models import Costs
 
 def _money(label: str, maximum: str, places: int = 2, *, required: bool = True, help_text: str = "", step=None):
     """A decimal field that says what to fix in words: no negatives, at most `maximum`, `places` decimals."""
-    name = f"“{label}”"
+    plain = f"“{label}”"
+    name = plain.replace("%", "%%")  # the messages with limits are %-formatted; "required" and "invalid" are not
     return forms.DecimalField(
         label=label,
         required=required,
@@ -23,8 +24,8 @@ def _money(label: str, maximum: str, places: int = 2, *, required: bool = True, 
             attrs={"step": step or f"{Decimal(1).scaleb(-places)}", "min": "0", "max": maximum, "inputmode": "decimal"}
         ),  # fmt: skip
         error_messages={
-            "required": f"Give {name} as a number, such as 0.",
-            "invalid": f"Give {name} as a number, such as 12.50 (digits and one point, no $ or commas).",
+            "required": f"Give {plain} as a number, such as 0.",
+            "invalid": f"Give {plain} as a number, such as 12.50 (digits and one point, no $ or commas).",
             "min_value": f"{name} cannot be negative.",
             "max_value": f"{name} must be {maximum} or less.",
             "max_decimal_places": f"{name} takes at most {places} digits after the point.",
