@@ -35,8 +35,8 @@ def _one(value: str, source: str) -> Benchmark:
     return Benchmark(v, v, v, source)
 
 
-BY_INDUSTRY = "industry table (ROI Math by Industry)"
-GENERAL = "service-business benchmark (The ROI Math)"
+BY_INDUSTRY = "the industry table, ROI Math by Industry"
+GENERAL = "The ROI Math, service businesses"
 
 # trade → (average ticket $, calls a month, miss rate): seed 001's table, one figure per industry.
 _INDUSTRY = {
@@ -50,9 +50,9 @@ _INDUSTRY = {
 }
 
 # Every trade: the reply rate and the booking rate are not per industry in the seeds.
-REPLY_RATE = _mid("0.50", "0.70", "text-back reply rate 50–70 % (The ROI Math)")
-BOOKING_RATE = _mid("0.25", "0.35", "reply-to-booked 25–35 % (The ROI Math; 25–55 % in the benchmarks guide)")
-SOFTWARE_MONTHLY = _mid("30", "300", "software $30–$300 a month (The ROI Math)")
+REPLY_RATE = _mid("0.50", "0.70", GENERAL)
+BOOKING_RATE = _mid("0.25", "0.35", f"{GENERAL}; 25–55 % in the benchmarks guide")
+SOFTWARE_MONTHLY = _mid("30", "300", GENERAL)
 
 
 def for_trade(trade: str) -> dict[str, Benchmark]:
@@ -67,8 +67,8 @@ def for_trade(trade: str) -> dict[str, Benchmark]:
         }
     else:
         figures = {
-            "average_ticket": _one("200", "a $200-a-job service business (the seeds' worked example)"),
-            "monthly_calls": _mid("50", "500", "50–500 calls a month (The ROI Math)"),
-            "miss_rate": _mid("0.30", "0.40", "missed-call rate 30–40 % (The ROI Math)"),
+            "average_ticket": _one("200", "the seeds' worked example of a $200-a-job business"),
+            "monthly_calls": _mid("50", "500", GENERAL),
+            "miss_rate": _mid("0.30", "0.40", GENERAL),
         }
     return {**figures, "reply_rate": REPLY_RATE, "booking_rate": BOOKING_RATE, "software_monthly": SOFTWARE_MONTHLY}

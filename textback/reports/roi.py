@@ -112,14 +112,19 @@ def _pct(part: int, whole: int) -> Decimal:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"))
 
 
+def _plain(number: Decimal) -> str:
+    """350, 1,200, 27.5: no exponent, no trailing zeros."""
+    return f"{number.normalize():,f}"
+
+
 def _benchmark(name: str, mark: benchmarks.Benchmark, note: str = "") -> Start:
     scale = 100 if name in RATES else 1
     value, low, high = (x * scale for x in (mark.value, mark.low, mark.high))
     unit = " %" if name in RATES else ""
     money = "$" if name in ("average_ticket", "software_monthly") else ""
-    span = f"{money}{low:,.4g}{unit}" if low == high else f"{money}{low:,.4g}–{money}{high:,.4g}{unit}"
-    return Start(value.normalize() if scale == 1 else value.quantize(Decimal("0.1")),
-                 "benchmark", f"benchmark: {span}, {mark.source}", note)  # fmt: skip
+    span = f"{money}{_plain(low)}" if low == high else f"{money}{_plain(low)}–{money}{_plain(high)}"
+    start = value.quantize(Decimal("0.1")) if name in RATES else Decimal(_plain(value).replace(",", ""))
+    return Start(start, "benchmark", f"benchmark: {span}{unit} ({mark.source})", note)
 
 
 def prefill(trade: str, costs, figures: DayFigures | None, missed_only: bool = False) -> dict[str, Start]:

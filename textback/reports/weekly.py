@@ -90,10 +90,10 @@ def summary(week: DayFigures, before: DayFigures) -> list[Row]:
     rows.append(Row("Recovered revenue", _money(week.revenue), _money(before.revenue),
                     "same" if week.revenue == before.revenue else
                     f"{'+' if week.revenue > before.revenue else '−'}{_money(abs(week.revenue - before.revenue))}"))  # fmt: skip
-    rows.append(Row("Recovery rate (replied ÷ texted)", *_rate(week.recovery_rate, before.recovery_rate)))
-    rows.append(Row("Booking rate (booked ÷ replied)", *_rate(week.booking_rate, before.booking_rate)))
+    rows.append(Row("Recovery rate", *_rate(week.recovery_rate, before.recovery_rate)))
+    rows.append(Row("Booking rate", *_rate(week.booking_rate, before.booking_rate)))
     if week.miss_rate is not None or before.miss_rate is not None:
-        rows.insert(2, Row("Miss rate (missed ÷ calls)", *_rate(week.miss_rate, before.miss_rate)))
+        rows.insert(2, Row("Miss rate", *_rate(week.miss_rate, before.miss_rate)))
     return rows
 
 

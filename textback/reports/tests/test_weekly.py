@@ -139,7 +139,7 @@ def test_the_email_is_received_with_last_weeks_figures(smtp, alice, mary, alpha,
     assert "Texted back: 1 (the week before: 0, +1)" in text  # the week before's text never reached a provider
     assert "Replied: 1 (the week before: 0, +1)" in text and "Booked: 1 (the week before: 0, +1)" in text
     assert "Recovered revenue: $400.00 (the week before: $0.00, +$400.00)" in text
-    assert "Recovery rate (replied ÷ texted): 100.0 %" in text and "Booking rate (booked ÷ replied): 100.0 %" in text
+    assert "Recovery rate: 100.0 %" in text and "Booking rate: 100.0 %" in text
     assert "https://textback.example.com/b/alpha/" in text
     html = mail.message.get_body(preferencelist=("html",)).get_content()
     assert "$400.00 recovered</h1>" in html
