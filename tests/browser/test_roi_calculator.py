@@ -137,6 +137,12 @@ def test_the_measured_calculator_and_the_costs_page(page, alpha, alice, alpha_li
     expect(page.locator(".flash")).to_contain_text("Saved your costs and trade.")
     shoot(page, "costs")
 
+    page.goto("/b/alpha/reports/exports")
+    shoot(page, "exports")
+    with page.expect_download() as download:
+        page.locator("form[action$='calls.csv'] button").click()
+    assert download.value.suggested_filename.startswith("calls-alpha-")
+
 
 def test_the_weekly_emails_html_reads_on_a_phone_and_a_desk(page, alpha):
     this, before = DayFigures(calls=48, measured_calls=40, measured_missed=14, texted=19, replied=11, booked=4,
