@@ -67,3 +67,22 @@ def costs_of(business):
     from textback.reports.models import Costs
 
     return Costs.objects.filter(business=business).first() or Costs(business=business)
+
+
+FIELDS = ("trade", "software_monthly", "price_per_segment", "number_monthly", "per_call", "average_ticket")
+
+
+def do_set_costs(business, **values) -> bool:
+    """Set the costs and trade given (FIELDS); returns whether anything changed."""
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise ValueError(f"not a cost: {', '.join(sorted(unknown))}")
+    costs = costs_of(business)
+    changed = [name for name, value in values.items() if getattr(costs, name) != value]
+    if not changed and costs.pk:
+        return False
+    for name in changed:
+        setattr(costs, name, values[name])
+    costs.full_clean(exclude=["business"])
+    costs.save()
+    return bool(changed)
