@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("textback.accounts.urls")),
     path("b/<slug:slug>/settings/", include("textback.alerts.urls")),
     path("b/<slug:slug>/settings/", include("textback.api.urls")),
+    path("", include("textback.reports.roi_urls")),  # the ROI calculator, costs settings, CSV exports
 ]
