@@ -9,7 +9,7 @@ from ninja import Query
 from textback.api import schemas
 from textback.api.reads import line_of
 from textback.api.v1 import ApiError, api
-from textback.reports import funnel
+from textback.reports import costs, funnel
 from textback.reports.figures import DayFigures, percentile
 from textback.reports.periods import BadPeriod, parse
 
@@ -80,6 +80,9 @@ def metrics(request, query: Query[MetricsQuery]):
         if query.daily:
             daily.append({"date": day.isoformat(), **figures_json(one)})
     breaches = sorted(total.breach_list, key=lambda b: b.get("at") or "", reverse=True)[:50]
+    lines = 1 if line_id is not None else business.lines.count()
+    spent = costs.cost(costs.costs_of(business), total, period.days, lines)  # as the report page counts it
+    roi = costs.roi(total.revenue, spent)
     return {
         "business": business.slug,
         "time_zone": business.time_zone,
@@ -87,5 +90,13 @@ def metrics(request, query: Query[MetricsQuery]):
         "line_id": line_id,
         **figures_json(total),
         "breach_list": breaches,
+        "cost": {
+            "software": f"{costs.cents(spent.software):.2f}",
+            "sms": f"{costs.cents(spent.sms):.2f}",
+            "numbers": f"{costs.cents(spent.numbers):.2f}",
+            "calls": f"{costs.cents(spent.calls):.2f}",
+            "total": f"{spent.total:.2f}",
+        },
+        "roi": None if roi is None else f"{roi}",
         "daily": daily if query.daily else None,
     }

@@ -161,7 +161,21 @@ class Day(Figures):
     date: str
 
 
+class Cost(Schema):
+    software: str
+    sms: str
+    numbers: str
+    calls: str
+    total: str
+
+
 class Metrics(Figures):
+    cost: Cost = Field(
+        description="What the period cost, as the report counts it (Settings → Costs): software per month × days ÷ 30, "
+        "(segments sent + received) × price per segment, each number's monthly price × days ÷ 30, price per call × "
+        "calls; decimal strings."
+    )
+    roi: str | None = Field(description="Revenue ÷ cost to one decimal; null when nothing was spent.")
     business: str
     time_zone: str
     period: dict

@@ -98,3 +98,28 @@ def test_it_reads_the_recorded_funnel(api, alpha_read, alpha_line):
     assert (m["calls"], m["missed_total"], m["missed"]) == (1, 1, {"no_answer": 1})
     assert m["miss_rate"] == 1.0  # a forward-and-screen line sees answered calls: the rate is measured
     assert sum(d["calls"] for d in m["daily"]) == 1 and len(m["daily"]) == 7
+
+
+def test_it_gives_the_periods_cost_and_roi_as_the_report_counts_them(api, alpha_read, asked, alpha, alpha_line):
+    from decimal import Decimal
+
+    from textback.reports.costs import do_set_costs
+
+    do_set_costs(alpha, software_monthly=Decimal("60"), price_per_segment=Decimal("0.01"))
+
+    m = api.get("/metrics", alpha_read, **{"from": "2026-11-01", "to": "2026-11-15"}).json()
+
+    # software 60 × 15 ÷ 30 = 30.00; SMS 7 segments × 0.01 = 0.07; ROI 470.50 ÷ 30.07 = 15.6
+    assert m["cost"] == {"software": "30.00", "sms": "0.07", "numbers": "0.00", "calls": "0.00", "total": "30.07"}
+    assert m["roi"] == "15.6"
+
+
+def test_it_gives_no_roi_when_nothing_was_spent(api, alpha_read, asked, alpha):
+    from decimal import Decimal
+
+    from textback.reports.costs import do_set_costs
+
+    do_set_costs(alpha, price_per_segment=Decimal("0"))
+
+    m = api.get("/metrics", alpha_read, **{"from": "2026-11-01", "to": "2026-11-07"}).json()
+    assert (m["cost"]["total"], m["roi"]) == ("0.00", None)
