@@ -101,3 +101,24 @@ def test_a_read_token_cannot_make_the_server_write_a_thousand_kept_days_per_requ
                               HTTP_AUTHORIZATION=f"Bearer {token}")
         assert response.status_code == 200
     assert RollupDay.objects.filter(business=alpha).count() < 100  # found: 3,288 rows (and 120 requests a minute)
+
+
+def test_a_breach_that_falls_due_after_the_day_settled_is_counted(alpha, alpha_line):
+    """Closed for a two-week holiday: a caller's text on its first day breaches when the business reopens, after the
+    day has settled (SETTLE_DAYS) and was kept with breaches 0 — time passing changes a settled day after all."""
+    from datetime import time
+
+    from textback.accounts.models import OpeningHours
+    from textback.rules.models import Closure
+
+    for weekday in range(5):
+        OpeningHours.objects.create(business=alpha, weekday=weekday, opens=time(8), closes=time(17))
+    Closure.objects.create(business=alpha, first_day=date(2026, 12, 21), last_day=date(2027, 1, 3), label="Holidays")
+    with time_machine.travel(at(2026, 12, 21, 10, 0, CST), tick=False):
+        an_inbound_text(alpha_line, "Pipe burst, please call", A)
+    day = Period(date(2026, 12, 21), date(2026, 12, 21))
+
+    funnel.total(alpha, day, now=at(2026, 12, 30, 12, 0, CST))  # a report read during the holidays keeps the day
+    after = funnel.total(alpha, day, now=at(2027, 1, 10, 12, 0, CST))  # reopened Jan 4; nobody ever answered
+
+    assert after.breaches == 1  # found: 0
