@@ -47,3 +47,14 @@ def test_api_calls_answers_an_edge_date_with_a_4xx(client, alpha, alice, params)
     token = tokens.do_create(alpha, "t", ApiToken.READ, alice).plain
     response = client.get("/api/v1/calls", params, HTTP_AUTHORIZATION=f"Bearer {token}")
     assert 400 <= response.status_code < 500, response.content[:200]
+
+
+@pytest.mark.parametrize("path", ["/reports/", "/b/alpha/reports/calls.csv", "/b/alpha/reports/conversations.csv"])
+def test_the_agency_page_and_the_other_exports_answer_an_edge_period_with_a_400(as_alice, alpha_line, path):
+    try:
+        response = as_alice.get(path, {"period": "custom", "from": "9999-12-31", "to": "9999-12-31"})
+        if response.streaming:
+            b"".join(response.streaming_content)
+    except OverflowError as exc:
+        pytest.fail(f"crashed: {exc!r}")
+    assert response.status_code == 400
