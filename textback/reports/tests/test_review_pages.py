@@ -1,0 +1,52 @@
+"""Review of issue 8: the report pages' costs and the agency page's cost in queries."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from textback.accounts.models import Business, Membership
+from textback.providers.models import Line
+from textback.reports.costs import do_set_costs
+
+pytestmark = pytest.mark.django_db
+NOW = datetime(2026, 11, 30, 18, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _the_clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def test_the_dashboards_cost_counts_only_active_numbers(as_alice, alpha, alpha_line, alpha_sandbox_line):
+    """The costs form says 'Counted once per active line' and the ROI calculator counts active lines; the
+    dashboard (and the agency page's Count('business__lines')) count every line, switched-off ones included."""
+    Line.objects.filter(pk=alpha_sandbox_line.pk).update(active=False)
+    do_set_costs(alpha, number_monthly=Decimal("10"))
+
+    board = as_alice.get("/b/alpha/reports/", {"period": "30d"}).context["board"]
+
+    assert board.cost.numbers == Decimal("10")  # found: 20 (the inactive number charged too)
+
+
+def _agency_queries(client, n: int) -> int:
+    with CaptureQueriesContext(connection) as seen:
+        assert client.get("/reports/").status_code == 200
+    return len(seen)
+
+
+def test_the_agency_pages_queries_do_not_grow_with_the_businesses(as_alice, alice, alpha_line):
+    as_alice.get("/reports/")
+    one = _agency_queries(as_alice, 1)
+    for n in range(10):
+        business = Business.objects.create(name=f"Client {n:02d}", slug=f"client-{n}", time_zone="America/Denver")
+        Membership.objects.create(user=alice, business=business, role=Membership.MANAGER)
+    as_alice.get("/reports/")  # the settled days kept
+
+    eleven = _agency_queries(as_alice, 11)
+
+    assert eleven <= one + 5, f"{one} queries for 1 business, {eleven} for 11"  # found: ~+6 per business
