@@ -24,5 +24,6 @@ def test_a_new_time_zone_moves_the_pending_monday_to_08_00_there(alpha, alice):
 
     # Monday Nov 30, 08:00 in Sydney (UTC+11) is Sunday Nov 29, 21:00 UTC. found: still 14:00 UTC, i.e. Tuesday
     # 01:00 in Sydney, and its week is then read in Sydney's days.
-    assert [i.due_at for i in pending(alpha)] == [weekly.next_run(datetime(2026, 11, 25, 18, 0, tzinfo=UTC),
-                                                                  "Australia/Sydney")]
+    assert [i.due_at for i in pending(alpha)] == [
+        weekly.next_run(datetime(2026, 11, 25, 18, 0, tzinfo=UTC), "Australia/Sydney")
+    ]
