@@ -26,7 +26,16 @@ def do_update_business(business: Business, values: dict) -> list[str]:
         setattr(business, field, values[field])
     if changed:
         business.save(update_fields=changed)
+    if REFIGURE.intersection(changed):
+        from textback.reports import funnel
+
+        funnel.forget_all(business)
     return changed
+
+
+# The report's kept days are the business's local days: another time zone makes other days. (Hours and the SLA
+# red mark are not here: a settled day keeps the breaches figured by the rules in force then.)
+REFIGURE = {"time_zone"}
 
 
 @dataclass(frozen=True)

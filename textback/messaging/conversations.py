@@ -227,6 +227,9 @@ def do_set_outcome(conversation: Conversation, actor, outcome: str, *, value=Non
     conversation.outcome, conversation.outcome_value = outcome, amount
     conversation.lost_reason = reason if outcome == Conversation.LOST else ""
     conversation.outcome_at, conversation.outcome_by = (now, actor) if outcome else (None, None)
+    from textback.reports import funnel  # the report's kept days that counted this conversation are figured again
+
+    funnel.forget(conversation.business, conversation.pk)
     if outcome:
         actions.cancel_pending(
             conversation.business, conversation.contact, purposes=Message.AUTOMATIC, why="an outcome was set"

@@ -290,6 +290,7 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["conversation", "created_at"]),
             models.Index(fields=["business", "contact", "purpose", "created_at"]),
+            models.Index(fields=["business", "created_at"], name="message_business_time"),  # the report's days
         ]
         # The search's trigram index of `body`, as for Contact.name (migration 0005).
 

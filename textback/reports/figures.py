@@ -15,8 +15,8 @@ computes the days from the recorded calls and texts; the definitions below are t
 - **delivered**: text-backs the carrier confirmed delivered; **failed**: undelivered or failed.
 - **replied**: texted calls whose caller wrote back (a message that was not STOP/START/HELP) within
   REPLY_WINDOW of the text-back and before the next text-back in that conversation.
-- **booked** / **revenue**: replied calls whose conversation was marked Booked after the text-back
-  (a conversation counts once: for its latest replied text-back before the outcome was set), and the
+- **booked** / **revenue**: replied calls whose conversation was then marked Booked: a conversation counts
+  once, for its latest text-back before the outcome was set, if the caller replied to that one; and the
   booked jobs' values.
 - **Speed**: `textback_seconds`, missed call end → text-back handed to the provider, by the call's day;
   `answer_seconds`, a caller's message → the first human answer in that conversation, by the message's

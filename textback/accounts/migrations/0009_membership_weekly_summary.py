@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0008_hours_holidays'),
+        ("accounts", "0008_hours_holidays"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='weekly_summary',
-            field=models.BooleanField(default=False, help_text="Email me the week's recovery report on Monday morning (textback/reports/weekly.py)."),
+            model_name="membership",
+            name="weekly_summary",
+            field=models.BooleanField(
+                default=False,
+                help_text="Email me the week's recovery report on Monday morning (textback/reports/weekly.py).",
+            ),
         ),
     ]

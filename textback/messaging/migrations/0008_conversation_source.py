@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('messaging', '0007_revoke_ledger_phrase_erasure'),
+        ("messaging", "0007_revoke_ledger_phrase_erasure"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='conversation',
-            name='source',
-            field=models.CharField(blank=True, choices=[('missed_call', 'MCT-Inbound (a missed call)'), ('inbound_sms', 'SMS-Inbound (the caller texted first)'), ('staff', 'Staff-Outbound (started from the inbox)'), ('api', 'API (started through /api/v1)')], help_text='How the thread began.', max_length=12),
+            model_name="conversation",
+            name="source",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("missed_call", "MCT-Inbound (a missed call)"),
+                    ("inbound_sms", "SMS-Inbound (the caller texted first)"),
+                    ("staff", "Staff-Outbound (started from the inbox)"),
+                    ("api", "API (started through /api/v1)"),
+                ],
+                help_text="How the thread began.",
+                max_length=12,
+            ),
         ),
     ]
