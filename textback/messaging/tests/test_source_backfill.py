@@ -1,4 +1,4 @@
-"""Upgrading: conversations made before source tags were kept get one (migration 0009), by what they hold."""
+"""Upgrading: conversations made before source tags were kept get one (migration 0010), by what they hold."""
 
 from datetime import timedelta
 from importlib import import_module
@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from textback.messaging.models import Conversation
 from textback.testing import a_missed_call, a_staff_reply, an_inbound_text
 
-backfill = import_module("textback.messaging.migrations.0009_fill_conversation_source")
+backfill = import_module("textback.messaging.migrations.0010_fill_conversation_source")
 
 pytestmark = pytest.mark.django_db
 

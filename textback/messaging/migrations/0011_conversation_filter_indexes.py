@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("messaging", "0009_fill_conversation_source"),
+        ("messaging", "0010_fill_conversation_source"),
     ]
 
     operations = [

@@ -36,7 +36,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("calls", "0002_initial"),
-        ("messaging", "0008_conversation_source"),
+        ("messaging", "0009_message_business_time"),
     ]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop, elidable=True)]
