@@ -294,6 +294,9 @@ def _insert(messages, outcomes) -> None:
 
 
 def direct_inside() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     from textback.accounts.models import Business
     from textback.reports import funnel
     from textback.reports.models import RollupDay
@@ -301,6 +304,7 @@ def direct_inside() -> None:
 
     business = Business.objects.get(slug=SLUG)
     reps = int(os.environ["BENCH_DIRECT_REPS"])
+    page_queries(business)
     for days in (30, 365):
         period = last_days(days, business.time_zone)
         cold = []
@@ -314,14 +318,39 @@ def direct_inside() -> None:
             start = time.perf_counter()
             funnel.total(business, period)
             warm.append(time.perf_counter() - start)
-        print(f"DIRECT {days}d cold {_ms(cold)}", flush=True)
-        print(f"DIRECT {days}d warm {_ms(warm)}", flush=True)
+        with CaptureQueriesContext(connection) as warm_queries:
+            funnel.total(business, period)
+        RollupDay.objects.filter(business=business).delete()
+        with CaptureQueriesContext(connection) as cold_queries:
+            funnel.total(business, period)
+        print(f"DIRECT {days}d cold {_ms(cold)}, {len(cold_queries)} queries", flush=True)
+        print(f"DIRECT {days}d warm {_ms(warm)}, {len(warm_queries)} queries", flush=True)
         print(
             f"  {days}d: {figures.calls:,} calls, {figures.answered:,} answered, {sum(figures.missed.values()):,} "
             f"missed, {figures.texted:,} texted, {figures.replied:,} replied, {figures.booked:,} booked, "
             f"${figures.revenue_cents / 100:,.0f}",
             flush=True,
         )
+
+
+def page_queries(business) -> None:
+    """The SQL statements of one dashboard request (warm: its kept days already there), through Django's test
+    client in this process: no debug header needed in the served code."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(get_user_model().objects.get(username=OWNER))
+    for preset in ("30d", "365d"):
+        path = f"/b/{SLUG}/reports/?period={preset}"
+        if client.get(path).status_code != 200:  # also fills the kept days
+            print(f"QUERIES dashboard {preset}: not there yet (no 200)", flush=True)
+            continue
+        with CaptureQueriesContext(connection) as queries:
+            client.get(path)
+        print(f"QUERIES dashboard {preset} (warm): {len(queries)}", flush=True)
 
 
 def _ms(values: list[float]) -> str:
@@ -426,7 +455,7 @@ def run(engine: str, args) -> dict:
         system.extra_env["BENCH_MODE"] = "direct"
         direct = seed(system, __file__, timeout=3600)
         print(direct, end="", flush=True)
-        out["direct"] = [line for line in direct.splitlines() if line.startswith("DIRECT")]
+        out["direct"] = [line for line in direct.splitlines() if line.startswith(("DIRECT", "QUERIES"))]
         del system.extra_env["BENCH_MODE"]
         token = api_token(system)
         system.start_web(with_worker=True)
@@ -468,7 +497,7 @@ def report(out: dict) -> None:
     print(f"\n== {out['engine']}: seeded in {out['seed_seconds']} s, database {out['database_mb']} MB ==")
     print("funnel.total in-process (ms):")
     for line in out["direct"]:
-        print(f"  {line.removeprefix('DIRECT ')}")
+        print(f"  {line.removeprefix('DIRECT ').removeprefix('QUERIES ')}")
     print(f"{'over HTTP':22} {'':5} {'n':>4} {'p50':>8} {'p95':>8} {'max':>8}   (ms; budget p95 < 250)")
     for name, f in out["http"].items():
         if isinstance(f, str):
