@@ -74,5 +74,11 @@ def test_the_source_and_outcome_filters_narrow_the_list_on_a_phone_and_a_desk(br
     for right in rows.evaluate_all("rows => rows.map(r => r.getBoundingClientRect().right)"):
         assert right <= width
     page.screenshot(path=SHOTS / f"inbox-sms-no-outcome-{width}.png", full_page=True)
+
+    page.goto(INBOX + "?show=all&source=missed_call&outcome=booked")
+    rows.first.locator("a").click()
+    expect(page.locator(".source-tag")).to_have_text("MCT-Inbound (a missed call)")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=SHOTS / f"conversation-source-{width}.png", full_page=False)
     assert violations.all() == []
     context.close()
