@@ -199,6 +199,7 @@ NOT_TENANT_ROUTES = {
     "healthz",
     "metrics",
     "generic-call",  # signed provider webhooks: their own tenant tests live with the providers
+    "agency-reports",  # the businesses the user manages, side by side (tested in reports/tests/test_report_pages.py)
 }
 # account: the signed-in person's own pages (two-factor, sessions) and the links mails open (invitation,
 # password reset), reached by who you are or by a token, never by a business's ids.
@@ -372,6 +373,10 @@ _MY_SETTINGS = {"phone": "(512) 555-0188", "alert_email": "on", "alert_sms": "on
                "quiet_start": "21:00", "quiet_end": "07:00"}  # fmt: skip
 _FOLLOWUPS = {"enabled": "on", "window_start": "09:00", "window_end": "20:00", "delay_1": "60", "valid_1": "240",
               "template_1": "{business}: still need a hand?"}  # fmt: skip
+_COSTS = {"trade": "plumbing", "software_monthly": "99", "price_per_segment": "0.0083", "number_monthly": "1.15",
+          "per_call": "0", "average_ticket": "350"}  # fmt: skip
+_ROI = {"monthly_calls": "600", "miss_rate": "35", "reply_rate": "60", "booking_rate": "30", "average_ticket": "350",
+        "software_monthly": "99"}  # fmt: skip
 _PASSWORD = {"name": "Newcomer", "password1": "a long pass phrase 9", "password2": "a long pass phrase 9"}
 
 # The query and form parameters each people page reads, with a value it accepts:
@@ -380,6 +385,8 @@ PARAMETERS = {
     "business": {"GET": {"show": "all", "line": lambda o: o.line.pk, "q": "leak", "before": "1700000000000000,9"}},
     "inbox-live": {"GET": {"show": "all", "line": lambda o: o.line.pk, "q": "leak"}},
     "calls": {"GET": {}},
+    "reports": {"GET": {"period": "30d", "from": "2026-11-01", "to": "2026-11-30", "line": lambda o: o.line.pk}},
+    "agency-reports": {"GET": {"period": "custom", "from": "2026-11-01", "to": "2026-11-30"}},
     "call": {"GET": {}},
     "consent": {"GET": {}},
     "conversation": {"GET": {"canned": lambda o: o.canned.pk, "before": "1700000000000000-message-9"}},
@@ -433,6 +440,12 @@ PARAMETERS = {
     "conversation-not-opt-out": {"POST": {}},
     "consent-export": {"GET": {}},
     "settings-retention": {"POST": {"days": "365"}},
+    "settings-costs": {"POST": _COSTS},
+    "reports-roi": {"GET": _ROI},
+    "reports-exports": {"GET": {}},
+    "reports-calls-csv": {"GET": {"period": "30d", "line": lambda o: o.line.pk}},
+    "reports-conversations-csv": {"GET": {"from": "2026-11-01", "to": "2026-11-30", "line": lambda o: o.line.pk}},
+    "reports-funnel-csv": {"GET": {"period": "7d", "total": "1", "line": lambda o: o.line.pk}},
     "mailbox": {"GET": {"before": "1700000000000000,9"}},
     "mail": {"GET": {}},
     "staff": {"GET": {}},
@@ -483,6 +496,7 @@ NO_PARAMETERS = {"generic-call", "healthz", "metrics", "logout", "account:passwo
 # Pages that are not under a business: their URL for the test.
 OWN_URLS = {
     "home": "/",
+    "agency-reports": "/reports/",
     "login": "/login",
     "account:home": "/account",
     "account:log-out-others": "/account/sessions/log-out-others",

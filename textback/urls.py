@@ -22,5 +22,6 @@ urlpatterns = [
     path("metrics", health.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("sandbox/", include("textback.providers.sandbox.urls")),
+    path("", include("textback.reports.urls")),  # the recovery report: a business's and the agency page
     path("", include("textback.inbox.urls")),
 ]

@@ -115,6 +115,7 @@ class MySettingsForm(PlainWords, forms.ModelForm):
             "quiet_start",
             "quiet_end",
             "escalations_in_quiet_time",
+            "weekly_summary",
         ]
         labels = {
             "phone": "My phone",
@@ -127,6 +128,7 @@ class MySettingsForm(PlainWords, forms.ModelForm):
             "quiet_start": "Quiet from",
             "quiet_end": "Quiet until",
             "escalations_in_quiet_time": "Alerts about callers waiting too long reach me even in quiet time",
+            "weekly_summary": "Email me last week's recovery report every Monday at 8 AM (owners and managers)",
         }
         help_texts = {
             "phone": "For text alerts, and for answering a caller by replying to an alert. We text it a code to "
@@ -142,6 +144,11 @@ class MySettingsForm(PlainWords, forms.ModelForm):
             "quiet_start": {"invalid": "Give the time as hours and minutes, such as 21:00."},
             "quiet_end": {"invalid": "Give the time as hours and minutes, such as 07:00."},
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.role == Membership.AGENT:  # the report shows revenue: managers and owners only
+            del self.fields["weekly_summary"]
 
     def clean_phone(self):
         raw = self.cleaned_data["phone"].strip()

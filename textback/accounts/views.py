@@ -225,6 +225,10 @@ def my_settings(request, slug: str):
         return _my_settings_page(request, business, state, form, status=400)
     with transaction.atomic():
         form.save()
+        if membership.weekly_summary:
+            from textback.reports import weekly  # the report's mail: queued once the first person opts in
+
+            weekly.do_opted_in(business)
         sent, problem = verify.do_send_code(membership) if membership.phone not in ("", before) else (None, "")
     messages.success(request, f"Saved how {business.name} alerts you.")
     if sent:

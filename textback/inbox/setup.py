@@ -98,6 +98,12 @@ SECTIONS = [
     ),
     Section("Consent ledger", "consent", "view", "Every opt-out, opt-in and help request, in order."),
     Section(
+        "Costs and trade",
+        "settings-costs",
+        "manage_settings",
+        "What textback costs you (software, SMS, numbers) and your trade: the ROI and its benchmarks.",
+    ),
+    Section(
         "Data retention",
         "settings-retention",
         "manage_settings",

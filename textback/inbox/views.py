@@ -12,11 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, UsernameField
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from textback.accounts import signin, throttle, two_factor
 from textback.accounts.access import business_or_404, can, visible_calls, visible_consent_events
-from textback.accounts.models import businesses_for
+from textback.accounts.models import Membership
 from textback.accounts.plain_forms import PlainWords
 from textback.calls.decide import REASONS
 from textback.calls.models import WebhookEvent
@@ -25,12 +26,26 @@ from textback.lib import client_ip
 PAGE = 100
 
 
+def front_page(membership) -> str:
+    """Where a business opens for this person: the recovery report for managers and owners, the inbox for agents."""
+    name = "reports" if can(membership, "view_reports") else "business"
+    return reverse(name, kwargs={"slug": membership.business.slug})
+
+
 @login_required
 def home(request):
-    businesses = list(businesses_for(request.user).order_by("name"))
-    if len(businesses) == 1:
-        return redirect("business", slug=businesses[0].slug)
-    return render(request, "inbox/home.html", {"businesses": businesses})
+    """The front page after signing in: the one business's front page, the agency report for someone who manages
+    every business they serve (several), else the list of their businesses."""
+    memberships = list(
+        Membership.objects.filter(user=request.user).select_related("business").order_by("business__name")
+    )
+    if len(memberships) == 1:
+        return redirect(front_page(memberships[0]))
+    managed = [m for m in memberships if can(m, "view_reports")]
+    if memberships and len(managed) == len(memberships):
+        return redirect("agency-reports")
+    businesses = [{"name": m.business.name, "url": front_page(m)} for m in memberships]
+    return render(request, "inbox/home.html", {"businesses": businesses, "manages_several": len(managed) > 1})
 
 
 @login_required

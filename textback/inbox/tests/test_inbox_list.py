@@ -651,8 +651,8 @@ def test_a_person_of_several_businesses_switches_from_the_header(client, alice, 
     content = client.get("/b/alpha/").content.decode()
 
     switcher = content[content.index('<details class="switcher">') : content.index("</details>")]
-    assert 'href="/b/alpha/" aria-current="page">AlphaPlumbing' in switcher
-    assert 'href="/b/beta/">BetaHVAC' in switcher
+    assert 'href="/b/alpha/reports/" aria-current="page">AlphaPlumbing' in switcher  # an owner's front page
+    assert 'href="/b/beta/">BetaHVAC' in switcher  # an agent's: the inbox
 
 
 def test_a_person_of_one_business_gets_no_switcher(as_alice):

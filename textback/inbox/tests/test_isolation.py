@@ -93,7 +93,7 @@ def test_the_home_page_lists_only_the_users_own_businesses(client, charlie, alph
 
     response = client.get("/")
 
-    assert response["Location"] == "/b/beta/"
+    assert response["Location"] == "/b/beta/reports/"  # her front page as an owner
 
 
 def test_the_other_direction_is_closed_too(client, charlie, alpha_call, alpha_conversation):

@@ -35,12 +35,12 @@ def test_the_login_page_shows_a_form(client):
     assert 'name="csrfmiddlewaretoken"' in content
 
 
-def test_an_owner_logs_in_and_lands_on_her_business(client, alice):
+def test_an_owner_logs_in_and_lands_on_her_business_report(client, alice):
     response = log_in(client, *ALICE)
 
     assert response.status_code == 302 and response["Location"] == "/"
     assert is_logged_in(client)
-    assert client.get("/")["Location"] == "/b/alpha/"
+    assert client.get("/")["Location"] == "/b/alpha/reports/"
 
 
 def test_logging_in_returns_to_the_page_asked_for(client, alice):

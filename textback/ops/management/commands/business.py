@@ -224,7 +224,39 @@ class Command(cli.VerbCommand):
         "secret": "Print the HMAC secret that signs calls posted to /hooks/generic/call.",
         "followups": "Show or change the follow-ups (off by default): --on/--off, --window, --step.",
         "closures": "Days a business (or one line) is closed besides its weekly hours: add, list or remove them.",
+        "costs": "Show or change what textback costs the business and its trade (the ROI and its benchmarks).",
     }
+
+    def add_costs_arguments(self, parser):
+        from textback.reports.models import Costs
+
+        parser.add_argument("slug")
+        parser.add_argument("--trade", choices=[key for key, _ in Costs.TRADES], help="the benchmarks' row")
+        parser.add_argument("--software-monthly", metavar="DOLLARS", help="what textback costs a month (hosting)")
+        parser.add_argument("--price-per-segment", metavar="DOLLARS", help="the provider's price per SMS segment")
+        parser.add_argument("--number-monthly", metavar="DOLLARS", help="each phone number's monthly price")
+        parser.add_argument("--per-call", metavar="DOLLARS", help="what each inbound call costs, if anything")
+        parser.add_argument("--average-ticket", metavar="DOLLARS", help="your average job's value ('' to clear)")
+
+    def do_costs(self, *, slug, **options):
+        from textback.reports.costs import FIELDS, costs_of, do_set_costs
+        from textback.reports.forms import CostsForm
+
+        business = cli.business(slug)
+        costs = costs_of(business)
+        given = {name: options[name] for name in FIELDS if options.get(name) is not None}
+        if given:
+            current = {name: "" if getattr(costs, name) is None else getattr(costs, name) for name in FIELDS}
+            form = CostsForm({**current, **given}, instance=costs_of(business))
+            if not form.is_valid():
+                name, errors = next(iter(form.errors.items()))
+                raise cli.fail(f"--{name.replace('_', '-')}: {errors[0]}")
+            with transaction.atomic():
+                do_set_costs(business, **{name: form.cleaned_data[name] for name in FIELDS})
+            costs = costs_of(business)
+        for name in FIELDS:
+            value = getattr(costs, name)
+            self.stdout.write(f"{name.replace('_', ' ')}: {'' if value is None else value}")
 
     def add_closures_arguments(self, parser):
         parser.add_argument("what", choices=["add", "list", "remove"], help="add, list or remove closures")
