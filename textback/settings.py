@@ -72,6 +72,8 @@ METRICS_TOKEN = env("TEXTBACK_METRICS_TOKEN")
 # Alert webhooks post only to public internet addresses unless the operator allows private ones (a self-hosted
 # install posting to a chat server on its own network). A shared install leaves this off.
 ALLOW_PRIVATE_WEBHOOKS = envbool("TEXTBACK_ALLOW_PRIVATE_WEBHOOKS", False)
+# /api/v1: requests per minute per token, counted in the database (textback/api/tokens.py).
+API_RATE_PER_MINUTE = envint("TEXTBACK_API_RATE_PER_MINUTE", 120)
 
 # The outbox (ARCHITECTURE §5).
 OUTBOX_LEASE_SECONDS = envint("TEXTBACK_OUTBOX_LEASE_SECONDS", 60)

@@ -203,7 +203,7 @@ NOT_TENANT_ROUTES = {
 }
 # account: the signed-in person's own pages (two-factor, sessions) and the links mails open (invitation,
 # password reset), reached by who you are or by a token, never by a business's ids.
-NOT_TENANT_PREFIXES = ("admin:", "twilio:", "account:")
+NOT_TENANT_PREFIXES = ("admin:", "twilio:", "account:", "api-v1:")  # /api/v1: token auth, tested in textback/api
 
 
 @dataclass(frozen=True)
@@ -283,6 +283,7 @@ ROUTE_OBJECT = {
     "alert-webhook-delete": "webhook",
     "alert-webhook-test": "webhook",
     "mail": "mail",
+    "api-token-revoke": "api_token",
 }
 
 
@@ -302,6 +303,7 @@ class Objects:
     membership: object  # a colleague's, for the staff member pages
     webhook: object
     mail: object
+    api_token: object
 
     def url(self, route: str) -> str:
         """The route's URL for these objects (KeyError for a route with a <pk> nobody mapped in ROUTE_OBJECT)."""
@@ -319,10 +321,11 @@ class Objects:
 def every_object(line, *, owner, colleague, caller: str = CALLER) -> Objects:
     """Give the line's business one of each object the staff pages show: a missed call with a voicemail, its
     conversation with a picture message, an excluded number, a canned reply, a pending invitation, an alert
-    webhook and a mail in the sandbox mailbox. `owner` sends the invitation; `colleague` is a member."""
+    webhook, a mail in the sandbox mailbox and an API token. `owner` sends the invitation; `colleague` is a member."""
     from textback.accounts import invitations
     from textback.accounts.models import Membership
     from textback.alerts.models import AlertWebhook
+    from textback.api.tokens import do_create as a_token
     from textback.messaging.models import CannedReply, ExcludedNumber
     from textback.providers.sandbox import media as sandbox_media
     from textback.providers.sandbox.models import SandboxEmail
@@ -351,6 +354,7 @@ def every_object(line, *, owner, colleague, caller: str = CALLER) -> Objects:
         mail=SandboxEmail.objects.create(
             business=business, to=[owner.email], subject="Hello", body="A mail", sent_at=timezone.now()
         ),
+        api_token=a_token(business, "Zapier", "read", owner).token,
     )
 
 
@@ -461,6 +465,8 @@ PARAMETERS = {
     "alert-webhook": {"POST": {**_WEBHOOK, "new_secret": "on"}},
     "alert-webhook-delete": {"POST": {}},
     "alert-webhook-test": {"POST": {}},
+    "api-tokens": {"POST": {"name": "Zapier", "scope": "read_write"}},
+    "api-token-revoke": {"POST": {}},
     "simulator": {"GET": {"handset": "+15125550147"}},
     "simulator-handset": {"GET": {"handset": "+15125550147"}},
     "simulator-call": {
@@ -490,7 +496,7 @@ PARAMETERS = {
 }
 # Routes that take no parameter from a person: provider webhooks (fuzzed in providers/tests), health checks,
 # the admin (Django's own), logging out.
-NOT_PEOPLE_PAGES = ("admin:", "twilio:")
+NOT_PEOPLE_PAGES = ("admin:", "twilio:", "api-v1:")
 NO_PARAMETERS = {"generic-call", "healthz", "metrics", "logout", "account:password-reset-sent",
                  "account:password-reset-complete"}  # fmt: skip
 # Pages that are not under a business: their URL for the test.

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from textback.api import v1 as api_v1
 from textback.inbox import health
 from textback.providers.generic import views as generic
 from textback.providers.twilio import webhooks as twilio
@@ -18,6 +19,7 @@ twilio_hooks = [
 urlpatterns = [
     path("hooks/twilio/", include((twilio_hooks, "twilio"))),
     path("hooks/generic/call", generic.call, name="generic-call"),
+    path("api/v1/", include((api_v1.urlpatterns(), "api-v1"))),
     path("healthz", health.healthz, name="healthz"),
     path("metrics", health.metrics, name="metrics"),
     path("admin/", admin.site.urls),

@@ -96,6 +96,12 @@ SECTIONS = [
         "manage_webhooks",
         "Post new replies, missed calls and SLA breaches to Slack or to your own system, signed.",
     ),
+    Section(
+        "API tokens",
+        "api-tokens",
+        "manage_api_tokens",
+        "Let a CRM, Zapier or your own scripts read calls and conversations, send texts and set outcomes (/api/v1).",
+    ),
     Section("Consent ledger", "consent", "view", "Every opt-out, opt-in and help request, in order."),
     Section(
         "Costs and trade",

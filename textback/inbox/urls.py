@@ -16,5 +16,6 @@ urlpatterns = [
     path("b/<slug:slug>/contacts/", include("textback.inbox.contacts_urls")),
     path("", include("textback.accounts.urls")),
     path("b/<slug:slug>/settings/", include("textback.alerts.urls")),
+    path("b/<slug:slug>/settings/", include("textback.api.urls")),
     path("", include("textback.reports.roi_urls")),  # the ROI calculator, costs settings, CSV exports
 ]
