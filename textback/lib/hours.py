@@ -127,6 +127,11 @@ def _intervals(schedule: Schedule, first: date, days: int) -> list[tuple[datetim
     return sorted(i for i in found if i[0] < i[1])
 
 
+def opening_intervals(schedule: Schedule, first: date, days: int) -> list[tuple[datetime, datetime]]:
+    """The opening intervals (UTC, sorted) of the spans that open on the local days first … first + days - 1."""
+    return _intervals(schedule, first, days)
+
+
 def _local_day(schedule: Schedule, at: datetime) -> date:
     return at.astimezone(schedule.tz).date()
 

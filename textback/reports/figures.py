@@ -18,7 +18,7 @@ computes the days from the recorded calls and texts; the definitions below are t
 - **booked** / **revenue**: each sent text-back opens an episode of its conversation, until the next one sent;
   the last outcome a person set in that episode counts (a correction replaces it, a later job of the same
   caller is a later episode). Booked, and the caller replied to that text-back: booked, with the job's value.
-- **Speed**: `textback_seconds`, missed call end → text-back handed to the provider, by the call's day;
+- **Speed** (histograms of whole seconds, kept at the resolution of `bucket`): `textback_seconds`, missed call end → text-back handed to the provider, by the call's day;
   `answer_seconds`, a caller's message → the first human answer in that conversation, by the message's
   day (`answer_seconds_open`: the messages that arrived while the business was open); the clock starts at a
   caller's message when none is waiting; `unanswered`: clocks no person stopped within ANSWER_WINDOW (the
@@ -121,6 +121,16 @@ class DayFigures:
                 value = list(value)
             setattr(made, name, value)
         return made
+
+
+def bucket(seconds: int) -> int:
+    """A duration as the histograms keep it: to the second under 2 minutes, to 10 seconds under 15 minutes, to the
+    minute under 4 hours, to 5 minutes beyond (rounded down), so a day's histogram stays small whatever its size
+    and a percentile is exact at that resolution."""
+    for below, step in ((120, 1), (900, 10), (4 * 3600, 60)):
+        if seconds < below:
+            return seconds - seconds % step
+    return seconds - seconds % 300
 
 
 def percentile(histogram: Counter, p: float) -> int | None:

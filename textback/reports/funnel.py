@@ -25,7 +25,7 @@ from textback.calls.models import Call
 from textback.lib import hours as lib_hours
 from textback.lib.sql import as_datetime
 from textback.messaging.models import ConsentEvent, Conversation, ConversationEvent, Message, MessageStatus
-from textback.reports.figures import ANSWER_WINDOW, BREACHES_KEPT, REPLY_WINDOW, DayFigures
+from textback.reports.figures import ANSWER_WINDOW, BREACHES_KEPT, REPLY_WINDOW, DayFigures, bucket
 from textback.reports.models import RollupDay
 from textback.reports.periods import Period, day_start, today
 
@@ -33,7 +33,7 @@ SETTLE_DAYS = 5  # a day this old has had every reply and answer window it count
 # Texts read before a day's first moment: a caller's message of up to two answer windows before can still have
 # its clock running (a clock nobody stopped within ANSWER_WINDOW ends, and the next message starts one).
 LOOK_BACK = 2 * ANSWER_WINDOW
-CHUNK_DAYS = 31  # days figured together when many are missing (a first year-long report)
+CHUNK_DAYS = 7  # days figured together when many are missing (a first year-long report): bounds the memory it takes
 # Lines that see the calls people answered, so a miss rate means something there (ARCHITECTURE §3).
 MEASURED_MODES = frozenset({"forward_screen", "status_only"})
 HANDED = frozenset(s for s, rank in MessageStatus.RANK.items() if rank >= MessageStatus.RANK[MessageStatus.QUEUED]) - {
@@ -174,7 +174,7 @@ def _zone(business):
     return ZoneInfo(business.time_zone)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Text:
     id: int
     conversation: int
@@ -201,7 +201,11 @@ def _figure(business, first: date, last: date, now: datetime) -> Figured:
     out: Days = {first + timedelta(days=n): {} for n in range((last - first).days + 1)}
 
     def fig(moment: datetime, line: int) -> DayFigures:
-        return out[moment.astimezone(zone).date()].setdefault(line, DayFigures())
+        by_line = out[moment.astimezone(zone).date()]
+        found = by_line.get(line)
+        if found is None:
+            found = by_line[line] = DayFigures()
+        return found
 
     measured = {pk for pk, mode in Line.objects.filter(business=business).values_list("pk", "call_mode")
                 if mode in MEASURED_MODES}  # fmt: skip
@@ -245,7 +249,9 @@ def _figure(business, first: date, last: date, now: datetime) -> Figured:
     _calls(calls, textbacks, measured, fig, zone)
     _bookings(business, calls, textbacks, fig)
     unsettled: set[date] = set()
-    _answers(texts, keywords, _Clocks(schedule_of(business), business.sla_red_minutes, start, end, now, fig, unsettled))
+    schedule = schedule_of(business)
+    clocks = _Clocks(schedule, _OpenAt(schedule), business.sla_red_minutes, start, end, now, fig, unsettled)
+    _answers(texts, keywords, clocks)
     for t in texts:
         if start <= t.created_at < end:
             if t.direction == Message.IN:
@@ -298,7 +304,9 @@ def _calls(calls, textbacks: dict[int, _Text], measured: set[int], fig, zone) ->
             f.failed += tb.status in FAILED
             f.replied += tb.replied
             if tb.sent_at is not None:
-                f.textback_seconds[max(0, int((tb.sent_at - as_datetime(ended or started)).total_seconds()))] += 1
+                f.textback_seconds[
+                    bucket(max(0, int((tb.sent_at - as_datetime(ended or started)).total_seconds())))
+                ] += 1
 
 
 def _bookings(business, calls, textbacks: dict[int, _Text], fig) -> None:
@@ -352,11 +360,28 @@ def _booked_cents(kind: str, body: str) -> int | None:
         return 0
 
 
+class _OpenAt:
+    """Whether the business was open at a moment (lib/hours.py is_open), each local day's intervals figured once."""
+
+    def __init__(self, schedule):
+        self.schedule, self.days = schedule, {}
+
+    def _on(self, day: date) -> list:
+        if day not in self.days:
+            self.days[day] = lib_hours.opening_intervals(self.schedule, day, 1)
+        return self.days[day]
+
+    def __call__(self, at: datetime) -> bool:
+        day = at.astimezone(self.schedule.tz).date()
+        return any(lo <= at < hi for lo, hi in (*self._on(day - timedelta(days=1)), *self._on(day)))
+
+
 @dataclass
 class _Clocks:
     """What an SLA clock is figured against, and where its figures go."""
 
     schedule: object
+    open_at: _OpenAt
     red_minutes: int
     start: datetime
     end: datetime
@@ -389,12 +414,14 @@ def _clock(first: _Text, answered: datetime | None, clocks: _Clocks) -> None:
     f = clocks.fig(began, first.line)
     waited = (answered - began) if answered is not None else None
     if waited is not None and waited <= ANSWER_WINDOW:
-        seconds = int(waited.total_seconds())
+        seconds = bucket(int(waited.total_seconds()))
         f.answer_seconds[seconds] += 1
-        if lib_hours.is_open(clocks.schedule, began):
+        if clocks.open_at(began):
             f.answer_seconds_open[seconds] += 1
     elif answered is not None or now - began > ANSWER_WINDOW:
         f.unanswered += 1
+    if waited is not None and waited <= timedelta(minutes=clocks.red_minutes):
+        return  # answered within the red mark of wall-clock time: within it of opening time too
     breach = lib_hours.after_open_time(clocks.schedule, began, clocks.red_minutes * 60)
     if breach > now and answered is None:
         clocks.unsettled.add(began)  # it may yet breach (a long closure): figure its day again until then
