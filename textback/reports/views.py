@@ -66,13 +66,14 @@ def report(request, slug: str):
     context = {"business": business, "lines": lines, "presets": periods.PRESETS, "chosen": _period_choice(request.GET)}
     try:
         period = periods.parse(period_params(request.GET), business.time_zone)
+        before = period.previous()  # the trends' period: BadPeriod too when it would run off the calendar
         line_id = chosen_line(request.GET, lines)
     except (periods.BadPeriod, BadLine) as error:
         return render(request, "reports/dashboard.html", {**context, "problem": str(error)}, status=400)
     in_view = [line for line in lines if line_id in (None, line.id)]
     board = dashboard.build(
         funnel.days(business, period, line_id),
-        funnel.total(business, period.previous(), line_id),
+        funnel.total(business, before, line_id),
         period,
         in_view,
         costs.costs_of(business),
