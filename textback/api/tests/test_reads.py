@@ -123,7 +123,8 @@ def test_it_refuses_bad_dates(api, alpha_read, params):
 @pytest.mark.parametrize("params, field", [({"to": "9999-12-31"}, "to"), ({"from": "0001-01-01"}, "from")])
 def test_it_answers_a_date_off_the_reports_calendar_with_a_json_400_naming_it(api, alpha_read, params, field):
     response = api.get("/calls", alpha_read, **params)
-    assert (response.status_code, response["Content-Type"]) == (400, "application/json")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
     assert response.json()["detail"].startswith(f"{field}: ")
 
 
