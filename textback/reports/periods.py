@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 MAX_DAYS = 3 * 366  # the longest period a page or the API is asked for
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)  # what a person may ask for
+OLDEST = date(1900, 1, 1)  # what a previous period may reach back to
 
 PRESETS = {"7d": 7, "30d": 30, "90d": 90, "365d": 365}
 DEFAULT = "30d"
@@ -26,6 +28,8 @@ class Period:
     last: date  # inclusive
 
     def __post_init__(self) -> None:
+        if self.first < OLDEST or self.last > LATEST:
+            raise BadPeriod(f"dates must be between {EARLIEST} and {LATEST}")
         if self.last < self.first:
             raise BadPeriod("the period ends before it starts")
         if self.days > MAX_DAYS:
@@ -48,6 +52,13 @@ class Period:
 
     def __str__(self) -> str:
         return f"{self.first:%b %-d, %Y} – {self.last:%b %-d, %Y}"
+
+
+def check_date(day: date) -> date:
+    """A date a person asked for, if it is one a report can be about (BadPeriod says what to fix)."""
+    if not EARLIEST <= day <= LATEST:
+        raise BadPeriod(f"dates must be between {EARLIEST} and {LATEST}")
+    return day
 
 
 def day_start(day: date, time_zone: str) -> datetime:
@@ -94,7 +105,7 @@ def parse(params, time_zone: str, now: datetime | None = None) -> Period:
         if not (first and last):
             raise BadPeriod("give both from and to (YYYY-MM-DD), or neither")
         try:
-            return Period(date.fromisoformat(first), date.fromisoformat(last))
+            return Period(check_date(date.fromisoformat(first)), check_date(date.fromisoformat(last)))
         except ValueError as error:
             if isinstance(error, BadPeriod):
                 raise
