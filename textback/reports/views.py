@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import render
 
 from textback.accounts.access import ACTIONS, RANK, business_or_404
@@ -60,8 +60,8 @@ def _period_choice(params) -> dict:
 def report(request, slug: str):
     business = business_or_404(request, slug, "view_reports")
     lines = [
-        dashboard.LineView(line.pk, line.label or line.number, line.call_mode)
-        for line in business.lines.order_by("label", "number").only("pk", "label", "number", "call_mode")
+        dashboard.LineView(line.pk, line.label or line.number, line.call_mode, line.active)
+        for line in business.lines.order_by("label", "number").only("pk", "label", "number", "call_mode", "active")
     ]
     context = {"business": business, "lines": lines, "presets": periods.PRESETS, "chosen": _period_choice(request.GET)}
     try:
@@ -91,7 +91,7 @@ def agency(request):
     memberships = list(
         Membership.objects.filter(user=request.user, role__in=MANAGING_ROLES)
         .select_related("business")
-        .annotate(line_count=Count("business__lines"))
+        .annotate(line_count=Count("business__lines", filter=Q(business__lines__active=True)))
         .order_by("business__name")
     )
     if not memberships:

@@ -33,6 +33,30 @@ def test_the_dashboards_cost_counts_only_active_numbers(as_alice, alpha, alpha_l
     assert board.cost.numbers == Decimal("10")  # found: 20 (the inactive number charged too)
 
 
+def test_the_agency_pages_cost_counts_only_active_numbers(as_alice, alpha, alpha_line, alpha_sandbox_line):
+    Line.objects.filter(pk=alpha_sandbox_line.pk).update(active=False)
+    do_set_costs(alpha, number_monthly=Decimal("10"))
+
+    rows = as_alice.get("/reports/", {"period": "30d"}).context["rows"]
+
+    assert [row["cost"] for row in rows if row["business"] == alpha] == [Decimal("10.00")]
+
+
+def test_api_metrics_cost_counts_only_active_numbers(client, alpha, alice, alpha_line, alpha_sandbox_line):
+    from textback.api import tokens
+    from textback.api.models import ApiToken
+
+    Line.objects.filter(pk=alpha_sandbox_line.pk).update(active=False)
+    do_set_costs(alpha, number_monthly=Decimal("10"))
+    token = tokens.do_create(alpha, "t", ApiToken.READ, alice).plain
+
+    def numbers(**params):
+        got = client.get("/api/v1/metrics", {"period": "30d", **params}, HTTP_AUTHORIZATION=f"Bearer {token}")
+        return got.json()["cost"]["numbers"]
+
+    assert (numbers(), numbers(line=alpha_line.pk), numbers(line=alpha_sandbox_line.pk)) == ("10.00", "10.00", "0.00")
+
+
 def _agency_queries(client, n: int) -> int:
     with CaptureQueriesContext(connection) as seen:
         assert client.get("/reports/").status_code == 200
