@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= $(or $(TEXTBACK_TEST_POSTGRES_URL),postgresql://postgres@127.0.0.1:5432)
 
-.PHONY: run test lint test-sqlite test-postgres fuzz bench bench-sql bench-inbox bench-conversation clean
+.PHONY: run test lint test-sqlite test-postgres fuzz bench bench-sql bench-inbox bench-conversation bench-reports clean
 
 $(VENV)/.runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ bench-inbox: $(VENV)/.test
 ## bench-conversation: one conversation page and its live part with a 5,000-entry thread
 bench-conversation: $(VENV)/.test
 	$(BIN)/python bench/conversation.py --postgres $(PG_URL)
+
+## bench-reports: the report dashboard and /api/v1/metrics with a year of a busy business among 100
+bench-reports: $(VENV)/.test
+	$(BIN)/python -u bench/reports.py --postgres $(PG_URL)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -7,6 +7,8 @@ request: no web thread waits on an idle tab, and an unchanged list's 304 is answ
 (inbox/live.py).
 """
 
+from dataclasses import replace
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseNotModified
@@ -33,12 +35,16 @@ class FilterForm(SearchBox):
 
     show = forms.ChoiceField(choices=list(listing.SHOWS.items()), required=False)
     line = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
+    source = forms.ChoiceField(choices=[("", "Any source"), *listing.SOURCE_TAGS.items()], required=False)
+    outcome = forms.ChoiceField(choices=[("", "Any outcome"), *listing.OUTCOME_FILTERS.items()], required=False)
 
     def __init__(self, data, *, lines):
         super().__init__(data)
         self.fields["show"].error_messages["invalid_choice"] = "That is not one of the lists; showing the open ones."
         self.fields["line"].choices = [("", "All lines"), *((line.pk, line_name(line)) for line in lines)]
         self.fields["line"].error_messages["invalid_choice"] = "That line is not one of yours; showing every line."
+        self.fields["source"].error_messages["invalid_choice"] = "That is not a source tag; showing every source."
+        self.fields["outcome"].error_messages["invalid_choice"] = "That is not an outcome; showing every outcome."
 
     def clean_before(self):
         text = self.cleaned_data["before"]
@@ -54,6 +60,8 @@ class FilterForm(SearchBox):
             show=data.get("show") or "open",
             line_id=data.get("line"),
             q=(data.get("q") or "").strip(),
+            source=data.get("source") or "",
+            outcome=data.get("outcome") or "",
             before=data.get("before"),
         )
 
@@ -74,6 +82,10 @@ def _filter_params(query: listing.Query) -> dict:
         params["line"] = query.line_id
     if query.q:
         params["q"] = query.q
+    if query.source:
+        params["source"] = query.source
+    if query.outcome:
+        params["outcome"] = query.outcome
     return params
 
 
@@ -110,11 +122,7 @@ def inbox(request, slug: str):
     form = FilterForm(request.GET, lines=lines)
     query = form.query()
     # The ETag first: a change made while the list is read then shows at the first poll, never is missed.
-    etag = (
-        ""
-        if query.before
-        else _etag(request, business, listing.Query(show=query.show, line_id=query.line_id, q=query.q))
-    )
+    etag = "" if query.before else _etag(request, business, replace(query, before=None))
     context = _list_context(request, business, query)
     tabs = [
         (key, label, urlencode({**_filter_params(query), "show": key}), key == query.show)
@@ -146,7 +154,7 @@ def live(request, slug: str):
     business = business_or_404(request, slug)
     lines = _lines(business, request.membership) if "line" in request.GET else []
     query = FilterForm(request.GET, lines=lines).query()
-    query = listing.Query(show=query.show, line_id=query.line_id, q=query.q)  # always the newest page
+    query = replace(query, before=None)  # always the newest page
     etag = _etag(request, business, query)
     if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponseNotModified()

@@ -30,6 +30,10 @@ PAGE = 50
 PREVIEW = 160  # characters of the last message read from the database
 UNREAD_CAP = 99  # the tab title says "99+" beyond this; counting further costs time nobody needs
 SHOWS = {"open": "Open", "unassigned": "Unassigned", "mine": "Mine", "all": "All"}
+# The source tags, short ("MCT-Inbound"), and the outcome filter's choices ("none": no outcome set yet).
+SOURCE_TAGS = {key: label.split(" (")[0] for key, label in Conversation.SOURCES}
+NO_OUTCOME = "none"
+OUTCOME_FILTERS = {**dict(Conversation.OUTCOMES), NO_OUTCOME: "No outcome"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,8 @@ class Query:
     show: str = "open"
     line_id: int | None = None
     q: str = ""
+    source: str = ""  # one of SOURCE_TAGS, or "" for any
+    outcome: str = ""  # one of OUTCOME_FILTERS, or "" for any
     before: Cursor | None = None
 
 
@@ -53,6 +59,7 @@ class Row:
     assignee: str
     mine: bool
     status: str
+    source: str  # the short source tag, e.g. "MCT-Inbound" ("" for a thread from before tags were kept)
     outcome: str
     last_at: datetime
     unread: bool
@@ -117,6 +124,10 @@ def filtered(business, conversations: QuerySet, query: Query, user) -> QuerySet:
         conversations = conversations.filter(assignee=user)
     if query.line_id is not None:
         conversations = conversations.filter(line_id=query.line_id)
+    if query.source:
+        conversations = conversations.filter(source=query.source)
+    if query.outcome:
+        conversations = conversations.filter(outcome="" if query.outcome == NO_OUTCOME else query.outcome)
     if query.q.strip():
         conversations = conversations.filter(search.matching(business, query.q))
     return conversations
@@ -192,6 +203,7 @@ def _row(c: Conversation, business, user, now: datetime, alerted) -> Row:
         assignee=person(c.assignee),
         mine=c.assignee_id == user.pk,
         status=c.status,
+        source=SOURCE_TAGS.get(c.source, ""),
         outcome=c.get_outcome_display() if c.outcome else "",
         last_at=c.last_message_at,
         unread=is_unread(c.last_inbound_at, c.read_at),

@@ -115,6 +115,9 @@ class Conversation(models.Model):
         indexes = [
             models.Index(fields=["business", "-last_message_at", "-id"], name="conversation_latest"),
             models.Index(fields=["business", "status", "-last_message_at", "-id"], name="conversation_status_latest"),
+            # The inbox's source and outcome filters: a rare tag's page is then an index range, not a scan.
+            models.Index(fields=["business", "source", "-last_message_at", "-id"], name="conversation_source_latest"),
+            models.Index(fields=["business", "outcome", "-last_message_at", "-id"], name="conversation_outcome_latest"),
         ]
 
 

@@ -51,7 +51,8 @@ DEFINITIONS = {
     "replied": "Texted callers who wrote back (not STOP/START/HELP) within 48 hours of the text-back.",
     "recovery_rate": "Replied ÷ texted.",
     "answer": "Caller message → the first answer by a person in that conversation.",
-    "booked": "Replied callers whose conversation was marked Booked after the text-back.",
+    "booked": "Replied callers whose conversation was marked Booked after their text-back (the last outcome set before "
+    "the next text-back counts, so a later job of the same caller never rewrites this one).",
     "booking_rate": "Booked ÷ replied.",
     "revenue": "The booked jobs' values, as entered with the outcome.",
     "cost": "software for the period + SMS segments sent and received × the price per segment + each number's "

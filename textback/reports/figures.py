@@ -15,13 +15,14 @@ computes the days from the recorded calls and texts; the definitions below are t
 - **delivered**: text-backs the carrier confirmed delivered; **failed**: undelivered or failed.
 - **replied**: texted calls whose caller wrote back (a message that was not STOP/START/HELP) within
   REPLY_WINDOW of the text-back and before the next text-back in that conversation.
-- **booked** / **revenue**: replied calls whose conversation was then marked Booked: a conversation counts
-  once, for its latest text-back before the outcome was set, if the caller replied to that one; and the
-  booked jobs' values.
+- **booked** / **revenue**: each sent text-back opens an episode of its conversation, until the next one sent;
+  the last outcome a person set in that episode counts (a correction replaces it, a later job of the same
+  caller is a later episode). Booked, and the caller replied to that text-back: booked, with the job's value.
 - **Speed**: `textback_seconds`, missed call end → text-back handed to the provider, by the call's day;
   `answer_seconds`, a caller's message → the first human answer in that conversation, by the message's
-  day (`answer_seconds_open`: the messages that arrived while the business was open); `unanswered`: caller
-  messages no person answered within ANSWER_WINDOW.
+  day (`answer_seconds_open`: the messages that arrived while the business was open); the clock starts at a
+  caller's message when none is waiting; `unanswered`: clocks no person stopped within ANSWER_WINDOW (the
+  caller's next message then starts a new one).
 - **SLA breaches**: caller messages answered later than the business's red mark (sla_red_minutes) of
   opening time, or not at all once that moment passed; `breach_list` keeps the day's latest few.
 - **segments_out** / **segments_in**: SMS segments sent (handed to the provider) and received, the SMS

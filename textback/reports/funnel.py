@@ -15,20 +15,24 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 
-from django.db.models import OuterRef, Subquery
+from django.db import transaction
 from django.utils import timezone
 
 from textback.calls import outcomes
 from textback.calls.models import Call
 from textback.lib import hours as lib_hours
 from textback.lib.sql import as_datetime
-from textback.messaging.models import ConsentEvent, Conversation, Message, MessageStatus
+from textback.messaging.models import ConsentEvent, Conversation, ConversationEvent, Message, MessageStatus
 from textback.reports.figures import ANSWER_WINDOW, BREACHES_KEPT, REPLY_WINDOW, DayFigures
 from textback.reports.models import RollupDay
 from textback.reports.periods import Period, day_start, today
 
 SETTLE_DAYS = 5  # a day this old has had every reply and answer window it counts; its figures are kept
+# Texts read before a day's first moment: a caller's message of up to two answer windows before can still have
+# its clock running (a clock nobody stopped within ANSWER_WINDOW ends, and the next message starts one).
+LOOK_BACK = 2 * ANSWER_WINDOW
 CHUNK_DAYS = 31  # days figured together when many are missing (a first year-long report)
 # Lines that see the calls people answered, so a miss rate means something there (ARCHITECTURE §3).
 MEASURED_MODES = frozenset({"forward_screen", "status_only"})
@@ -45,20 +49,40 @@ Days = dict[date, dict[int, DayFigures]]
 def days(business, period: Period, line_id: int | None = None, *, now: datetime | None = None) -> Days:
     """{local date: {line id: figures}} for every date of the period (a date with no activity maps to {})."""
     now = now or timezone.now()
-    settled_until = today(business.time_zone, now) - timedelta(days=SETTLE_DAYS + 1)  # the last settled date
+    local_today = today(business.time_zone, now)
+    settled_until = local_today - timedelta(days=SETTLE_DAYS + 1)  # the last date that may be settled
     found: Days = {}
     kept = RollupDay.objects.filter(business=business, day__gte=period.first, day__lte=period.last)
     for day, stored in kept.values_list("day", "figures"):
         if day <= settled_until:
             found[day] = {int(line): DayFigures.from_json(f) for line, f in stored.items()}
-    missing = [d for d in period.dates() if d not in found]
+    missing = [d for d in period.dates() if d not in found and d <= local_today]
+    found.update({d: {} for d in period.dates() if d > local_today})  # nothing has happened there yet
+    if missing:
+        # Before the business's first call or text there is nothing to figure, and nothing worth keeping (a
+        # three-year period of nothing, asked for again and again, would otherwise fill the table).
+        first = _first_activity(business)
+        found.update({d: {} for d in missing if first is None or d < first})
+        missing = [d for d in missing if first is not None and d >= first]
     for run in _runs(missing):
         figured = _figure(business, run[0], run[-1], now)
         found.update(figured)
-        _keep(business, {d: figured[d] for d in run if d <= settled_until}, now)
+        _keep(business, figured, now)
     if line_id is not None:
         found = {d: {line_id: by_line[line_id]} if line_id in by_line else {} for d, by_line in found.items()}
     return dict(sorted(found.items()))
+
+
+def _first_activity(business) -> date | None:
+    """The local date of the business's first recorded call or text (None: nothing yet); read once per business
+    object (a page asks for this period and the one before)."""
+    if hasattr(business, "_report_first_activity"):
+        return business._report_first_activity
+    call = Call.objects.filter(business=business).order_by("started_at").values_list("started_at", flat=True)[:1]
+    text = Message.objects.filter(business=business).order_by("created_at").values_list("created_at", flat=True)[:1]
+    moments = [as_datetime(m) for m in (*call, *text)]
+    business._report_first_activity = min(moments).astimezone(_zone(business)).date() if moments else None
+    return business._report_first_activity
 
 
 def total(business, period: Period, line_id: int | None = None, *, now: datetime | None = None) -> DayFigures:
@@ -82,7 +106,11 @@ def forget(business, conversation_id: int) -> None:
     ).values_list("call__started_at", flat=True)
     dates = {as_datetime(s).astimezone(_zone(business)).date() for s in started}
     if dates:
-        RollupDay.objects.filter(business=business, day__in=dates).delete()
+        kept = RollupDay.objects.filter(business=business, day__in=dates)
+        kept.delete()
+        # Again once the change is visible to others: a report that read the rows before it and writes after this
+        # transaction's delete would otherwise keep the old figures (_keep also refuses figures older than it).
+        transaction.on_commit(kept.delete)
 
 
 def forget_all(business) -> None:
@@ -105,7 +133,29 @@ def _runs(dates: list[date]) -> Iterable[list[date]]:
         yield run
 
 
-def _keep(business, figured: Days, now: datetime) -> None:
+class Figured(dict):
+    """Figured days, with what they cannot be kept without: the outcome stamp read before the rows, and the dates
+    whose figures may still change as time passes (an SLA breach still to come)."""
+
+    def __init__(self, days: Days, stamp: int, unsettled: set[date]):
+        super().__init__(days)
+        self.stamp, self.unsettled = stamp, unsettled
+
+
+def _stamp(business) -> int:
+    """The business's latest outcome change (set or cleared): kept days are only written if it has not moved."""
+    latest = ConversationEvent.objects.filter(
+        business=business, kind__in=(ConversationEvent.OUTCOME, ConversationEvent.OUTCOME_CLEARED)
+    ).order_by("-pk")
+    return latest.values_list("pk", flat=True).first() or 0
+
+
+def _keep(business, figured: Figured, now: datetime) -> None:
+    """Keep the settled days of what was figured, unless an outcome changed since the rows were read."""
+    settled_until = today(business.time_zone, now) - timedelta(days=SETTLE_DAYS + 1)
+    keep = {d: by_line for d, by_line in figured.items() if d <= settled_until and d not in figured.unsettled}
+    if not keep or _stamp(business) != figured.stamp:
+        return
     rows = [
         RollupDay(
             business=business,
@@ -113,7 +163,7 @@ def _keep(business, figured: Days, now: datetime) -> None:
             computed_at=now,
             figures={str(line): f.to_json() for line, f in by_line.items()},
         )  # fmt: skip
-        for d, by_line in figured.items()
+        for d, by_line in keep.items()
     ]
     RollupDay.objects.bulk_create(rows, ignore_conflicts=True)  # two readers at once: the first one's stays
 
@@ -140,13 +190,14 @@ class _Text:
     replied: bool = False
 
 
-def _figure(business, first: date, last: date, now: datetime) -> Days:
+def _figure(business, first: date, last: date, now: datetime) -> Figured:
     """Figure the dates first..last (inclusive) from the rows."""
     from textback.accounts.hours import schedule_of
     from textback.providers.models import Line
 
     zone, tz = _zone(business), business.time_zone
     start, end = day_start(first, tz), day_start(last + timedelta(days=1), tz)
+    stamp = _stamp(business)  # before the rows: an outcome changed after this is not in them
     out: Days = {first + timedelta(days=n): {} for n in range((last - first).days + 1)}
 
     def fig(moment: datetime, line: int) -> DayFigures:
@@ -164,7 +215,7 @@ def _figure(business, first: date, last: date, now: datetime) -> Days:
         _Text(*row)
         for row in Message.objects.filter(
             business=business,
-            created_at__gte=start - ANSWER_WINDOW,
+            created_at__gte=start - LOOK_BACK,
             created_at__lt=end + timedelta(days=1) + REPLY_WINDOW + ANSWER_WINDOW,
         )
         .order_by("created_at", "pk")
@@ -186,21 +237,22 @@ def _figure(business, first: date, last: date, now: datetime) -> Days:
         t.created_at, t.sent_at = as_datetime(t.created_at), t.sent_at and as_datetime(t.sent_at)
     keywords = set(
         ConsentEvent.objects.filter(
-            business=business, created_at__gte=start - ANSWER_WINDOW, message__isnull=False
+            business=business, created_at__gte=start - LOOK_BACK, message__isnull=False
         ).values_list("message_id", flat=True)
     )
     textbacks = {t.call: t for t in texts if t.purpose == Message.TEXTBACK and t.call is not None}
     _replies(texts, keywords)
     _calls(calls, textbacks, measured, fig, zone)
     _bookings(business, calls, textbacks, fig)
-    _answers(texts, keywords, schedule_of(business), business.sla_red_minutes, start, end, now, fig)
+    unsettled: set[date] = set()
+    _answers(texts, keywords, _Clocks(schedule_of(business), business.sla_red_minutes, start, end, now, fig, unsettled))
     for t in texts:
         if start <= t.created_at < end:
             if t.direction == Message.IN:
                 fig(t.created_at, t.line).segments_in += t.segments
             elif t.status in HANDED:
                 fig(t.created_at, t.line).segments_out += t.segments
-    return out
+    return Figured(out, stamp, {d.astimezone(zone).date() for d in unsettled})
 
 
 def _replies(texts: list[_Text], keywords: set[int]) -> None:
@@ -250,60 +302,102 @@ def _calls(calls, textbacks: dict[int, _Text], measured: set[int], fig, zone) ->
 
 
 def _bookings(business, calls, textbacks: dict[int, _Text], fig) -> None:
-    """A booked conversation counts once: for its latest text-back before the outcome was set, when the caller
-    replied to that one and its call is one of these days' calls."""
+    """Each sent text-back opens an episode of its conversation that lasts until the next one sent; the last outcome
+    a person set in that episode (from the conversation's timeline, so a later job of the same caller never
+    rewrites an earlier one) is the episode's. Booked, and the caller replied to that text-back: it counts, with
+    the value set, on the day and line of its call."""
     started_of = {pk: as_datetime(started) for pk, _, started, *_ in calls}
-    replied = {tb.id: tb for pk, tb in textbacks.items() if tb.replied and pk in started_of and tb.status in HANDED}
+    replied = [tb for pk, tb in textbacks.items() if tb.replied and pk in started_of and tb.status in HANDED]
     if not replied:
         return
-    latest = Message.objects.filter(
-        conversation=OuterRef("pk"), purpose=Message.TEXTBACK, created_at__lte=OuterRef("outcome_at")
-    ).order_by("-created_at", "-pk")
-    booked = (
-        Conversation.objects.filter(
-            business=business,
-            pk__in={tb.conversation for tb in replied.values()},
-            outcome=Conversation.BOOKED,
-            outcome_at__isnull=False,
-        )  # fmt: skip
-        .annotate(textback=Subquery(latest.values("pk")[:1]))
-        .values_list("textback", "outcome_value")
-    )
-    for textback, value in booked:
-        tb = replied.get(textback)
-        if tb is not None:
+    conversations = {tb.conversation for tb in replied}
+    sent: dict[int, list[datetime]] = {}
+    for conversation, created in (
+        Message.objects.filter(
+            business=business, conversation_id__in=conversations, purpose=Message.TEXTBACK, status__in=HANDED
+        ).order_by("created_at").values_list("conversation_id", "created_at")
+    ):  # fmt: skip
+        sent.setdefault(conversation, []).append(as_datetime(created))
+    outcomes_of: dict[int, list[tuple[datetime, int | None]]] = {}
+    for conversation, kind, body, at in (
+        ConversationEvent.objects.filter(
+            business=business, conversation_id__in=conversations,
+            kind__in=(ConversationEvent.OUTCOME, ConversationEvent.OUTCOME_CLEARED),
+        ).order_by("at", "pk").values_list("conversation_id", "kind", "body", "at")
+    ):  # fmt: skip
+        outcomes_of.setdefault(conversation, []).append((as_datetime(at), _booked_cents(kind, body)))
+    for tb in replied:
+        later = [t for t in sent.get(tb.conversation, []) if t > tb.created_at]
+        until = later[0] if later else None
+        episode = [
+            cents
+            for at, cents in outcomes_of.get(tb.conversation, [])
+            if tb.created_at <= at and (until is None or at < until)
+        ]
+        if episode and episode[-1] is not None:
             f = fig(started_of[tb.call], tb.line)
             f.booked += 1
-            f.revenue_cents += int(round((value or 0) * 100))
+            f.revenue_cents += episode[-1]
 
 
-def _answers(texts, keywords, schedule, red_minutes: int, start, end, now, fig) -> None:
+def _booked_cents(kind: str, body: str) -> int | None:
+    """The job value in cents of an outcome event that says "booked" (its body: "booked:$1,250.00"); None for any
+    other outcome or a cleared one."""
+    outcome, _, detail = body.partition(":")
+    if kind != ConversationEvent.OUTCOME or outcome != Conversation.BOOKED:
+        return None
+    try:
+        return int(round(Decimal(detail.replace("$", "").replace(",", "").strip() or "0") * 100))
+    except InvalidOperation:
+        return 0
+
+
+@dataclass
+class _Clocks:
+    """What an SLA clock is figured against, and where its figures go."""
+
+    schedule: object
+    red_minutes: int
+    start: datetime
+    end: datetime
+    now: datetime
+    fig: object
+    unsettled: set  # moments whose day cannot be kept yet (a breach still to come)
+
+
+def _answers(texts, keywords, clocks: _Clocks) -> None:
     """The SLA clock of each conversation: it starts at a caller's text when none is waiting and stops at the
-    first text a person sent. Clocks started in [start, end) are counted on their day."""
+    first text a person sent; a clock nobody stopped within ANSWER_WINDOW ends unanswered, and the caller's next
+    text starts a new one. Clocks started in [start, end) are counted on their day."""
     waiting: dict[int, _Text] = {}
     for t in texts:
         if t.direction == Message.IN and t.id not in keywords:
+            running = waiting.get(t.conversation)
+            if running is not None and t.created_at - running.created_at > ANSWER_WINDOW:
+                _clock(waiting.pop(t.conversation), None, clocks)
             waiting.setdefault(t.conversation, t)
         elif t.sender_kind == Message.STAFF and t.conversation in waiting:
-            _clock(waiting.pop(t.conversation), t.created_at, schedule, red_minutes, start, end, now, fig)
+            _clock(waiting.pop(t.conversation), t.created_at, clocks)
     for first in waiting.values():
-        _clock(first, None, schedule, red_minutes, start, end, now, fig)
+        _clock(first, None, clocks)
 
 
-def _clock(first: _Text, answered: datetime | None, schedule, red_minutes, start, end, now, fig) -> None:
-    began = first.created_at
-    if not start <= began < end:
+def _clock(first: _Text, answered: datetime | None, clocks: _Clocks) -> None:
+    began, now = first.created_at, clocks.now
+    if not clocks.start <= began < clocks.end:
         return
-    f = fig(began, first.line)
+    f = clocks.fig(began, first.line)
     waited = (answered - began) if answered is not None else None
     if waited is not None and waited <= ANSWER_WINDOW:
         seconds = int(waited.total_seconds())
         f.answer_seconds[seconds] += 1
-        if lib_hours.is_open(schedule, began):
+        if lib_hours.is_open(clocks.schedule, began):
             f.answer_seconds_open[seconds] += 1
     elif answered is not None or now - began > ANSWER_WINDOW:
         f.unanswered += 1
-    breach = lib_hours.after_open_time(schedule, began, red_minutes * 60)
+    breach = lib_hours.after_open_time(clocks.schedule, began, clocks.red_minutes * 60)
+    if breach > now and answered is None:
+        clocks.unsettled.add(began)  # it may yet breach (a long closure): figure its day again until then
     if breach <= now and (answered is None or answered > breach):
         f.breaches += 1
         f.breach_list.append(

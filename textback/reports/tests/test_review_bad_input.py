@@ -35,7 +35,9 @@ def test_the_funnel_csv_answers_an_edge_period_with_a_400(as_alice, alpha_line, 
     assert response.status_code == 400, body[:200]
 
 
-@pytest.mark.parametrize("params", [{"from": "9999-12-31", "to": "9999-12-31"}, {"from": "0001-01-01", "to": "0001-01-01"}])
+@pytest.mark.parametrize(
+    "params", [{"from": "9999-12-31", "to": "9999-12-31"}, {"from": "0001-01-01", "to": "0001-01-01"}]
+)
 def test_api_metrics_answers_an_edge_period_with_a_4xx(client, alpha, alice, params):
     token = tokens.do_create(alpha, "t", ApiToken.READ, alice).plain
     response = client.get("/api/v1/metrics", params, HTTP_AUTHORIZATION=f"Bearer {token}")
