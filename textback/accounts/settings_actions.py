@@ -27,9 +27,10 @@ def do_update_business(business: Business, values: dict) -> list[str]:
     if changed:
         business.save(update_fields=changed)
     if REFIGURE.intersection(changed):
-        from textback.reports import funnel
+        from textback.reports import funnel, weekly
 
         funnel.forget_all(business)
+        weekly.do_time_zone_changed(business)  # the weekly email's Monday 08:00 is the new zone's
     return changed
 
 

@@ -80,7 +80,8 @@ def metrics(request, query: Query[MetricsQuery]):
         if query.daily:
             daily.append({"date": day.isoformat(), **figures_json(one)})
     breaches = sorted(total.breach_list, key=lambda b: b.get("at") or "", reverse=True)[:50]
-    lines = 1 if line_id is not None else business.lines.count()
+    active = business.lines.filter(active=True)  # a switched-off line costs nothing, as on the report page
+    lines = (active.filter(pk=line_id) if line_id is not None else active).count()
     spent = costs.cost(costs.costs_of(business), total, period.days, lines)  # as the report page counts it
     roi = costs.roi(total.revenue, spent)
     return {

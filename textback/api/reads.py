@@ -21,7 +21,7 @@ from textback.calls.models import Call
 from textback.lib.text import MAX_ID
 from textback.messaging.models import Contact, Conversation, Message
 from textback.providers.models import Line
-from textback.reports.periods import day_start
+from textback.reports.periods import BadPeriod, check_date, day_start
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 MESSAGES_SHOWN = 500
@@ -84,14 +84,19 @@ def line_of(business, line_id: int | None) -> int | None:
 
 
 def local_date(text: str | None, name: str) -> date | None:
+    """A `from`/`to` parameter as a local date within the calendar reports read (periods.check_date), else 400."""
     if not text:
         return None
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise ApiError(
             400, f"{name}: write a date as YYYY-MM-DD, e.g. 2026-11-30 (the business's local day)."
         ) from None
+    try:
+        return check_date(day)
+    except BadPeriod as exc:
+        raise ApiError(400, f"{name}: {exc}.") from None
 
 
 # --- calls -----------------------------------------------------------------------------------------------

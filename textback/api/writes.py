@@ -7,6 +7,7 @@ and the timeline all apply as if the person had done it on the page."""
 from django.db import transaction
 from ninja import Status
 
+from textback.accounts import access
 from textback.accounts.models import Membership
 from textback.api import schemas
 from textback.api.reads import conversations_of, one
@@ -17,11 +18,29 @@ from textback.messaging.conversations import Refused, check_can_text, check_repl
 WRITE_ERRORS = {403: schemas.Error, 404: schemas.Error, 409: schemas.Error, 422: schemas.Error}
 
 
-def sender(request):
-    """The token's creator, who must still work for the business."""
+ROLE_WORDS = {"reply": "a member who may reply", "set_outcome": "a manager"}
+
+
+def sender(request, action: str, conversation=None):
+    """The token's creator, who must still be an active member of the business whose role allows `action`
+    (accounts/access.py: reply, set_outcome), and, for an agent serving some lines, see the conversation.
+    Else 403 saying why. Reads never come here: the token is the business's, and owners revoke it."""
     user = request.auth.created_by
-    if user is None or not Membership.objects.filter(business=request.auth.business, user=user).exists():
-        raise ApiError(403, "The person who made this token no longer works for the business; make a new token.")
+    membership = (
+        Membership.objects.filter(business=request.auth.business, user=user).first() if user is not None else None
+    )
+    if membership is None or not user.is_active:
+        raise ApiError(403, "The person this token sends as no longer works for the business; make a new token.")
+    if not access.can(membership, action):
+        raise ApiError(
+            403,
+            f"The person this token sends as is no longer {ROLE_WORDS[action]} of this business; make a new token.",
+        )
+    if conversation is not None and not access.sees_conversation(membership, conversation.line_id,
+                                                                 conversation.assignee_id):  # fmt: skip
+        raise ApiError(
+            403, "The person this token sends as no longer serves this conversation's line; make a new token."
+        )
     return user
 
 
@@ -43,8 +62,8 @@ def locked(request, conversation_id: int):
 )
 def send_message(request, conversation_id: int, payload: schemas.MessageIn):
     require_write(request)
-    one(conversations_of(request.auth.business), conversation_id, "conversation")  # 404 before anything else
-    user = sender(request)
+    found = one(conversations_of(request.auth.business), conversation_id, "conversation")  # 404 before anything else
+    user = sender(request, "reply", found)
     try:
         body = check_reply_body(checked(payload.body, "body", 5000))
     except Refused as exc:
@@ -71,7 +90,7 @@ def send_message(request, conversation_id: int, payload: schemas.MessageIn):
 def set_outcome(request, conversation_id: int, payload: schemas.OutcomeIn):
     require_write(request)
     one(conversations_of(request.auth.business), conversation_id, "conversation")
-    user = sender(request)
+    user = sender(request, "set_outcome")
     outcome = checked(payload.outcome, "outcome", 20).strip()
     value = checked(payload.value, "value", 40)
     reason = checked(payload.lost_reason, "lost_reason", 400)

@@ -89,6 +89,7 @@ class LineView:
     id: int
     name: str
     mode: str
+    active: bool = True  # a switched-off line still has its history, but costs nothing (costs.cost counts active ones)
 
     @property
     def measured(self) -> bool:
@@ -137,7 +138,7 @@ def build(days: dict[date, dict[int, DayFigures]], previous: DayFigures, period:
     for by_line in days.values():
         for one in by_line.values():
             total.add(one)
-    spent = costs.cost(business_costs, total, period.days, len(lines))
+    spent = costs.cost(business_costs, total, period.days, sum(line.active for line in lines))
     miss_rate = rate(total.measured_missed, total.measured_calls)
     return Dashboard(
         period=period,

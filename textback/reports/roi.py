@@ -151,10 +151,22 @@ def _measured(f: DayFigures, marks: dict, missed_only: bool) -> dict[str, Start]
             "miss rate not measured: no answered or missed calls on a line that sees both")  # fmt: skip
         found["miss_rate"] = _benchmark("miss_rate", marks["miss_rate"], f"{why} ({f.missed_total} missed).")
         found["monthly_calls"] = _benchmark("monthly_calls", marks["monthly_calls"], f"{why}, so not every call.")
-    else:
+    elif f.measured_calls == f.calls:
         found["miss_rate"] = Start(_pct(f.measured_missed, f.measured_calls), "measured",
                                    f"{LAST_30} ({f.measured_missed} of {f.measured_calls} calls missed)")  # fmt: skip
         found["monthly_calls"] = Start(Decimal(f.calls), "measured", f"{LAST_30} ({f.calls} calls)")
+    else:
+        # Some lines see only missed calls (carrier forwarding, generic): every call seen there was missed and the
+        # ones answered there are unknown. Both inputs come from one base, the calls seen, so calls × miss rate
+        # gives back the missed calls counted (the miss rate is then a floor: answered calls there are not seen).
+        elsewhere = f.missed_total - f.measured_missed
+        seen = f.measured_calls + elsewhere
+        found["miss_rate"] = Start(_pct(f.missed_total, seen), "measured",
+                                   f"{LAST_30} ({f.missed_total} of {seen} calls seen missed; {elsewhere} on lines that "
+                                   f"see only missed calls, so at least this)")  # fmt: skip
+        found["monthly_calls"] = Start(Decimal(seen), "measured",
+                                       f"{LAST_30} ({f.measured_calls} calls on lines that see every call + {elsewhere} "
+                                       f"missed on lines that see only missed calls)")  # fmt: skip
     if f.texted:
         found["reply_rate"] = Start(_pct(f.replied, f.texted), "measured",
                                     f"{LAST_30} ({f.replied} of {f.texted} texted callers replied)")  # fmt: skip

@@ -4,16 +4,20 @@ shown is put together by reports/dashboard.py (pure)."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Min, Q
 from django.shortcuts import render
+from django.utils import timezone
 
 from textback.accounts.access import ACTIONS, RANK, business_or_404
 from textback.accounts.models import Membership
+from textback.lib.sql import as_datetime
 from textback.reports import costs, dashboard, funnel, periods
 from textback.reports.figures import DayFigures
-from textback.reports.models import Costs
+from textback.reports.models import Costs, RollupDay
 
 
 class BadLine(ValueError):
@@ -60,19 +64,20 @@ def _period_choice(params) -> dict:
 def report(request, slug: str):
     business = business_or_404(request, slug, "view_reports")
     lines = [
-        dashboard.LineView(line.pk, line.label or line.number, line.call_mode)
-        for line in business.lines.order_by("label", "number").only("pk", "label", "number", "call_mode")
+        dashboard.LineView(line.pk, line.label or line.number, line.call_mode, line.active)
+        for line in business.lines.order_by("label", "number").only("pk", "label", "number", "call_mode", "active")
     ]
     context = {"business": business, "lines": lines, "presets": periods.PRESETS, "chosen": _period_choice(request.GET)}
     try:
         period = periods.parse(period_params(request.GET), business.time_zone)
+        before = period.previous()  # the trends' period: BadPeriod too when it would run off the calendar
         line_id = chosen_line(request.GET, lines)
     except (periods.BadPeriod, BadLine) as error:
         return render(request, "reports/dashboard.html", {**context, "problem": str(error)}, status=400)
     in_view = [line for line in lines if line_id in (None, line.id)]
     board = dashboard.build(
         funnel.days(business, period, line_id),
-        funnel.total(business, period.previous(), line_id),
+        funnel.total(business, before, line_id),
         period,
         in_view,
         costs.costs_of(business),
@@ -86,11 +91,14 @@ MANAGING_ROLES = [role for role, rank in RANK.items() if rank >= RANK[ACTIONS["v
 
 @login_required
 def agency(request):
-    """One row per business the person manages (each figured in its own local days) and a total row."""
+    """One row per business the person manages (each figured in its own local days) and a total row.
+
+    Its queries: a fixed few (the memberships with their active lines counted, every business's costs, every
+    business's kept days) plus, per business, funnel.days over the days not kept (its recent, unsettled days)."""
     memberships = list(
         Membership.objects.filter(user=request.user, role__in=MANAGING_ROLES)
         .select_related("business")
-        .annotate(line_count=Count("business__lines"))
+        .annotate(line_count=Count("business__lines", filter=Q(business__lines__active=True)))
         .order_by("business__name")
     )
     if not memberships:
@@ -101,11 +109,14 @@ def agency(request):
         chosen = [(m, periods.parse(params, m.business.time_zone)) for m in memberships]
     except periods.BadPeriod as error:
         return render(request, "reports/agency.html", {**context, "problem": str(error)}, status=400)
+    now = timezone.now()
     saved = {c.business_id: c for c in Costs.objects.filter(business__in=[m.business for m in memberships])}
+    kept = kept_days([(m.business, period) for m, period in chosen], now)
+    first_activity([m.business for m in memberships])
     rows, all_figures, all_spent = [], DayFigures(), costs.NOTHING
     for membership, period in chosen:
         business = membership.business
-        figures = funnel.total(business, period)
+        figures = funnel.summed({**kept[business.pk], **days_not_kept(business, period, kept[business.pk], now)})
         spent = costs.cost(saved.get(business.pk) or Costs(business=business), figures, period.days,
                            membership.line_count)  # fmt: skip
         rows.append(agency_row(business, period, figures, spent))
@@ -113,6 +124,63 @@ def agency(request):
         all_spent = all_spent + spent
     total = agency_row(None, None, all_figures, all_spent)
     return render(request, "reports/agency.html", {**context, "rows": rows, "total": total})
+
+
+def kept_days(chosen: list[tuple], now) -> dict[int, funnel.Days]:
+    """{business id: the kept (settled) days of its period}, for every business in one query: the kept rows
+    funnel.days would read, read for all of them at once."""
+    found: dict[int, funnel.Days] = {business.pk: {} for business, _ in chosen}
+    if not chosen:
+        return found
+    wanted = {business.pk: (period, settled_until(business, now)) for business, period in chosen}
+    rows = RollupDay.objects.filter(
+        business_id__in=list(wanted),
+        day__gte=min(period.first for _, period in chosen),
+        day__lte=max(period.last for _, period in chosen),
+    ).values_list("business_id", "day", "figures")
+    for business_id, day, stored in rows:
+        period, settled = wanted[business_id]
+        if period.first <= day <= period.last and day <= settled:
+            found[business_id][day] = {int(line): DayFigures.from_json(f) for line, f in stored.items()}
+    return found
+
+
+def first_activity(businesses: list) -> None:
+    """Each business's first call or text, read for all of them in two queries and left where funnel.days looks
+    for it (its per-object cache), so it does not read it once per business."""
+    from textback.calls.models import Call
+    from textback.messaging.models import Message
+
+    ids = [business.pk for business in businesses]
+    firsts: dict[int, list] = {pk: [] for pk in ids}
+    for model, field in ((Call, "started_at"), (Message, "created_at")):
+        rows = model.objects.filter(business_id__in=ids).values("business_id").annotate(first=Min(field))
+        for row in rows.values_list("business_id", "first"):
+            firsts[row[0]].append(as_datetime(row[1]))
+    for business in businesses:
+        found = firsts[business.pk]
+        business._report_first_activity = periods.local_date(min(found), business.time_zone) if found else None
+
+
+def settled_until(business, now) -> date:
+    """The business's last settled local date, as funnel.days reads it."""
+    return periods.today(business.time_zone, now) - timedelta(days=funnel.SETTLE_DAYS + 1)
+
+
+def days_not_kept(business, period: periods.Period, kept: funnel.Days, now) -> funnel.Days:
+    """The period's other days from funnel.days: one call per run of them (usually one: the recent days)."""
+    runs: list[list[date]] = []
+    for day in period.dates():
+        if day in kept:
+            continue
+        if runs and day - runs[-1][-1] == timedelta(days=1):
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    found: funnel.Days = {}
+    for run in runs:
+        found.update(funnel.days(business, periods.Period(run[0], run[-1]), now=now))
+    return found
 
 
 def agency_row(business, period, figures: DayFigures, spent: costs.Cost) -> dict:

@@ -142,6 +142,20 @@ def do_opted_in(business) -> None:
         _queue(business, next_run(timezone.now(), business.time_zone))
 
 
+def do_time_zone_changed(business) -> None:
+    """The business's time zone changed: its pending Monday moves to Monday RUN_AT in the new zone (call inside
+    the transaction that saves the zone). A row already running keeps its week and queues the next in the new
+    zone."""
+    for item in OutboxItem.objects.select_for_update().filter(business=business, kind=WEEKLY,
+                                                              status=OutboxItem.PENDING):  # fmt: skip
+        due_at = next_run(timezone.now(), business.time_zone)
+        key = f"{WEEKLY}:{business.pk}:{due_at:%Y%m%d%H%M}"
+        if OutboxItem.objects.filter(idempotency_key=key).exclude(pk=item.pk).exists():
+            key = item.idempotency_key  # that Monday's key is taken (by a row long done): keep this row's own
+        OutboxItem.objects.filter(pk=item.pk).update(due_at=due_at, idempotency_key=key)
+        wake.after_commit(due_at, item.lane)
+
+
 def _queue(business, due_at: datetime) -> None:
     # The key is the Monday's: a second queue for the same Monday (an opt-in while the row runs) is a no-op.
     item, _ = OutboxItem.objects.get_or_create(

@@ -120,6 +120,14 @@ def test_it_refuses_bad_dates(api, alpha_read, params):
     assert "detail" in response.json()
 
 
+@pytest.mark.parametrize("params, field", [({"to": "9999-12-31"}, "to"), ({"from": "0001-01-01"}, "from")])
+def test_it_answers_a_date_off_the_reports_calendar_with_a_json_400_naming_it(api, alpha_read, params, field):
+    response = api.get("/calls", alpha_read, **params)
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["detail"].startswith(f"{field}: ")
+
+
 def test_it_answers_unknown_paths_methods_and_huge_ids_as_json(api, alpha_read):
     missing = api.get("/nothing-here", alpha_read)
     assert (missing.status_code, missing["Content-Type"]) == (404, "application/json")

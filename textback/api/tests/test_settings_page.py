@@ -70,3 +70,10 @@ def test_the_forms_need_a_csrf_token(client, alice, alpha):
     strict = signed_in(Client(enforce_csrf_checks=True), alice)
     assert strict.post(URL, {"name": "x", "scope": "read"}).status_code == 403
     assert not ApiToken.objects.exists()
+
+
+def test_the_page_says_a_tokens_writes_need_its_maker_still_in_that_role(as_alice, alpha):
+    text = page_text(as_alice.get(URL))
+
+    assert "it keeps reading after that person leaves or changes role, until an owner revokes it" in text
+    assert "setting an outcome needs them still a manager or owner" in text

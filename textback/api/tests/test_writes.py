@@ -104,3 +104,51 @@ def test_it_refuses_a_token_whose_creator_left(api, alpha_write, conversation, a
     response = api.post(f"/conversations/{conversation.pk}/messages", alpha_write, {"body": "hi"})
     assert response.status_code == 403
     assert "no longer works" in response.json()["detail"]
+
+
+def test_a_token_whose_creator_is_now_an_agent_still_replies_but_cannot_set_outcomes(api, alpha_write, conversation,
+                                                                                      alice):  # fmt: skip
+    Membership.objects.filter(user=alice, business=conversation.business).update(role=Membership.AGENT)
+
+    outcome = api.post(f"/conversations/{conversation.pk}/outcome", alpha_write, {"outcome": "booked", "value": "1"})
+    reply = api.post(f"/conversations/{conversation.pk}/messages", alpha_write, {"body": "On our way"})
+
+    assert outcome.status_code == 403
+    assert outcome.json()["detail"] == (
+        "The person this token sends as is no longer a manager of this business; make a new token."
+    )
+    assert reply.status_code == 202
+    conversation.refresh_from_db()
+    assert conversation.outcome == ""
+
+
+def test_a_token_whose_creator_now_serves_other_lines_cannot_text_this_conversation(
+    api, alpha_write, conversation, alice, alpha_sandbox_line
+):
+    membership = Membership.objects.get(user=alice, business=conversation.business)
+    membership.role = Membership.AGENT
+    membership.save()
+    membership.lines.set([alpha_sandbox_line])
+
+    response = api.post(f"/conversations/{conversation.pk}/messages", alpha_write, {"body": "hi"})
+
+    assert response.status_code == 403
+    assert "no longer serves this conversation's line" in response.json()["detail"]
+    assert not Message.objects.filter(purpose=Message.REPLY).exists()
+
+
+def test_a_token_whose_creator_was_deactivated_cannot_write_but_still_reads(api, alpha_write, conversation, alice):
+    alice.is_active = False
+    alice.save()
+
+    response = api.post(f"/conversations/{conversation.pk}/messages", alpha_write, {"body": "hi"})
+
+    assert response.status_code == 403
+    assert "no longer works for the business" in response.json()["detail"]
+    assert api.get(f"/conversations/{conversation.pk}", alpha_write).status_code == 200
+
+
+def test_a_token_whose_creator_left_still_reads(api, alpha_write, conversation, alice):
+    Membership.objects.filter(user=alice).delete()
+
+    assert api.get("/conversations", alpha_write).json()["items"][0]["id"] == conversation.pk

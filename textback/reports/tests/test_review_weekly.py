@@ -27,3 +27,22 @@ def test_a_new_time_zone_moves_the_pending_monday_to_08_00_there(alpha, alice):
     assert [i.due_at for i in pending(alpha)] == [
         weekly.next_run(datetime(2026, 11, 25, 18, 0, tzinfo=UTC), "Australia/Sydney")
     ]
+
+
+def test_a_time_zone_changed_there_and_back_leaves_one_monday_in_the_zone_it_ended_in(alpha, alice):
+    Membership.objects.filter(user=alice, business=alpha).update(weekly_summary=False)
+    alice.email = "alice@example.com"
+    alice.save()
+    with time_machine.travel(datetime(2026, 11, 25, 18, 0, tzinfo=UTC), tick=False):
+        opt_in(alice)
+        do_update_business(alpha, {"time_zone": "Australia/Sydney"})
+        do_update_business(alpha, {"time_zone": "America/Chicago"})
+
+    assert [i.due_at for i in pending(alpha)] == [datetime(2026, 11, 30, 14, 0, tzinfo=UTC)]
+
+
+def test_a_time_zone_change_queues_no_monday_when_nobody_asked_for_the_mail(alpha):
+    with time_machine.travel(datetime(2026, 11, 25, 18, 0, tzinfo=UTC), tick=False):
+        do_update_business(alpha, {"time_zone": "Australia/Sydney"})
+
+    assert pending(alpha) == []
