@@ -8,13 +8,12 @@ from datetime import date, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Q
 from django.shortcuts import render
 from django.utils import timezone
 
 from textback.accounts.access import ACTIONS, RANK, business_or_404
 from textback.accounts.models import Membership
-from textback.lib.sql import as_datetime
 from textback.reports import costs, dashboard, funnel, periods
 from textback.reports.figures import DayFigures
 from textback.reports.models import Costs, RollupDay
@@ -112,7 +111,6 @@ def agency(request):
     now = timezone.now()
     saved = {c.business_id: c for c in Costs.objects.filter(business__in=[m.business for m in memberships])}
     kept = kept_days([(m.business, period) for m, period in chosen], now)
-    first_activity([m.business for m in memberships])
     rows, all_figures, all_spent = [], DayFigures(), costs.NOTHING
     for membership, period in chosen:
         business = membership.business
@@ -143,23 +141,6 @@ def kept_days(chosen: list[tuple], now) -> dict[int, funnel.Days]:
         if period.first <= day <= period.last and day <= settled:
             found[business_id][day] = {int(line): DayFigures.from_json(f) for line, f in stored.items()}
     return found
-
-
-def first_activity(businesses: list) -> None:
-    """Each business's first call or text, read for all of them in two queries and left where funnel.days looks
-    for it (its per-object cache), so it does not read it once per business."""
-    from textback.calls.models import Call
-    from textback.messaging.models import Message
-
-    ids = [business.pk for business in businesses]
-    firsts: dict[int, list] = {pk: [] for pk in ids}
-    for model, field in ((Call, "started_at"), (Message, "created_at")):
-        rows = model.objects.filter(business_id__in=ids).values("business_id").annotate(first=Min(field))
-        for row in rows.values_list("business_id", "first"):
-            firsts[row[0]].append(as_datetime(row[1]))
-    for business in businesses:
-        found = firsts[business.pk]
-        business._report_first_activity = periods.local_date(min(found), business.time_zone) if found else None
 
 
 def settled_until(business, now) -> date:
