@@ -263,7 +263,9 @@ def _thread(rng, conversation, call, owner, now, messages, outcomes) -> None:
             outcome = Conversation.NO_SHOW if 0.4 <= r < 0.43 else outcome
             if outcome:
                 value = round(rng.uniform(90, 2500), 2) if outcome == Conversation.BOOKED else None
-                outcomes.append((conversation.pk, outcome, value, answer + timedelta(minutes=5), owner))
+                outcomes.append(
+                    (conversation.pk, outcome, value, answer + timedelta(minutes=5), owner, conversation.business_id)
+                )
 
 
 def _message(conversation, call, direction, kind, purpose, status, at, rng, user=None):
@@ -280,14 +282,22 @@ def _message(conversation, call, direction, kind, purpose, status, at, rng, user
 
 
 def _insert(messages, outcomes) -> None:
-    from textback.messaging.models import Conversation, Message
+    from textback.messaging.models import Conversation, ConversationEvent, Message
 
     Message.objects.bulk_create(messages, batch_size=2000)
-    changed = {}
-    for pk, outcome, value, at, user in outcomes:  # the latest outcome wins, as a person would have it
+    changed, events = {}, []
+    for pk, outcome, value, at, user, business_id in outcomes:  # the latest outcome wins, as a person would have it
         changed[pk] = Conversation(pk=pk, outcome=outcome, outcome_value=value, outcome_at=at, outcome_by=user)
+        # The timeline row the inbox writes with every outcome (messaging/conversations.py do_set_outcome): the
+        # report counts bookings from these, episode by episode.
+        detail = f"${value:,.2f}" if outcome == Conversation.BOOKED and value is not None else ""
+        events.append(ConversationEvent(
+            business_id=business_id, conversation_id=pk, kind=ConversationEvent.OUTCOME, actor=user,
+            body=f"{outcome}:{detail}" if detail else outcome, at=at,
+        ))  # fmt: skip
     fields = ["outcome", "outcome_value", "outcome_at", "outcome_by"]
     Conversation.objects.bulk_update(list(changed.values()), fields, batch_size=500)
+    ConversationEvent.objects.bulk_create(events, batch_size=2000)
 
 
 # --- timing funnel.total in-process, inside `textback shell` -------------------------------------------------

@@ -46,16 +46,20 @@ FAILED = frozenset({MessageStatus.UNDELIVERED, MessageStatus.FAILED})
 Days = dict[date, dict[int, DayFigures]]
 
 
-def days(business, period: Period, line_id: int | None = None, *, now: datetime | None = None) -> Days:
-    """{local date: {line id: figures}} for every date of the period (a date with no activity maps to {})."""
+ALL = 0  # the key of every line's sum: in a kept day's figures ("all"), and in days(…, by_line=False)
+PROVISIONAL = timedelta(minutes=5)  # how long a recent, not yet settled day's figures are reused
+
+
+def days(business, period: Period, line_id: int | None = None, *, by_line: bool = True, now: datetime | None = None,
+         kept: Days | None = None) -> Days:  # fmt: skip
+    """{local date: {line id: figures}} for every date of the period (a date with no activity maps to {});
+    `by_line=False`: {local date: {ALL: the lines' sum}}, cheaper to read (what the totals and charts need).
+    `kept`: the valid kept days when the caller read them already (read_kept, for many businesses at once)."""
     now = now or timezone.now()
     local_today = today(business.time_zone, now)
-    settled_until = local_today - timedelta(days=SETTLE_DAYS + 1)  # the last date that may be settled
-    found: Days = {}
-    kept = RollupDay.objects.filter(business=business, day__gte=period.first, day__lte=period.last)
-    for day, stored in kept.values_list("day", "figures"):
-        if day <= settled_until:
-            found[day] = {int(line): DayFigures.from_json(f) for line, f in stored.items()}
+    if kept is None:
+        kept = read_kept({business.pk: (business, period)}, now, line_id=line_id, by_line=by_line)[business.pk]
+    found: Days = dict(kept)
     missing = [d for d in period.dates() if d not in found and d <= local_today]
     found.update({d: {} for d in period.dates() if d > local_today})  # nothing has happened there yet
     if missing:
@@ -66,17 +70,51 @@ def days(business, period: Period, line_id: int | None = None, *, now: datetime 
         missing = [d for d in missing if first is not None and d >= first]
     for run in _runs(missing):
         figured = _figure(business, run[0], run[-1], now)
-        found.update(figured)
         _keep(business, figured, now)
+        found.update(figured if by_line or line_id is not None else {d: _all(by) for d, by in figured.items()})
     if line_id is not None:
         found = {d: {line_id: by_line[line_id]} if line_id in by_line else {} for d, by_line in found.items()}
     return dict(sorted(found.items()))
 
 
+def _all(by_line: dict[int, DayFigures]) -> dict[int, DayFigures]:
+    return {ALL: summed({None: by_line})} if by_line else {}
+
+
+def read_kept(
+    wanted: dict[int, tuple], now: datetime, *, line_id: int | None = None, by_line: bool = True
+) -> dict[int, Days]:
+    """{business id: {date: figures}} of the kept days still good for each (business, period) wanted, in one
+    query: a settled day kept as final, or a recent day figured less than PROVISIONAL ago (today never)."""
+    found: dict[int, Days] = {pk: {} for pk in wanted}
+    if not wanted:
+        return found
+    limits = {}
+    for pk, (business, period) in wanted.items():
+        local_today = today(business.time_zone, now)
+        limits[pk] = (period, local_today - timedelta(days=SETTLE_DAYS + 1), local_today)
+    whole = by_line or line_id is not None
+    rows = RollupDay.objects.filter(
+        business_id__in=list(wanted),
+        day__gte=min(period.first for _, period in wanted.values()),
+        day__lte=max(period.last for _, period in wanted.values()),
+    ).values_list("business_id", "day", "computed_at", "figures" if whole else "figures__all", "figures__final")
+    for pk, day, computed_at, stored, final in rows:
+        period, settled_until, local_today = limits[pk]
+        if not period.first <= day <= period.last or stored is None or day >= local_today:
+            continue
+        if (final is True) if day <= settled_until else as_datetime(computed_at) >= now - PROVISIONAL:
+            if whole:
+                found[pk][day] = {int(line): DayFigures.from_json(f) for line, f in stored.items() if line.isdigit()}
+            else:
+                found[pk][day] = {ALL: DayFigures.from_json(stored)} if stored else {}
+    return found
+
+
 def _first_activity(business) -> date | None:
     """The local date of the business's first recorded call or text (None: nothing yet); read once per business
     object (a page asks for this period and the one before)."""
-    if hasattr(business, "_report_first_activity"):
+    if getattr(business, "_report_first_activity", None) is not None:  # (none yet may change any moment)
         return business._report_first_activity
     call = Call.objects.filter(business=business).order_by("started_at").values_list("started_at", flat=True)[:1]
     text = Message.objects.filter(business=business).order_by("created_at").values_list("created_at", flat=True)[:1]
@@ -87,7 +125,7 @@ def _first_activity(business) -> date | None:
 
 def total(business, period: Period, line_id: int | None = None, *, now: datetime | None = None) -> DayFigures:
     """The period's figures, all lines (or one) summed."""
-    return summed(days(business, period, line_id, now=now))
+    return summed(days(business, period, line_id, by_line=False, now=now))
 
 
 def summed(found: Days) -> DayFigures:
@@ -151,21 +189,22 @@ def _stamp(business) -> int:
 
 
 def _keep(business, figured: Figured, now: datetime) -> None:
-    """Keep the settled days of what was figured, unless an outcome changed since the rows were read."""
-    settled_until = today(business.time_zone, now) - timedelta(days=SETTLE_DAYS + 1)
-    keep = {d: by_line for d, by_line in figured.items() if d <= settled_until and d not in figured.unsettled}
+    """Keep what was figured (today excepted), unless an outcome changed since the rows were read: a settled day
+    as final (no breach still to come), a recent one as provisional (good for PROVISIONAL)."""
+    local_today = today(business.time_zone, now)
+    settled_until = local_today - timedelta(days=SETTLE_DAYS + 1)
+    keep = {d: by_line for d, by_line in figured.items() if d < local_today}
     if not keep or _stamp(business) != figured.stamp:
         return
-    rows = [
-        RollupDay(
-            business=business,
-            day=d,
-            computed_at=now,
-            figures={str(line): f.to_json() for line, f in by_line.items()},
-        )  # fmt: skip
-        for d, by_line in keep.items()
-    ]
-    RollupDay.objects.bulk_create(rows, ignore_conflicts=True)  # two readers at once: the first one's stays
+    rows = []
+    for d, by_line in keep.items():
+        figures = {str(line): f.to_json() for line, f in by_line.items()}
+        figures["all"] = summed({d: by_line}).to_json()
+        figures["final"] = d <= settled_until and d not in figured.unsettled
+        rows.append(RollupDay(business=business, day=d, computed_at=now, figures=figures))
+    RollupDay.objects.bulk_create(
+        rows, update_conflicts=True, unique_fields=["business", "day"], update_fields=["figures", "computed_at"]
+    )
 
 
 def _zone(business):

@@ -4,8 +4,6 @@ shown is put together by reports/dashboard.py (pure)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -16,7 +14,7 @@ from textback.accounts.access import ACTIONS, RANK, business_or_404
 from textback.accounts.models import Membership
 from textback.reports import costs, dashboard, funnel, periods
 from textback.reports.figures import DayFigures
-from textback.reports.models import Costs, RollupDay
+from textback.reports.models import Costs
 
 
 class BadLine(ValueError):
@@ -110,11 +108,11 @@ def agency(request):
         return render(request, "reports/agency.html", {**context, "problem": str(error)}, status=400)
     now = timezone.now()
     saved = {c.business_id: c for c in Costs.objects.filter(business__in=[m.business for m in memberships])}
-    kept = kept_days([(m.business, period) for m, period in chosen], now)
+    kept = funnel.read_kept({m.business.pk: (m.business, period) for m, period in chosen}, now, by_line=False)
     rows, all_figures, all_spent = [], DayFigures(), costs.NOTHING
     for membership, period in chosen:
         business = membership.business
-        figures = funnel.summed({**kept[business.pk], **days_not_kept(business, period, kept[business.pk], now)})
+        figures = funnel.summed(funnel.days(business, period, by_line=False, now=now, kept=kept[business.pk]))
         spent = costs.cost(saved.get(business.pk) or Costs(business=business), figures, period.days,
                            membership.line_count)  # fmt: skip
         rows.append(agency_row(business, period, figures, spent))
@@ -122,46 +120,6 @@ def agency(request):
         all_spent = all_spent + spent
     total = agency_row(None, None, all_figures, all_spent)
     return render(request, "reports/agency.html", {**context, "rows": rows, "total": total})
-
-
-def kept_days(chosen: list[tuple], now) -> dict[int, funnel.Days]:
-    """{business id: the kept (settled) days of its period}, for every business in one query: the kept rows
-    funnel.days would read, read for all of them at once."""
-    found: dict[int, funnel.Days] = {business.pk: {} for business, _ in chosen}
-    if not chosen:
-        return found
-    wanted = {business.pk: (period, settled_until(business, now)) for business, period in chosen}
-    rows = RollupDay.objects.filter(
-        business_id__in=list(wanted),
-        day__gte=min(period.first for _, period in chosen),
-        day__lte=max(period.last for _, period in chosen),
-    ).values_list("business_id", "day", "figures")
-    for business_id, day, stored in rows:
-        period, settled = wanted[business_id]
-        if period.first <= day <= period.last and day <= settled:
-            found[business_id][day] = {int(line): DayFigures.from_json(f) for line, f in stored.items()}
-    return found
-
-
-def settled_until(business, now) -> date:
-    """The business's last settled local date, as funnel.days reads it."""
-    return periods.today(business.time_zone, now) - timedelta(days=funnel.SETTLE_DAYS + 1)
-
-
-def days_not_kept(business, period: periods.Period, kept: funnel.Days, now) -> funnel.Days:
-    """The period's other days from funnel.days: one call per run of them (usually one: the recent days)."""
-    runs: list[list[date]] = []
-    for day in period.dates():
-        if day in kept:
-            continue
-        if runs and day - runs[-1][-1] == timedelta(days=1):
-            runs[-1].append(day)
-        else:
-            runs.append([day])
-    found: funnel.Days = {}
-    for run in runs:
-        found.update(funnel.days(business, periods.Period(run[0], run[-1]), now=now))
-    return found
 
 
 def agency_row(business, period, figures: DayFigures, spent: costs.Cost) -> dict:

@@ -167,10 +167,27 @@ def test_another_time_zone_refigures_the_kept_days(alpha, history):
     assert calls_by_day == {date(2026, 10, 31): 0, date(2026, 11, 1): 3, date(2026, 11, 2): 3}
 
 
-def test_days_not_yet_settled_are_figured_afresh_every_time(alpha, history):
-    soon = at(2026, 11, 4, 12, 0, CST)
-    funnel.total(alpha, PERIOD, now=soon)
-    assert not RollupDay.objects.filter(business=alpha).exists()
+def test_recent_days_are_reused_for_five_minutes_then_figured_again(alpha, alpha_line, history):
+    soon = at(2026, 11, 2, 13, 0, CST)  # Nov 2 is today; Oct 31 and Nov 1 are recent, not settled
+    assert funnel.total(alpha, PERIOD, now=soon).replied == 2
+    kept = {r.day: r.figures["final"] for r in RollupDay.objects.filter(business=alpha)}
+    assert kept == {date(2026, 10, 31): False, date(2026, 11, 1): False}  # provisional; today is never kept
+    with time_machine.travel(soon + timedelta(minutes=1), tick=False):  # C, texted Nov 1 at 01:30, replies
+        an_inbound_text(alpha_line, "Sorry, was at work. Still need help with the drain", C)
+
+    assert funnel.total(alpha, PERIOD, now=soon + timedelta(minutes=4)).replied == 2  # as figured at 13:00
+    assert funnel.total(alpha, PERIOD, now=soon + timedelta(minutes=6)).replied == 3  # figured again
+
+
+def test_today_is_always_figured_from_the_rows(alpha, alpha_line):
+    now = at(2026, 11, 9, 12, 0, CST)
+    today_only = Period(date(2026, 11, 9), date(2026, 11, 9))
+    assert funnel.total(alpha, today_only, now=now).calls == 0
+    with time_machine.travel(now, tick=False):
+        a_missed_call(alpha_line, A)
+
+    assert funnel.total(alpha, today_only, now=now).calls == 1
+    assert not RollupDay.objects.filter(business=alpha, day=date(2026, 11, 9)).exists()
 
 
 def test_setting_an_outcome_refigures_the_kept_days_it_counted_on(alpha, alice, alpha_line, history):
