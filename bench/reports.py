@@ -24,11 +24,12 @@ and with a read API token made by `textback api-token create` (the API):
 - `GET /api/v1/metrics?from=…&to=…` for the same 30 and 365 days.
 
 Each is measured **cold** (the kept days, reports.RollupDay, deleted before every request, so every day
-is figured from the rows: what the first report after an upgrade or a changed outcome costs) and **warm**
-(kept days present: every later report, where only the last funnel.SETTLE_DAYS days are figured
-afresh). p50/p95/max in ms over `--requests` requests after one warm-up (cold: `--cold-requests`), and
-the serving process's RSS afterwards. Before the HTTP part, `funnel.total` is timed in-process the same
-two ways. An endpoint that answers 404 (not merged yet) is reported as missing, not measured.
+is figured from the rows: what the first report after an upgrade costs), **recent** (the settled days kept,
+the recent days' figures expired: the first report more than funnel.PROVISIONAL after the last one, which
+figures the last funnel.SETTLE_DAYS + 1 days from the rows) and **warm** (a report within
+funnel.PROVISIONAL of the last: only today is figured from the rows). p50/p95/max in ms over `--requests`
+requests after one warm-up (cold: `--cold-requests`), and the serving process's RSS afterwards. Before the
+HTTP part, `funnel.total` is timed in-process the same three ways. An endpoint that answers 404 (not merged yet) is reported as missing, not measured.
 """
 
 import argparse
@@ -303,6 +304,16 @@ def _insert(messages, outcomes) -> None:
 # --- timing funnel.total in-process, inside `textback shell` -------------------------------------------------
 
 
+def _forget_recent(business) -> None:
+    """As if the recent days' figures had outlived funnel.PROVISIONAL: only the settled days stay kept."""
+    from datetime import date, timedelta
+
+    from textback.reports import funnel
+    from textback.reports.models import RollupDay
+
+    RollupDay.objects.filter(business=business, day__gte=date.today() - timedelta(days=funnel.SETTLE_DAYS + 1)).delete()
+
+
 def direct_inside() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -323,6 +334,12 @@ def direct_inside() -> None:
             start = time.perf_counter()
             figures = funnel.total(business, period)
             cold.append(time.perf_counter() - start)
+        recent = []
+        for _ in range(reps):
+            _forget_recent(business)
+            start = time.perf_counter()
+            funnel.total(business, period)
+            recent.append(time.perf_counter() - start)
         warm = []
         for _ in range(reps):
             start = time.perf_counter()
@@ -334,6 +351,7 @@ def direct_inside() -> None:
         with CaptureQueriesContext(connection) as cold_queries:
             funnel.total(business, period)
         print(f"DIRECT {days}d cold {_ms(cold)}, {len(cold_queries)} queries", flush=True)
+        print(f"DIRECT {days}d recent {_ms(recent)} (the recent days' kept figures expired)", flush=True)
         print(f"DIRECT {days}d warm {_ms(warm)}, {len(warm_queries)} queries", flush=True)
         print(
             f"  {days}d: {figures.calls:,} calls, {figures.answered:,} answered, {sum(figures.missed.values()):,} "
@@ -479,6 +497,13 @@ def run(engine: str, args) -> dict:
                 (SLUG,),
             )
 
+        def forget_recent_days():
+            database.execute(
+                "DELETE FROM reports_rollupday WHERE business_id = (SELECT id FROM accounts_business WHERE slug = %s)"
+                " AND day >= %s",
+                (SLUG, (date.today() - timedelta(days=7)).isoformat()),
+            )
+
         load_before = Path("/proc/loadavg").read_text().strip()
         for name, path in endpoints().items():
             headers = {}
@@ -494,8 +519,10 @@ def run(engine: str, args) -> dict:
             assert probe.status_code == 200, (path, probe.status_code, probe.text[:300])
             cold, cold_queries = measure(client, path, headers, args.cold_requests, before=forget_kept_days)
             measure(client, path, headers, 1)  # the warm-up
+            recent, _ = measure(client, path, headers, args.requests, before=forget_recent_days)
             warm, warm_queries = measure(client, path, headers, args.requests)
-            out["http"][name] = {"cold": stats(cold), "warm": stats(warm), "queries": warm_queries[:1] or None}
+            out["http"][name] = {"cold": stats(cold), "recent": stats(recent), "warm": stats(warm),
+                                 "queries": warm_queries[:1] or None}  # fmt: skip
         out["load_average"] = {"before": load_before, "after": Path("/proc/loadavg").read_text().strip()}
         out["rss_mb"] = round(memory_mb([system.web.pid], _children())[0])
         client.close()
@@ -514,7 +541,7 @@ def report(out: dict) -> None:
         if isinstance(f, str):
             print(f"{name:22} {f}")
             continue
-        for kind in ("cold", "warm"):
+        for kind in ("cold", "recent", "warm"):
             s = f[kind]
             print(f"{name:22} {kind:5} {s['n']:>4} {s['p50']:8} {s['p95']:8} {s['max']:8}")
     print(f"textback serve RSS after: {out['rss_mb']} MB")
