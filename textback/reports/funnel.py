@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from textback.calls import outcomes
@@ -261,6 +262,13 @@ def _figure(business, first: date, last: date, now: datetime) -> Figured:
             created_at__gte=start - LOOK_BACK,
             created_at__lt=end + timedelta(days=1) + REPLY_WINDOW + ANSWER_WINDOW,
         )
+        # Outside the days themselves only what a clock, a reply or a text-back needs.
+        .filter(
+            Q(created_at__gte=start, created_at__lt=end)
+            | Q(direction=Message.IN)
+            | Q(sender_kind=Message.STAFF)
+            | Q(purpose=Message.TEXTBACK)
+        )  # fmt: skip
         .order_by("created_at", "pk")
         .values_list(
             "pk",
