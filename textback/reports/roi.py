@@ -136,8 +136,15 @@ def prefill(trade: str, costs, figures: DayFigures | None, missed_only: bool = F
         starts.update(_measured(figures, marks, missed_only))
     if costs is not None and costs.average_ticket:
         starts["average_ticket"] = Start(costs.average_ticket, "yours", "your average ticket (costs settings)")
-    if costs is not None and costs.software_monthly:
-        starts["software_monthly"] = Start(costs.software_monthly, "yours", "your software cost (costs settings)")
+    if costs is not None:  # what the report's ROI counts too: textback is free, so $0 until hosting is entered
+        why = (
+            "your software cost (costs settings)"
+            if costs.software_monthly
+            else (
+                "your costs settings: textback itself is free; enter what hosting it costs (paid platforms: $30–$300)"
+            )
+        )
+        starts["software_monthly"] = Start(costs.software_monthly, "yours", why)
     return starts
 
 

@@ -101,6 +101,12 @@ def test_the_owners_own_ticket_and_software_cost_come_first():
     assert starts["software_monthly"].value == Decimal("49")
 
 
+def test_the_software_cost_starts_at_the_owners_costs_even_at_zero_as_the_reports_roi_counts_it():
+    starts = roi.prefill("hvac", Costs(trade="hvac"), None)  # nothing entered: textback itself costs nothing
+    assert (starts["software_monthly"].value, starts["software_monthly"].kind) == (Decimal("0"), "yours")
+    assert "enter what hosting it costs" in starts["software_monthly"].label
+
+
 # --- the page ---------------------------------------------------------------------------------------------
 
 
