@@ -53,7 +53,8 @@ for days_ago in range(42, 0, -1):
         if text is None:
             continue
         Message.objects.filter(pk=text.pk).update(status="queued", sent_at=moment + timedelta(seconds=rng.choice([1, 2, 3, 4, 7, 12, 40])))
-        delivery_reports(text, "delivered")
+        with transaction.atomic():  # as the status webhook runs it (PostgreSQL refuses its row lock outside one)
+            delivery_reports(text, "delivered")
         if rng.random() < 0.55:
             with time_machine.travel(moment + timedelta(minutes=3), tick=False):
                 reply = an_inbound_text(line, "Can someone come out today?", caller)
